@@ -1,0 +1,1 @@
+"""The Docker sandbox that runs generated code: no network, non-root, bounded everything."""
