@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -26,7 +28,9 @@ from papercoder.errors import (
     UsageError,
     VerificationFailed,
 )
-from papercoder.settings import Settings
+from papercoder.settings import Settings, parse_duration
+from papercoder.verify.checks import ALL_CHECKS, Timeouts
+from papercoder.verify.diagnostics import CheckName
 
 EXIT_CODES: tuple[tuple[type[PaperCoderError], int], ...] = (
     (VerificationFailed, 1),
@@ -146,5 +150,107 @@ def doctor(model: ModelOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyO
         raise typer.Exit(4)
 
 
+CheckList = Annotated[
+    str | None,
+    typer.Option(
+        "--checks", help="Comma-separated subset of lint,types,tests,smoke (install always runs)."
+    ),
+]
+
+
+def parse_checks(text: str | None) -> tuple[CheckName, ...]:
+    if text is None:
+        return ALL_CHECKS
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL_CHECKS]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown check(s) {', '.join(unknown) or '(none given)'}",
+            f"choose from {', '.join(ALL_CHECKS[1:])}",
+        )
+    return tuple(c for c in ALL_CHECKS if c in names or c == "install")
+
+
+@app.command()
+@handled
+def verify(
+    repo: Annotated[Path, typer.Argument(help="The repository to verify.")],
+    no_repair: Annotated[
+        bool, typer.Option("--no-repair", help="Only check; never edit the repo.")
+    ] = False,
+    checks: CheckList = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write report JSON here.")
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
+    ] = None,
+    timeout: Annotated[
+        str | None, typer.Option("--timeout", help="Wall-clock limit per check, e.g. 120 or 5m.")
+    ] = None,
+    base_image: Annotated[
+        str | None, typer.Option("--base-image", help="Sandbox base image.")
+    ] = None,
+    pip_constraint: Annotated[
+        Path | None, typer.Option("--pip-constraint", help="Constraints file for requirements.")
+    ] = None,
+    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Where runs go.")] = None,
+) -> None:
+    """Verify a repository in the Docker sandbox: install, lint, types, tests, smoke."""
+    from papercoder.render import verify_summary
+    from papercoder.sandbox.docker import DockerSandbox
+    from papercoder.verify.run import verify_repo
+
+    settings = settings_from(
+        base_image=base_image, pip_constraint=pip_constraint, runs_dir=runs_dir
+    )
+    selected = parse_checks(checks)
+    timeouts = Timeouts.uniform(parse_duration(timeout)) if timeout else None
+    sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
+    try:
+        result, store = verify_repo(
+            repo,
+            settings,
+            sandbox,
+            checks=selected,
+            timeouts=timeouts,
+            report_path=report,
+            junit_path=junit,
+        )
+    finally:
+        sandbox.close()
+    out().print(verify_summary(result, store.root))
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+sandbox_app = typer.Typer(help="The sandbox image.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+
+
+@sandbox_app.command("build")
+@handled
+def sandbox_build(
+    base_image: Annotated[
+        str | None, typer.Option("--base-image", help="Base image to build on.")
+    ] = None,
+) -> None:
+    """Build the sandbox image (done automatically on first verify)."""
+    from papercoder.sandbox.docker import DockerSandbox
+
+    sandbox = DockerSandbox(base_image=base_image)
+    try:
+        tag = sandbox.ensure_image()
+    finally:
+        sandbox.close()
+    state = "built" if sandbox.built_images else "already present"
+    out().print(f"sandbox image {tag} {state}")
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: containers removed, run resumable
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="papercoder")

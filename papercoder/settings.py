@@ -67,6 +67,10 @@ class Settings(BaseModel):
     price_input: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens")
     price_output: float | None = Field(default=None, ge=0, description="USD per 1M output tokens")
     jobs: int = Field(default=4, ge=1)
+    base_image: str | None = Field(default=None, description="sandbox base image override")
+    pip_constraint: Path | None = Field(
+        default=None, description="constraints file for resolving a repo's requirements"
+    )
     runs_dir: Path = Path("runs")
     budgets: Budgets = Budgets()
 

@@ -1,0 +1,1 @@
+"""Verification: run the checks in the sandbox and turn their output into diagnostics."""

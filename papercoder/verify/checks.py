@@ -1,0 +1,214 @@
+"""The checks, cheapest first: install → lint → types → tests → smoke.
+
+A later check is skipped when an earlier one makes it meaningless: a syntax error skips
+types, tests and smoke; a failed install skips tests and smoke.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercoder.errors import InputError
+from papercoder.runstore import atomic_write_text
+from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox
+from papercoder.verify import diagnostics as dg
+from papercoder.verify.diagnostics import CheckName, Diagnostic
+from papercoder.verify.report import CheckResult, VerifyReport
+
+ALL_CHECKS: tuple[CheckName, ...] = ("install", "lint", "types", "tests", "smoke")
+RUNNER = ["python3", "/opt/papercoder/runner.py"]
+DEFAULT_SMOKE = "python main.py --smoke"
+SYNTAX_CODES = {"syntax", "E999", "invalid-syntax"}
+
+
+class Timeouts(BaseModel):
+    """Wall-clock seconds per check (the container is killed past it), and per test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lint: float = Field(default=60, gt=0)
+    types: float = Field(default=180, gt=0)
+    tests: float = Field(default=300, gt=0)
+    smoke: float = Field(default=300, gt=0)
+    per_test: float = Field(default=60, gt=0)
+
+    @classmethod
+    def uniform(cls, seconds: float) -> Timeouts:
+        return cls(
+            lint=seconds, types=seconds, tests=seconds, smoke=seconds, per_test=min(60.0, seconds)
+        )
+
+
+def smoke_command(repo: Path) -> list[str] | None:
+    """The smoke command the repo declares (``[tool.papercoder] smoke``), or the default."""
+    pyproject = repo / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            declared = tomllib.loads(pyproject.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{pyproject} is not valid TOML: {exc}", "fix the file") from exc
+        command = declared.get("tool", {}).get("papercoder", {}).get("smoke")
+        if isinstance(command, str) and command.strip():
+            return shlex.split(command)
+    return shlex.split(DEFAULT_SMOKE) if (repo / "main.py").is_file() else None
+
+
+def check_repo(repo: Path) -> Path:
+    if not repo.exists():
+        raise InputError(f"repository {repo} does not exist", "pass the path of a repository")
+    if not repo.is_dir():
+        raise InputError(f"{repo} is not a directory", "pass the repository's folder")
+    if not any(p.suffix == ".py" for p in repo.rglob("*.py")):
+        raise InputError(f"{repo} holds no Python files", "pass the folder of a Python repository")
+    return repo.resolve()
+
+
+class Verifier:
+    """Runs the selected checks of one repo in a sandbox and writes a log per check."""
+
+    def __init__(self, sandbox: Sandbox, log_dir: Path, timeouts: Timeouts | None = None):
+        self.sandbox = sandbox
+        self.log_dir = log_dir
+        self.timeouts = timeouts or Timeouts()
+
+    def verify(self, repo: Path, checks: tuple[CheckName, ...] = ALL_CHECKS) -> VerifyReport:
+        repo = check_repo(repo)
+        started = time.monotonic()
+        results: list[CheckResult] = []
+        outcome = self.sandbox.install(repo)
+        if "install" in checks:
+            results.append(self._install_result(outcome))
+        image = outcome.image or outcome.tools_image
+        blocked: dict[CheckName, str] = {}
+        if outcome.image is None:
+            blocked = {"tests": "install failed", "smoke": "install failed"}
+        for name in ("lint", "types", "tests", "smoke"):
+            if name not in checks:
+                continue
+            if name in blocked:
+                results.append(CheckResult(name=name, status="skipped", summary=blocked[name]))
+                continue
+            result = self._run_check(name, image, repo)
+            results.append(result)
+            if name == "lint" and any(d.code in SYNTAX_CODES for d in result.diagnostics):
+                blocked.update(dict.fromkeys(("types", "tests", "smoke"), "syntax error"))
+        return VerifyReport(
+            repo=str(repo), checks=results, duration_s=round(time.monotonic() - started, 3)
+        )
+
+    def _install_result(self, outcome: InstallResult) -> CheckResult:
+        log = self._write_log("install", outcome.log)
+        if outcome.image == outcome.tools_image:
+            return CheckResult(name="install", status="pass", log=log, summary="no requirements")
+        if outcome.image is not None:
+            summary = "dependencies reused" if outcome.reused else "dependencies installed"
+            return CheckResult(
+                name="install",
+                status="pass",
+                duration_s=outcome.duration_s,
+                log=log,
+                summary=summary,
+            )
+        diag = dg.parse_pip_failure(outcome.log, outcome.failed_requirement)
+        return CheckResult(
+            name="install",
+            status="fail",
+            duration_s=outcome.duration_s,
+            log=log,
+            diagnostics=[diag],
+            summary=diag.message,
+        )
+
+    def _run_check(self, name: CheckName, image: str, repo: Path) -> CheckResult:
+        argv = [*RUNNER, name]
+        if name == "tests":
+            argv.append(f"{self.timeouts.per_test:g}")
+        if name == "smoke":
+            command = smoke_command(repo)
+            if command is None:
+                return CheckResult(
+                    name=name,
+                    status="skipped",
+                    summary="no main.py and no [tool.papercoder] smoke command in pyproject.toml",
+                )
+            argv += ["--", *command]
+        timeout: float = getattr(self.timeouts, name)
+        run = self.sandbox.run(image, repo, argv, timeout)
+        log = self._write_log(name, _log_text(argv, run))
+        result = interpret(name, run, repo, timeout)
+        return result.model_copy(update={"log": log, "duration_s": round(run.duration_s, 3)})
+
+    def _write_log(self, name: str, text: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        atomic_write_text(path, text)
+        return str(path)
+
+
+def _log_text(argv: list[str], run: RunResult) -> str:
+    status = "timed out" if run.timed_out else f"exit {run.exit_code}"
+    head = (
+        f"$ {shlex.join(argv)}\n# {status} in {run.duration_s:.2f}s, "
+        f"{run.output_bytes} bytes of output{' (OOM-killed)' if run.oom else ''}\n"
+    )
+    return head + run.output
+
+
+def interpret(name: CheckName, run: RunResult, repo: Path, timeout: float) -> CheckResult:
+    """Status and diagnostics of one check from what its container did."""
+    if run.timed_out:
+        diag = Diagnostic(
+            check=name,
+            code="timeout",
+            message=f"{name} did not finish within {timeout:g}s; the container "
+            "was killed (an endless loop, or work too big for a smoke run?)",
+        )
+        return CheckResult(name=name, status="timeout", diagnostics=[diag], summary=diag.message)
+    if run.oom:
+        diag = Diagnostic(
+            check=name,
+            code="out-of-memory",
+            message=f"{name} was killed: out of memory (sandbox limit)",
+        )
+        located = dg.parse_traceback(run.output, name, repo)
+        if located and located.file:
+            diag = diag.model_copy(update={"file": located.file, "line": located.line})
+        return CheckResult(name=name, status="fail", diagnostics=[diag], summary=diag.message)
+    diags = _diagnostics(name, run, repo)
+    if name == "tests" and run.exit_code == 5:
+        return CheckResult(name=name, status="skipped", summary="no tests collected")
+    if run.exit_code is None:
+        return CheckResult(name=name, status="error", summary="the check did not report")
+    failed = bool(diags) if name in ("lint", "types") else run.exit_code != 0
+    if failed and not diags:
+        tail = [x for x in run.output.strip().splitlines() if x.strip()][-1:] or ["(no output)"]
+        diags = [
+            Diagnostic(
+                check=name,
+                code=f"exit-{run.exit_code}",
+                message=f"{name} exited with {run.exit_code}: {tail[0][:300]}",
+            )
+        ]
+    diags = dg.with_snippets(diags, repo)
+    summary = f"{len(diags)} problem(s)" if failed else "ok"
+    return CheckResult(
+        name=name, status="fail" if failed else "pass", diagnostics=diags, summary=summary
+    )
+
+
+def _diagnostics(name: CheckName, run: RunResult, repo: Path) -> list[Diagnostic]:
+    files = run.files
+    if name == "lint":
+        return dg.parse_ruff(files.get("ruff.json", ""))
+    if name == "types":
+        return dg.parse_mypy(files.get("mypy.json", ""))
+    if name == "tests":
+        return dg.parse_junit(files.get("junit.xml", ""), repo) if run.exit_code else []
+    if run.exit_code:
+        traced = dg.parse_traceback(run.output, "smoke", repo)
+        return [traced] if traced else []
+    return []

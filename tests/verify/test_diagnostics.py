@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from papercoder.verify import diagnostics as dg
+
+
+def test_in_repo_keeps_repo_paths_and_drops_others() -> None:
+    assert dg.in_repo("/work/pkg/model.py") == "pkg/model.py"
+    assert dg.in_repo("./train.py") == "train.py"
+    assert dg.in_repo("/opt/venv/lib/python3.11/site-packages/torch/nn.py") is None
+    assert dg.in_repo("/usr/lib/python3.11/json/__init__.py") is None
+    assert dg.in_repo("/home/me/repo/a.py", Path("/home/me/repo")) == "a.py"
+
+
+def test_ruff_json() -> None:
+    text = json.dumps(
+        [
+            {
+                "code": "F821",
+                "message": "Undefined name `foo`",
+                "filename": "/work/train.py",
+                "location": {"row": 7, "column": 5},
+            },
+            {
+                "code": None,
+                "message": "SyntaxError: Expected ':'",
+                "filename": "/work/m.py",
+                "location": {"row": 2, "column": 9},
+            },
+        ]
+    )
+    first, second = dg.parse_ruff(text)
+    assert (first.file, first.line, first.column, first.code) == ("train.py", 7, 5, "F821")
+    assert second.code == "syntax" and second.file == "m.py"
+
+
+def test_mypy_keeps_only_crash_level_errors_in_the_repo() -> None:
+    lines = [
+        {
+            "file": "model.py",
+            "line": 3,
+            "column": 4,
+            "message": 'Module has no attribute "Netx"',
+            "hint": None,
+            "code": "attr-defined",
+            "severity": "error",
+        },
+        {
+            "file": "model.py",
+            "line": 9,
+            "column": 0,
+            "message": "Function is missing a type",
+            "hint": None,
+            "code": "no-untyped-def",
+            "severity": "error",
+        },
+        {
+            "file": "model.py",
+            "line": 9,
+            "column": 0,
+            "message": "note",
+            "hint": None,
+            "code": None,
+            "severity": "note",
+        },
+        {
+            "file": "/opt/venv/lib/python3.11/site-packages/x.py",
+            "line": 1,
+            "column": 0,
+            "message": "boom",
+            "hint": None,
+            "code": "name-defined",
+            "severity": "error",
+        },
+    ]
+    found = dg.parse_mypy("\n".join(json.dumps(x) for x in lines))
+    assert [(d.file, d.line, d.code) for d in found] == [("model.py", 3, "attr-defined")]
+
+
+TRACEBACK = """\
+Traceback (most recent call last):
+  File "/work/main.py", line 12, in <module>
+    run()
+  File "/work/model.py", line 30, in run
+    out = layer(x)
+  File "/opt/venv/lib/python3.11/site-packages/numpy/core/fromnumeric.py", line 57, in _wrapfunc
+    return bound(*args, **kwds)
+ValueError: shapes (4,8) and (4,2) not aligned
+"""
+
+
+def test_traceback_deepest_repo_frame() -> None:
+    diag = dg.parse_traceback("some output\n" + TRACEBACK, "smoke")
+    assert diag is not None
+    assert (diag.file, diag.line, diag.code) == ("model.py", 30, "ValueError")
+    assert "not aligned" in diag.message
+
+
+def test_syntax_error_without_traceback() -> None:
+    text = '  File "/work/main.py", line 4\n    def f(:\n          ^\nSyntaxError: invalid syntax\n'
+    diag = dg.parse_traceback(text, "smoke")
+    assert diag is not None and (diag.file, diag.line, diag.code) == ("main.py", 4, "SyntaxError")
+
+
+def test_junit_failure_located_at_deepest_repo_line() -> None:
+    xml = """<?xml version="1.0"?><testsuites><testsuite name="pytest">
+    <testcase classname="tests.test_model" name="test_forward" file="tests/test_model.py" line="3">
+    <failure message="AssertionError: assert 3 == 4">def test_forward():
+&gt;       assert model.f() == 4
+E       AssertionError: assert 3 == 4
+
+tests/test_model.py:5: AssertionError</failure></testcase>
+    <testcase classname="tests.test_model" name="test_ok" file="tests/test_model.py" line="8"/>
+    </testsuite></testsuites>"""
+    [diag] = dg.parse_junit(xml)
+    assert (diag.file, diag.line) == ("tests/test_model.py", 5)
+    assert "test_forward" in diag.message and "assert 3 == 4" in diag.message
+
+
+def test_snippets_come_from_the_repo(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\ny = undefined\n", encoding="utf-8")
+    diag = dg.Diagnostic(check="lint", file="a.py", line=2, message="m")
+    [with_snippet] = dg.with_snippets([diag], tmp_path)
+    assert with_snippet.snippet == "y = undefined"
+
+
+def test_pip_failure_names_the_requirement() -> None:
+    log = (
+        "ERROR: Could not find a version that satisfies the requirement nosuchpkg-zz"
+        " (from versions: none)\nERROR: No matching distribution found for nosuchpkg-zz"
+    )
+    diag = dg.parse_pip_failure(log, "nosuchpkg-zz")
+    assert diag.file == "requirements.txt" and "nosuchpkg-zz" in diag.message
