@@ -85,7 +85,12 @@ def _engine_checks(client: DockerClient) -> list[Check]:
         return checks
     try:
         output = client.containers.run(
-            image, ["python3", "-c", _NET_PROBE], network_mode="none", remove=True, user="65534"
+            image,
+            ["python3", "-c", _NET_PROBE],
+            network_mode="none",
+            remove=True,
+            user="65534",
+            labels={engine.CONTAINER_LABEL: "doctor"},
         )
         interfaces = output.decode().strip()
     except docker.errors.DockerException as exc:

@@ -1,31 +1,46 @@
-"""Runs one check inside the sandbox container and keeps its machine-readable results.
+"""Runs one check inside the sandbox container.
 
     runner.py lint | types | tests [PER_TEST_TIMEOUT] | smoke -- ARGV...
-    runner.py collect        # prints the results of the last check as one JSON object
 
-The tool's own output goes to stdout (the host keeps it, capped, as the check's log);
-machine-readable results (ruff JSON, mypy JSON lines, JUnit XML) go to OUT for `collect`.
+The check's output (stdout and stderr of the tool) goes to stdout: the host keeps it, capped,
+as the check's log. When the check ends, one JSON object goes to stderr: the exit code, the
+machine-readable results (ruff JSON, mypy JSON lines, JUnit XML) and whether the kernel
+killed anything for memory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-WORK = Path("/work")
-OUT = Path("/tmp/papercoder-out")
+WORK = Path(os.environ.get("PAPERCODER_WORK", "/work"))
+OUT = Path(os.environ.get("PAPERCODER_OUT", "/tmp/papercoder-out"))
+MYPY_INI = Path(__file__).with_name("mypy.ini")
 FILE_CAP = 2 * 1024 * 1024
 LINT_RULES = "E9,F63,F7,F82"
 
 
-def run(argv: list[str], **kwargs: object) -> int:
-    return subprocess.run(argv, cwd=WORK, check=False, **kwargs).returncode  # type: ignore[call-overload]
+def run(argv: list[str], stdout: object = None) -> int:
+    sys.stdout.flush()
+    done = subprocess.run(argv, cwd=WORK, check=False, stdout=stdout, stderr=subprocess.STDOUT)
+    return done.returncode
 
 
 def lint() -> int:
-    common = ["ruff", "check", "--isolated", "--no-cache", "--select", LINT_RULES, "."]
+    common = [
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "--isolated",
+        "--no-cache",
+        "--select",
+        LINT_RULES,
+        ".",
+    ]
     run([*common, "--output-format", "concise"])
     return run([*common, "--output-format", "json", "--output-file", str(OUT / "ruff.json")])
 
@@ -38,7 +53,7 @@ def types() -> int:
                 "-m",
                 "mypy",
                 "--config-file",
-                "/opt/papercoder/mypy.ini",
+                str(MYPY_INI),
                 "--output",
                 "json",
                 ".",
@@ -81,20 +96,17 @@ def tests(per_test_timeout: str = "60") -> int:
 
 def smoke(argv: list[str]) -> int:
     if not argv:
-        print("no smoke command given", file=sys.stderr)
+        print("no smoke command given")
         return 2
     return run(argv)
 
 
-def collect() -> int:
+def results(exit_code: int) -> dict[str, object]:
     files = {}
     for path in sorted(OUT.glob("*")):
-        if path.is_file() and path.name != "exit_code":
+        if path.is_file():
             files[path.name] = path.read_bytes()[:FILE_CAP].decode("utf-8", "replace")
-    code_file = OUT / "exit_code"
-    exit_code = int(code_file.read_text(encoding="utf-8")) if code_file.is_file() else None
-    print(json.dumps({"exit_code": exit_code, "files": files, "oom": _oom_killed()}))
-    return 0
+    return {"exit_code": exit_code, "files": files, "oom": _oom_killed()}
 
 
 def _oom_killed() -> bool:
@@ -113,8 +125,6 @@ def _oom_killed() -> bool:
 
 def main(argv: list[str]) -> int:
     check, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if check == "collect":
-        return collect()
     OUT.mkdir(parents=True, exist_ok=True)
     if check == "lint":
         code = lint()
@@ -125,9 +135,11 @@ def main(argv: list[str]) -> int:
     elif check == "smoke":
         code = smoke(rest[1:] if rest[:1] == ["--"] else rest)
     else:
-        print(f"unknown check {check!r}", file=sys.stderr)
+        print(f"unknown check {check!r}")
         return 2
-    (OUT / "exit_code").write_text(str(code), encoding="utf-8")
+    sys.stdout.flush()
+    sys.stderr.write(json.dumps(results(code)))
+    sys.stderr.flush()
     return code
 
 

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ from papercoder.sandbox.protocol import InstallResult, Limits, RunResult
 
 USER = "10001:10001"
 SKIP_PARTS = {".git", "__pycache__", ".venv", "venv", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-CONTAINER_LABEL = "papercoder.sandbox"
+CONTAINER_LABEL = engine.CONTAINER_LABEL
+RESULTS_CAP = 16 * 1024 * 1024
 
 
 def repo_tar(repo: Path) -> bytes:
@@ -61,7 +63,7 @@ def normalise_requirements(text: str) -> tuple[list[str], str | None]:
     return lines, None
 
 
-def read_frames(raw: socket.socket) -> Iterator[bytes]:
+def read_frames(raw: socket.socket) -> Iterator[tuple[int, bytes]]:
     """Payloads of Docker's multiplexed stream (8-byte header: kind, 0, 0, 0, big-endian size)."""
     pending = b""
     while True:
@@ -73,7 +75,7 @@ def read_frames(raw: socket.socket) -> Iterator[bytes]:
             size = int.from_bytes(pending[4:8], "big")
             if len(pending) < 8 + size:
                 break
-            yield pending[8 : 8 + size]
+            yield pending[0], pending[8 : 8 + size]
             pending = pending[8 + size :]
 
 
@@ -91,6 +93,53 @@ class _Closing:
         for part in (self.wrapper, self.raw):
             with contextlib.suppress(OSError):
                 part.close()
+
+
+def _parse_results(text: str, output: CappedOutput) -> dict[str, Any]:
+    """The runner's JSON results; anything else it wrote to stderr joins the log."""
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except ValueError:
+        output.write(f"\n[sandbox runner stderr]\n{text}".encode())
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class DockerSession:
+    """Runs commands on one copy of a repo, each in a fresh container. The next container is
+    prepared (created, started, repo copied in) while the current command runs, and used ones
+    are removed in the background: the checks, not Docker, set the pace."""
+
+    def __init__(self, box: DockerSandbox, image: str, archive: bytes) -> None:
+        self._box = box
+        self._image = image
+        self._archive = archive
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="papercoder-sandbox")
+        self._next: Future[Container] | None = self._prepare()
+        self._removals: list[Future[None]] = []
+
+    def _prepare(self) -> Future[Container]:
+        return self._pool.submit(self._box.prepare, self._image, self._archive)
+
+    def run(self, argv: list[str], timeout: float, prepare_next: bool = True) -> RunResult:
+        pending = self._next  # kept until taken, so close() removes it even on Ctrl-C
+        container = pending.result() if pending else self._box.prepare(self._image, self._archive)
+        self._next = None
+        if prepare_next:
+            self._next = self._prepare()
+        try:
+            return self._box.execute(container, argv, timeout)
+        finally:
+            self._removals.append(self._pool.submit(self._box.remove, container))
+
+    def close(self) -> None:
+        if self._next is not None:
+            with contextlib.suppress(Exception):
+                self._box.remove(self._next.result())
+        for removal in self._removals:
+            with contextlib.suppress(Exception):
+                removal.result()
+        self._pool.shutdown(wait=True)
 
 
 class DockerSandbox:
@@ -203,29 +252,45 @@ class DockerSandbox:
             image=tag if ok else None, tools_image=sandbox, log=f"{log}\n{build_log}"
         )
 
+    @contextlib.contextmanager
+    def session(self, image: str, repo: Path) -> Iterator[DockerSession]:
+        """Commands on one copy of `repo` in `image`, each in a fresh container."""
+        session = DockerSession(self, image, repo_tar(repo))
+        try:
+            yield session
+        finally:
+            session.close()
+
     def run(self, image: str, repo: Path, argv: list[str], timeout: float) -> RunResult:
         """Run `argv` in /work holding a copy of `repo`; killed after `timeout` seconds."""
-        archive = repo_tar(repo)
-        started = time.monotonic()
+        with self.session(image, repo) as session:
+            return session.run(argv, timeout, prepare_next=False)
+
+    def prepare(self, image: str, archive: bytes) -> Container:
+        """A started container with the repo copied into /work, waiting for a command."""
         container = self._create(image)
         try:
             container.start()
             self._upload(container, archive)
-            output, exit_code, timed_out = self._exec(container, argv, timeout)
-            collected = {} if timed_out else self._collect(container)
-            oom = bool(collected.get("oom")) or (exit_code == 137 and not timed_out)
-            files = collected.get("files", {})
-            return RunResult(
-                exit_code=None if timed_out else exit_code,
-                output=output.text(),
-                output_bytes=output.total,
-                timed_out=timed_out,
-                oom=oom and not timed_out,
-                duration_s=time.monotonic() - started,
-                files=files if isinstance(files, dict) else {},
-            )
-        finally:
-            self._remove(container)
+        except BaseException:
+            self.remove(container)
+            raise
+        return container
+
+    def execute(self, container: Container, argv: list[str], timeout: float) -> RunResult:
+        started = time.monotonic()
+        output, results, exit_code, timed_out = self._exec(container, argv, timeout)
+        oom = bool(results.get("oom")) or exit_code == 137
+        files = results.get("files", {})
+        return RunResult(
+            exit_code=exit_code,
+            output=output.text(),
+            output_bytes=output.total,
+            timed_out=timed_out,
+            oom=oom and not timed_out,
+            duration_s=time.monotonic() - started,
+            files=files if isinstance(files, dict) else {},
+        )
 
     def _create(self, image: str) -> Container:
         limits = self.limits
@@ -282,14 +347,16 @@ class DockerSandbox:
 
     def _exec(
         self, container: Container, argv: list[str], timeout: float
-    ) -> tuple[CappedOutput, int | None, bool]:
+    ) -> tuple[CappedOutput, dict[str, Any], int | None, bool]:
+        """Output (capped), the runner's results (from stderr), exit code, timed out."""
         output = CappedOutput(self.limits.output_head, self.limits.output_tail)
+        results = CappedOutput(RESULTS_CAP, 1024)
         exec_id, conn = self._open_exec(container, argv, stdin=False)
 
         def drain() -> None:
             try:
-                for payload in read_frames(conn.raw):
-                    output.write(payload)
+                for kind, payload in read_frames(conn.raw):
+                    (results if kind == 2 else output).write(payload)
             except OSError:
                 pass  # the container was killed under us: the timeout path
 
@@ -297,27 +364,18 @@ class DockerSandbox:
             reader = threading.Thread(target=drain, daemon=True)
             reader.start()
             reader.join(timeout)
-            timed_out = reader.is_alive()
-            if timed_out:
+            if reader.is_alive():
                 self._kill(container)
                 reader.join(10)
-                return output, None, True
-        return output, self._client.api.exec_inspect(exec_id).get("ExitCode"), False
-
-    def _collect(self, container: Container) -> dict[str, Any]:
-        result = container.exec_run(["python3", "/opt/papercoder/runner.py", "collect"])
-        raw = result.output if isinstance(result.output, bytes) else b""
-        try:
-            data = json.loads(raw.decode("utf-8", "replace").strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            return {}
-        return data if isinstance(data, dict) else {}
+                return output, {}, None, True
+        exit_code = self._client.api.exec_inspect(exec_id).get("ExitCode")
+        return output, _parse_results(results.text(), output), exit_code, False
 
     def _kill(self, container: Container) -> None:
         with contextlib.suppress(docker.errors.APIError):
             container.kill()
 
-    def _remove(self, container: Container) -> None:
+    def remove(self, container: Container) -> None:
         try:
             container.remove(force=True)
         except docker.errors.NotFound:

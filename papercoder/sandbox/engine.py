@@ -15,6 +15,7 @@ from papercoder.errors import SandboxError
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 BASE_IMAGE = "papercoder-base:bookworm"
 PUBLIC_BASE_IMAGE = "python:3.11-slim"
+CONTAINER_LABEL = "papercoder.sandbox"  # on every container PaperCoder starts
 
 START_HINT = (
     "start the engine (as root: `dockerd --bridge=none --iptables=false &`, or run ./scripts/setup)"

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import docker.errors
+import requests
 from docker import DockerClient
 
 from papercoder.errors import SandboxError
 from papercoder.resources import data_dir
 from papercoder.runstore import atomic_write_text
+from papercoder.sandbox.engine import CONTAINER_LABEL
 
 SANDBOX_FILES = ("Dockerfile", "runner.py", "mypy.ini", "tools.txt")
 SANDBOX_REPO = "papercoder-sandbox"
@@ -192,14 +194,27 @@ _PROBE = (
 
 def probe_platform(client: DockerClient, image: str) -> Platform:
     """Ask the image's own Python what it is."""
+    container = None
     try:
-        raw = client.containers.run(
-            image, ["python3", "-c", _PROBE], network_mode="none", remove=True, user="65534"
+        container = client.containers.create(
+            image,
+            ["python3", "-c", _PROBE],
+            network_mode="none",
+            user="65534",
+            labels={CONTAINER_LABEL: "probe"},
         )
-    except docker.errors.DockerException as exc:
+        container.start()
+        status = container.wait(timeout=60).get("StatusCode")
+        raw = container.logs(stdout=True, stderr=False)
+        if status != 0:
+            raise docker.errors.DockerException(f"exit {status}")
+    except (docker.errors.DockerException, requests.RequestException) as exc:
         raise SandboxError(
             f"cannot run python3 in the image {image}: {exc}",
             "use a base image with python3 (sandbox/build-base-image.sh builds one)",
         ) from exc
+    finally:
+        if container is not None:
+            container.remove(force=True)
     major, minor, gmajor, gminor, machine = raw.decode().split()
     return Platform((int(major), int(minor)), (int(gmajor), int(gminor)), machine)

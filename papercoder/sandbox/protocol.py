@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -48,7 +49,13 @@ class InstallResult(BaseModel):
     duration_s: float = 0.0
 
 
+class Session(Protocol):
+    """Commands on one copy of a repo; each command sees the repo as it was copied in."""
+
+    def run(self, argv: list[str], timeout: float, prepare_next: bool = True) -> RunResult: ...
+
+
 class Sandbox(Protocol):
     def install(self, repo: Path) -> InstallResult: ...
 
-    def run(self, image: str, repo: Path, argv: list[str], timeout: float) -> RunResult: ...
+    def session(self, image: str, repo: Path) -> AbstractContextManager[Session]: ...

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.errors import InputError
 from papercoder.runstore import atomic_write_text
-from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox
+from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox, Session
 from papercoder.verify import diagnostics as dg
 from papercoder.verify.diagnostics import CheckName, Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
@@ -87,16 +87,17 @@ class Verifier:
         blocked: dict[CheckName, str] = {}
         if outcome.image is None:
             blocked = {"tests": "install failed", "smoke": "install failed"}
-        for name in ("lint", "types", "tests", "smoke"):
-            if name not in checks:
-                continue
-            if name in blocked:
-                results.append(CheckResult(name=name, status="skipped", summary=blocked[name]))
-                continue
-            result = self._run_check(name, image, repo)
-            results.append(result)
-            if name == "lint" and any(d.code in SYNTAX_CODES for d in result.diagnostics):
-                blocked.update(dict.fromkeys(("types", "tests", "smoke"), "syntax error"))
+        selected = [name for name in ALL_CHECKS[1:] if name in checks]
+        with self.sandbox.session(image, repo) as session:
+            for index, name in enumerate(selected):
+                if name in blocked:
+                    results.append(CheckResult(name=name, status="skipped", summary=blocked[name]))
+                    continue
+                more = any(later not in blocked for later in selected[index + 1 :])
+                result = self._run_check(session, name, repo, more)
+                results.append(result)
+                if name == "lint" and any(d.code in SYNTAX_CODES for d in result.diagnostics):
+                    blocked.update(dict.fromkeys(("types", "tests", "smoke"), "syntax error"))
         return VerifyReport(
             repo=str(repo), checks=results, duration_s=round(time.monotonic() - started, 3)
         )
@@ -124,7 +125,9 @@ class Verifier:
             summary=diag.message,
         )
 
-    def _run_check(self, name: CheckName, image: str, repo: Path) -> CheckResult:
+    def _run_check(
+        self, session: Session, name: CheckName, repo: Path, prepare_next: bool
+    ) -> CheckResult:
         argv = [*RUNNER, name]
         if name == "tests":
             argv.append(f"{self.timeouts.per_test:g}")
@@ -138,7 +141,7 @@ class Verifier:
                 )
             argv += ["--", *command]
         timeout: float = getattr(self.timeouts, name)
-        run = self.sandbox.run(image, repo, argv, timeout)
+        run = session.run(argv, timeout, prepare_next)
         log = self._write_log(name, _log_text(argv, run))
         result = interpret(name, run, repo, timeout)
         return result.model_copy(update={"log": log, "duration_s": round(run.duration_s, 3)})

@@ -121,6 +121,9 @@ def test_base_image_without_python_is_exit_5() -> None:
         client.close()
     assert result.exit_code == 5
     assert "python3" in result.output
+    from tests.sandbox.test_docker import leftover_containers
+
+    assert leftover_containers() == []
 
 
 @pytest.mark.docker
@@ -134,6 +137,7 @@ def test_interrupt_removes_containers_and_exits_130(tmp_path: Path, signame: str
     from tests.sandbox.test_docker import leftover_containers
 
     repo = write(tmp_path / "repo", {"main.py": "while True:\n    pass\n"})
+    assert leftover_containers() == []
     proc = subprocess.Popen(
         [
             sys.executable,
