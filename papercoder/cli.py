@@ -51,7 +51,7 @@ def out() -> Console:
 
 
 def err() -> Console:
-    return Console(stderr=True)
+    return Console(stderr=True, soft_wrap=True)  # an error is one line, whatever the width
 
 
 app = typer.Typer(
@@ -148,6 +148,28 @@ def doctor(model: ModelOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyO
         raise typer.Exit(5)
     if report.failed("endpoint"):
         raise typer.Exit(4)
+
+
+@app.command()
+@handled
+def ingest(
+    paper: Annotated[Path, typer.Argument(help="The paper: .pdf, .md, .tex or .txt.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Paper as JSON.")] = False,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Read a paper into a structured document: sections, equations, tables, algorithms."""
+    from papercoder.paper import load_paper
+    from papercoder.runstore import atomic_write_text
+
+    document = load_paper(paper)
+    text = document.model_dump_json(indent=2) + "\n" if as_json else document.to_markdown()
+    if out_file is not None:
+        atomic_write_text(out_file, text)
+        err().print(f"wrote {out_file}", markup=False)
+    else:
+        typer.echo(text, nl=False)
 
 
 CheckList = Annotated[

@@ -16,12 +16,7 @@ from pathlib import Path
 from papercoder.errors import BudgetExhausted, UsageError
 from papercoder.llm.client import ChatRequest, Usage
 from papercoder.runstore import read_jsonl
-
-CHARS_PER_TOKEN = 3  # conservative for code and LaTeX: estimates should err high
-
-
-def estimate_tokens(text: str) -> int:
-    return len(text) // CHARS_PER_TOKEN + 1
+from papercoder.tokens import estimate_tokens
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,187 @@
+"""From body blocks in reading order to a `Paper`: title, authors, abstract, a section tree
+(headings found from numbering and font size or weight), and references kept apart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from papercoder.paper.headings import heading_of
+from papercoder.paper.layout import Block, join_lines
+from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Section, Table, nest
+
+Item = Table | Figure | Algorithm | Equation
+
+_REFERENCES = {"references", "bibliography"}
+_EQ_NUMBER = re.compile(r"^\(\d+[a-z]?\)$")
+_NOT_NAME = re.compile(
+    r"@|\d|university|institute|research|google|microsoft|department|lab\b|"
+    r"school|college|inc\b|corp|amsterdam|toronto|cifar|open ?ai",
+    re.I,
+)
+_MARKS = re.compile("[\u2217*\u2020\u2021\u00a7\u00b6]")  # footnote marks
+
+
+def _continues(previous: str, text: str) -> bool:
+    """A paragraph cut by a column or page break: no full stop, then a lowercase start."""
+    return bool(text[:1].islower()) and not previous.rstrip().endswith((".", "!", "?", ":"))
+
+
+def level_of(number: str | None) -> int:
+    return number.count(".") + 1 if number else 1
+
+
+def split_references(block: Block) -> list[str]:
+    text = block.text
+    if re.match(r"^\[\d+\]", text):
+        return [part.strip() for part in re.split(r"\s(?=\[\d+\]\s)", text) if part.strip()]
+    start = block.x0
+    indented = any(line.x0 > start + 3 for line in block.lines)
+    if not indented:
+        return [text]
+    entries: list[list[str]] = []
+    for line in block.lines:
+        if line.x0 <= start + 3 or not entries:
+            entries.append([line.text])
+        else:
+            entries[-1].append(line.text)
+    return [join_lines(entry) for entry in entries]
+
+
+def find_title(blocks: Sequence[Block], body: float) -> Block | None:
+    first_page = [b for b in blocks if b.page == 0 and len(b.text) > 3]
+    if not first_page:
+        return None
+    top = min(b.y0 for b in first_page)
+    candidates = [b for b in first_page if b.y0 < top + 400]
+    best = max(candidates, key=lambda b: (b.size, -b.y0))
+    return best if best.size >= 1.15 * body else None
+
+
+def authors_from(meta: dict[str, Any], front: list[Block]) -> list[str]:
+    listed = str(meta.get("author") or "").strip()
+    if listed:
+        return [a.strip() for a in re.split(r",|;|\band\b", listed) if a.strip()]
+    names: list[str] = []
+    for block in front:
+        for line in block.lines:
+            text = _MARKS.sub("", line.text).strip(" ,")
+            words = text.split()
+            if (
+                2 <= len(words) <= 4
+                and not _NOT_NAME.search(text)
+                and all(w[:1].isupper() for w in words)
+            ):
+                names.append(text)
+    return names
+
+
+class _Builder:
+    def __init__(self, body: float) -> None:
+        self.body = body
+        self.state = "front"
+        self.front: list[Block] = []
+        self.abstract: list[str] = []
+        self.flat: list[Section] = []
+        self.paragraphs: dict[int, list[str]] = {}
+        self.references: list[str] = []
+
+    @property
+    def current(self) -> Section | None:
+        return self.flat[-1] if self.flat else None
+
+    def add(self, block: Block) -> None:
+        heading = heading_of(block, self.body)
+        if heading is not None:
+            self._heading(*heading)
+            return
+        text = block.text.strip()
+        if self.state == "front":
+            run_in = re.match("^abstract\\s*[.:\u2014\u2013-]\\s*(.+)$", text, re.I | re.S)
+            if run_in:
+                self.state = "abstract"
+                self.abstract.append(run_in.group(1))
+            else:
+                self.front.append(block)
+        elif self.state == "abstract":
+            self.abstract.append(text)
+        elif self.state == "references":
+            entries = split_references(block)
+            numbered = bool(self.references) and self.references[-1].startswith("[")
+            continues = bool(entries) and entries[0][:1].islower()
+            if (
+                self.references
+                and entries
+                and (continues or (numbered and not entries[0].startswith("[")))
+            ):
+                self.references[-1] = join_lines([self.references[-1], entries.pop(0)])
+            self.references += entries
+        elif self.current is not None:
+            paragraphs = self.paragraphs.setdefault(id(self.current), [])
+            if paragraphs and (_EQ_NUMBER.match(text) or _continues(paragraphs[-1], text)):
+                paragraphs[-1] = join_lines([paragraphs[-1], text])
+            else:
+                paragraphs.append(text)
+
+    def _heading(self, number: str | None, title: str) -> None:
+        low = title.lower()
+        if low == "abstract":
+            self.state = "abstract"
+            return
+        if low in _REFERENCES:
+            self.state = "references"
+            return
+        resumes_body = low in ("appendix", "appendices") or low.startswith("supplementary")
+        if self.state == "references" and number is None and not resumes_body:
+            self.references.append(title)
+            return
+        self.state = "body"
+        self.flat.append(Section(number=number, title=title, level=level_of(number)))
+
+    def sections(self) -> list[Section]:
+        for section in self.flat:
+            section.text = "\n\n".join(self.paragraphs.get(id(section), []))
+        return nest(self.flat)
+
+
+def build_paper(
+    blocks: list[Block],
+    items: list[tuple[int, Item]],
+    body: float,
+    meta: dict[str, Any],
+    page_count: int,
+    name: str,
+    sha: str,
+) -> Paper:
+    title_block = find_title(blocks, body)
+    builder = _Builder(body)
+    section_at: list[str | None] = []
+    for block in blocks:
+        current = builder.current
+        section_at.append(current.heading if current else None)
+        if block is not title_block:
+            builder.add(block)
+    paper = Paper(
+        title=" ".join(title_block.text.split()) if title_block else str(meta.get("title") or name),
+        authors=authors_from(meta, builder.front),
+        abstract="\n\n".join(builder.abstract),
+        sections=builder.sections(),
+        references=builder.references,
+        page_count=page_count,
+        source_name=name,
+        source_sha256=sha,
+    )
+    for index, item in items:
+        located = item.model_copy(
+            update={"section": section_at[min(index, len(section_at) - 1)] if section_at else None}
+        )
+        if isinstance(located, Table):
+            paper.tables.append(located)
+        elif isinstance(located, Figure):
+            paper.figures.append(located)
+        elif isinstance(located, Algorithm):
+            paper.algorithms.append(located)
+        else:
+            paper.equations.append(located)
+    return paper

@@ -1,0 +1,156 @@
+"""The real papers in ../shared/papers (see its README): what a good ingest must find."""
+
+from __future__ import annotations
+
+import pytest
+
+from papercoder.paper import Paper
+
+pytestmark = pytest.mark.papers
+
+
+def titles(paper: Paper) -> list[str]:
+    return [s.title.lower() for s in paper.walk()]
+
+
+def in_order(paper: Paper, wanted: list[str]) -> bool:
+    found = titles(paper)
+    positions = [found.index(w.lower()) for w in wanted]
+    return positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("adam", "ADAM: A METHOD FOR STOCHASTIC OPTIMIZATION"),
+        ("transformer", "Attention Is All You Need"),
+        ("gcn", "SEMI-SUPERVISED CLASSIFICATION WITH GRAPH CONVOLUTIONAL NETWORKS"),
+        ("resnet", "Deep Residual Learning for Image Recognition"),
+    ],
+)
+def test_titles(real_paper: dict[str, Paper], name: str, title: str) -> None:
+    assert real_paper[name].title == title
+
+
+@pytest.mark.parametrize(
+    ("name", "sections"),
+    [
+        ("adam", ["Introduction", "Algorithm", "Experiments", "Conclusion"]),
+        ("transformer", ["Model Architecture", "Training", "Results"]),
+        ("gcn", ["Introduction", "Experiments", "Results", "Conclusion"]),
+        ("resnet", ["Introduction", "Deep Residual Learning", "Experiments"]),
+    ],
+)
+def test_named_sections_present_in_order(
+    real_paper: dict[str, Paper], name: str, sections: list[str]
+) -> None:
+    assert in_order(real_paper[name], sections), titles(real_paper[name])
+
+
+def test_adam_algorithm_and_default_hyperparameters(real_paper: dict[str, Paper]) -> None:
+    adam = real_paper["adam"]
+    [algorithm] = [a for a in adam.algorithms if a.number == "1"]
+    assert algorithm.caption.startswith("Algorithm 1: Adam")
+    text = algorithm.caption + "\n" + algorithm.text
+    for value in ("α = 0.001", "β1 = 0.9", "β2 = 0.999", "10−8"):
+        assert value in text
+    for step in ("Require: α: Stepsize", "while θt not converged do", "return θt"):
+        assert step in algorithm.text
+
+
+def test_transformer_table_3_cells(real_paper: dict[str, Paper]) -> None:
+    [table] = [t for t in real_paper["transformer"].tables if t.number == "3"]
+    assert table.caption.startswith("Table 3: Variations on the Transformer architecture")
+    cells = set(table.cells())
+    for value in (
+        "base",
+        "512",
+        "2048",
+        "0.1",
+        "100K",
+        "4.92",
+        "25.8",
+        "65",
+        "(A)",
+        "big",
+        "1024",
+        "4096",
+        "300K",
+        "4.33",
+        "26.4",
+        "213",
+    ):
+        assert value in cells, value
+    assert [
+        "base",
+        "6",
+        "512",
+        "2048",
+        "8",
+        "64",
+        "64",
+        "0.1",
+        "0.1",
+        "100K",
+        "4.92",
+        "25.8",
+        "65",
+    ] in table.rows
+
+
+def test_transformer_attention_equation(real_paper: dict[str, Paper]) -> None:
+    equations = {e.number: e for e in real_paper["transformer"].equations}
+    assert "Attention(Q, K, V" in equations["1"].text and "softmax" in equations["1"].text
+    assert equations["1"].section == "3.2.1 Scaled Dot-Product Attention"
+
+
+def test_gcn_dataset_table_and_hyperparameters(real_paper: dict[str, Paper]) -> None:
+    gcn = real_paper["gcn"]
+    [table] = [t for t in gcn.tables if t.number == "1"]
+    assert [row[0] for row in table.rows] == ["Dataset", "Citeseer", "Cora", "Pubmed", "NELL"]
+    assert table.rows[1] == [
+        "Citeseer",
+        "Citation network",
+        "3,327",
+        "4,732",
+        "6",
+        "3,703",
+        "0.036",
+    ]
+    setup = next(s for s in gcn.walk() if s.title == "Experimental Set-up").text
+    assert "maximum of 200 epochs" in setup and "learning rate of 0.01" in setup
+    values = "0.5 (dropout rate), 5 · 10−4 (L2 regularization) and 16 (number of hidden units)"
+    assert values in gcn.body_text()
+
+
+def test_resnet_two_columns_read_in_order(real_paper: dict[str, Paper]) -> None:
+    intro = real_paper["resnet"].sections[0]
+    assert intro.title == "Introduction"
+    first = intro.text.split("\n\n")[0]
+    assert first.startswith("Deep convolutional neural networks [22, 21] have led")
+    assert first.endswith("have also greatly benefited from very deep models.")
+    [table] = [t for t in real_paper["resnet"].tables if t.number == "1"]
+    assert "conv1" in table.cells() and "152-layer" in table.cells()
+
+
+@pytest.mark.parametrize(
+    ("name", "reference"),
+    [
+        ("adam", "Natural gradient works efficiently in learning"),
+        ("transformer", "arXiv:1607.06450"),
+        ("gcn", "Large-scale machine learning on heterogeneous systems"),
+        ("resnet", "Learning long-term dependencies with gradient descent is difficult"),
+    ],
+)
+def test_references_kept_apart(real_paper: dict[str, Paper], name: str, reference: str) -> None:
+    paper = real_paper[name]
+    assert any(reference in r for r in paper.references)
+    assert reference not in paper.body_text()
+    assert len(paper.references) >= 25
+
+
+@pytest.mark.parametrize("name", ["adam", "gcn", "resnet"])
+def test_no_side_stamp_or_running_head(real_paper: dict[str, Paper], name: str) -> None:
+    body = real_paper[name].body_text() + real_paper[name].abstract
+    assert "arXiv:1" not in body
+    assert "Published as a conference paper" not in body
