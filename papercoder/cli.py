@@ -172,6 +172,134 @@ def ingest(
         typer.echo(text, nl=False)
 
 
+MaxIterationsOpt = Annotated[
+    int | None, typer.Option("--max-iterations", help="Repair iterations at most [default: 8].")
+]
+MaxCostOpt = Annotated[
+    float | None, typer.Option("--max-cost", help="USD at most for model calls.")
+]
+MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", help="Model tokens at most.")]
+MaxTimeOpt = Annotated[str | None, typer.Option("--max-time", help="Wall time, e.g. 30m or 1h30m.")]
+PatienceOpt = Annotated[
+    int | None, typer.Option("--patience", help="Stop after K iterations without progress [3].")
+]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", help="Concurrent model calls [default: 4].")]
+RunsDirOpt = Annotated[Path | None, typer.Option("--runs-dir", help="Where runs go [runs/].")]
+PriceInOpt = Annotated[
+    float | None, typer.Option("--price-in", help="USD per 1M prompt tokens (overrides).")
+]
+PriceOutOpt = Annotated[
+    float | None, typer.Option("--price-out", help="USD per 1M output tokens (overrides).")
+]
+ModeOpt = Annotated[
+    str | None,
+    typer.Option("--structured-mode", help="json_schema (default), json_object or fenced."),
+]
+
+
+@app.command()
+@handled
+def build(
+    paper: Annotated[Path, typer.Argument(help="The paper: .pdf, .md, .tex or .txt.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="The run directory [runs/<paper>-<hash>].")
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Verify the repo in the sandbox.")
+    ] = True,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    jobs: JobsOpt = None,
+    runs_dir: RunsDirOpt = None,
+    max_iterations: MaxIterationsOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_time: MaxTimeOpt = None,
+    patience: PatienceOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    structured_mode: ModeOpt = None,
+) -> None:
+    """Turn a paper into a repository: plan, analyse, code (then verify). Reruns resume."""
+    settings = settings_from(
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        jobs=jobs,
+        runs_dir=runs_dir,
+        max_iterations=max_iterations,
+        max_cost=max_cost,
+        max_tokens=max_tokens,
+        max_time=max_time,
+        patience=patience,
+        price_input=price_in,
+        price_output=price_out,
+        structured_mode=structured_mode,
+    )
+    _build(paper, settings, out_dir, verify)
+
+
+@app.command()
+@handled
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="The run directory to continue.")],
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Verify the repo in the sandbox.")
+    ] = True,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    jobs: JobsOpt = None,
+) -> None:
+    """Continue an interrupted run; calls already answered are not paid for again."""
+    from papercoder.runstore import RunStore
+
+    store = RunStore.open(run_dir)
+    recorded = store.manifest.settings
+    keep = (
+        "model",
+        "base_url",
+        "structured_mode",
+        "jobs",
+        "price_input",
+        "price_output",
+        "max_output_tokens",
+        "context_tokens",
+    )
+    flags = {key: recorded.get(key) for key in keep}
+    flags.update(dict(recorded.get("budgets") or {}))
+    given = {"model": model, "base_url": base_url, "jobs": jobs}
+    flags.update({key: value for key, value in given.items() if value is not None})
+    settings = settings_from(api_key=api_key, **flags)
+    record = store.manifest.inputs.get("paper")
+    if record is None:
+        raise UsageError(f"{run_dir} was not made by `papercoder build`", "use `build` instead")
+    _build(Path(record.path), settings, run_dir, verify)
+
+
+def _build(paper: Path, settings: Settings, run_dir: Path | None, verify: bool) -> None:
+    from papercoder.pipeline import build as run_build
+    from papercoder.render import BuildProgress, build_summary
+
+    with BuildProgress(err()) as progress:
+        result, store = run_build(paper, settings, run_dir=run_dir, progress=progress.update)
+    out().print(build_summary(result))
+    if verify:
+        from papercoder.render import verify_summary
+        from papercoder.sandbox.docker import DockerSandbox
+        from papercoder.verify.run import verify_run
+
+        sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
+        try:
+            report = verify_run(store, Path(result.repo), sandbox)
+        finally:
+            sandbox.close()
+        out().print(verify_summary(report, store.root))
+        if not report.passed:
+            raise typer.Exit(1)
+
+
 CheckList = Annotated[
     str | None,
     typer.Option(

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
 from papercoder.doctor import DoctorReport
+from papercoder.pipeline import BuildResult
+from papercoder.pipeline import Progress as BuildEvent
 from papercoder.verify.report import VerifyReport
 
 _MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
@@ -59,3 +70,43 @@ def verify_summary(report: VerifyReport, run_dir: Path, limit: int = 5) -> Group
     verdict = "all checks pass" if report.passed else "checks failing"
     parts.append(Text(f"{verdict} — logs and report.json in {run_dir}"))
     return Group(*parts)
+
+
+class BuildProgress:
+    """A live line per build: stage, files done of total, tokens, cost, elapsed."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[usage]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> BuildProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, event: BuildEvent) -> None:
+        usage = f"{event.tokens:,} tokens  ${event.cost:.4f}"
+        task = self._tasks.get(event.stage)
+        if task is None:
+            task = self._progress.add_task(event.stage, total=event.total, usage=usage)
+            self._tasks[event.stage] = task
+        self._progress.update(task, completed=event.done, total=event.total, usage=usage)
+
+
+def build_summary(result: BuildResult) -> Text:
+    return Text(
+        f"built {len(result.files)} files in {result.repo}\n"
+        f"tokens {result.tokens:,}  cost ${result.cost:.4f}  time {result.seconds:.1f}s\n"
+        f"smoke: {result.smoke_command}   run: {result.run_dir}"
+    )

@@ -98,9 +98,12 @@ class RunStore:
     @classmethod
     def create(cls, runs_dir: Path, name: str, run_id: str | None = None) -> RunStore:
         run_id = run_id or time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
-        root = runs_dir / f"{slugify(name)}-{run_id}"
-        root.mkdir(parents=True, exist_ok=False)
-        store = cls(root, Manifest(run_id=run_id, created=time.time()))
+        return cls.create_at(runs_dir / f"{slugify(name)}-{run_id}")
+
+    @classmethod
+    def create_at(cls, root: Path) -> RunStore:
+        root.mkdir(parents=True, exist_ok=True)
+        store = cls(root, Manifest(run_id=root.name, created=time.time()))
         store.save_manifest()
         return store
 

@@ -48,3 +48,14 @@ def verify_repo(
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown_summary(report))
     return report, store
+
+
+def verify_run(store: RunStore, repo: Path, sandbox: Sandbox, iteration: int = 0) -> VerifyReport:
+    """Verify a built repo inside its own run directory (verify/iter-NNN/)."""
+    log_dir = iteration_dir(store, iteration)
+    store.set_stage("verify", StageState.RUNNING)
+    report = Verifier(sandbox, log_dir).verify(repo)
+    write_json(report, log_dir / REPORT)
+    write_json(report, store.path(REPORT))
+    store.set_stage("verify", StageState.DONE)
+    return report

@@ -1,0 +1,322 @@
+"""The build pipeline: ingest → plan → analyse → code, each stage resumable from disk.
+
+The run directory is named after the paper's file and content hash, so running the same
+build again continues it; every model call goes through the gateway's cache, so a resumed
+run never pays twice for an answered call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from papercoder import prompts
+from papercoder.agents import plan_checks
+from papercoder.agents.analyst import FileAnalysis, analyse
+from papercoder.agents.coder import code_file
+from papercoder.agents.plan import (
+    Architecture,
+    ConfigPlan,
+    LogicDesign,
+    OverallPlan,
+    Plan,
+    overall_markdown,
+    plan_text,
+)
+from papercoder.agents.planner import context, make_plan, system_message
+from papercoder.errors import InputError
+from papercoder.llm.client import ChatModel, Message
+from papercoder.llm.gateway import Gateway, open_gateway
+from papercoder.llm.structured import StructuredClient
+from papercoder.paper import Paper, load_paper
+from papercoder.repo import GitRepo, interfaces, write_file
+from papercoder.runstore import RunStore, StageState, sha256_file, slugify
+from papercoder.settings import Settings
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+STAGES = ("ingest", "plan", "analyse", "code")
+PLAN_TURNS: dict[str, type[BaseModel]] = {
+    "overall": OverallPlan,
+    "architecture": Architecture,
+    "logic": LogicDesign,
+    "config": ConfigPlan,
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str
+    done: int
+    total: int
+    tokens: int
+    cost: float
+    elapsed: float
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class BuildResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run_dir: str
+    repo: str
+    files: list[str]
+    smoke_command: str
+    tokens: int
+    cost: float
+    seconds: float
+
+
+def run_dir_for(paper: Path, settings: Settings) -> Path:
+    return settings.runs_dir / f"{slugify(paper.stem)}-{sha256_file(paper)[:8]}"
+
+
+def open_run(paper: Path, settings: Settings, run_dir: Path | None) -> RunStore:
+    if not paper.is_file():
+        raise InputError(f"paper {paper} does not exist", "check the path")
+    root = run_dir or run_dir_for(paper, settings)
+    if (root / "manifest.json").is_file():
+        return RunStore.open(root)
+    store = RunStore.create_at(root)
+    store.record_input("paper", paper.resolve())
+    store.manifest.settings = settings.public()
+    store.save_manifest()
+    return store
+
+
+class Builder:
+    """One build's stages over one run directory."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        settings: Settings,
+        model: ChatModel | None,
+        progress: ProgressFn | None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.gateway: Gateway = open_gateway(settings, store, model)
+        self.client = StructuredClient(self.gateway, settings.structured_mode)
+        self.progress = progress
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        self.repo = store.path("repo")
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            ledger = self.gateway.ledger
+            self.progress(
+                Progress(
+                    stage, done, total, ledger.tokens, ledger.cost, time.monotonic() - self.started
+                )
+            )
+
+    def stage(self, name: str, work: Callable[[], T]) -> T:
+        self.store.set_stage(name, StageState.RUNNING)
+        try:
+            result = work()
+        except BaseException:
+            self.store.set_stage(name, StageState.FAILED)
+            raise
+        self.store.set_stage(name, StageState.DONE)
+        return result
+
+    def ingest(self, paper_path: Path) -> Paper:
+        stored = self.store.read_model("paper.json", Paper)
+        if stored is not None and self.store.stage_done("ingest"):
+            return stored
+        paper = load_paper(paper_path)
+        self.store.write_model("paper.json", paper)
+        return paper
+
+    def paper_prompt(self, paper: Paper) -> str:
+        return paper.to_prompt(min(12000, self.settings.context_tokens // 2))
+
+    def plan(self, paper: Paper) -> Plan:
+        done = {
+            name: model
+            for name, kind in PLAN_TURNS.items()
+            if (model := self.store.read_model(f"plan/{name}.json", kind)) is not None
+        }
+        self.report("plan", len(done), len(PLAN_TURNS))
+
+        def keep(name: str, answer: BaseModel) -> None:
+            self.store.write_model(f"plan/{name}.json", answer)
+            done[name] = answer
+            self.report("plan", len(done), len(PLAN_TURNS))
+
+        plan = make_plan(self.client, self.paper_prompt(paper), done, keep)
+        config_yaml = plan_checks.render_config(plan.config)
+        self.store.write_model("plan/architecture.json", plan.architecture)
+        self.store.write_model("plan/logic.json", plan.logic)
+        self.store.write_text("plan/overall_plan.md", overall_markdown(plan.overall))
+        self.store.write_text("plan/config.yaml", config_yaml)
+        self.scaffold(paper, plan, config_yaml)
+        return plan
+
+    def scaffold(self, paper: Paper, plan: Plan, config_yaml: str) -> None:
+        git = GitRepo(self.repo)
+        git.init()
+        arch = plan.architecture
+        requirements = plan_checks.normalise_requirements(plan.logic.requirements)
+        write_file(self.repo, "config.yaml", config_yaml)
+        write_file(self.repo, "requirements.txt", "\n".join(requirements))
+        write_file(
+            self.repo,
+            "pyproject.toml",
+            f'[tool.papercoder]\nsmoke = "{arch.smoke_command}"\n\n'
+            '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+        )
+        assumptions = [f"- `{e.key}` = {e.value}" for e in plan.config.entries if e.assumption]
+        write_file(
+            self.repo,
+            "README.md",
+            prompts.render(
+                "repo_readme",
+                title=paper.title,
+                summary=plan.overall.summary,
+                smoke=arch.smoke_command,
+                entry=arch.entry_point,
+                files="\n".join(f"- `{f.path}`: {f.purpose}" for f in arch.files),
+                assumptions="\n".join(assumptions) or "- none",
+                questions="\n".join(f"- {q}" for q in plan.overall.open_questions) or "- none",
+            ),
+        )
+        git.commit("plan: config.yaml, requirements.txt and README from the paper's plan")
+
+    def shared(self, paper: Paper, plan: Plan) -> list[Message]:
+        """The byte-identical prefix of every per-file call: the paper and the plan."""
+        text = plan_text(plan, plan_checks.render_config(plan.config))
+        return [
+            system_message(),
+            Message(role="user", content=context(self.paper_prompt(paper), text)),
+        ]
+
+    def analyse(self, paper: Paper, plan: Plan) -> dict[str, FileAnalysis]:
+        files = plan.python_files()
+        found = {
+            p: a
+            for p in files
+            if (a := self.store.read_model(f"analysis/{p}.json", FileAnalysis)) is not None
+        }
+        shared = self.shared(paper, plan)
+        limit = self.settings.max_output_tokens
+
+        def one(path: str) -> FileAnalysis:
+            result = analyse(self.client, shared, plan, path, limit)
+            self.store.write_model(f"analysis/{path}.json", result)
+            self.store.write_text(f"analysis/{path}.md", result.to_markdown())
+            with self._lock:
+                found[path] = result
+                self.report("analyse", len(found), len(files))
+            return result
+
+        self.report("analyse", len(found), len(files))
+        run_all(one, [p for p in files if p not in found], self.settings.jobs)
+        return found
+
+    def code(self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]) -> list[str]:
+        files = plan.python_files()
+        graph = {
+            f.path: [d for d in f.depends_on if d in files]
+            for f in plan.logic.files
+            if f.path in files
+        }
+        shared = self.shared(paper, plan)
+        written = [p for p in files if (self.repo / p).is_file()]
+
+        def one(path: str) -> None:
+            deps = "\n\n".join(
+                f"# {dep}\n{interfaces((self.repo / dep).read_text('utf-8'))}"
+                for dep in graph[path]
+            )
+            code = code_file(
+                self.gateway,
+                shared,
+                path,
+                analyses[path].to_markdown(),
+                deps,
+                self.settings.max_output_tokens,
+            )
+            write_file(self.repo, path, code)
+            with self._lock:
+                written.append(path)
+                self.report("code", len(written), len(files))
+
+        self.report("code", len(written), len(files))
+        for wave in plan_checks.waves(graph):
+            run_all(one, [p for p in wave if p not in written], self.settings.jobs)
+        for package in {str(Path(p).parent) for p in files if "/" in p} - {"tests"}:
+            if not (self.repo / package / "__init__.py").exists():
+                write_file(self.repo, f"{package}/__init__.py", "")
+        GitRepo(self.repo).commit(f"code: {len(files)} files written from the plan")
+        return files
+
+
+def run_all(work: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
+    """`work` over `items`, `jobs` at a time; the first failure cancels what has not started."""
+    items = list(items)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="papercoder") as pool:
+        futures: list[Future[R]] = [pool.submit(work, item) for item in items]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def build(
+    paper_path: Path,
+    settings: Settings,
+    *,
+    run_dir: Path | None = None,
+    model: ChatModel | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[BuildResult, RunStore]:
+    """Generate the repository for `paper_path`; resumes the run when it exists on disk."""
+    store = open_run(paper_path, settings, run_dir)
+    builder = Builder(store, settings, model, progress)
+    paper = builder.stage("ingest", lambda: builder.ingest(paper_path))
+    plan = builder.stage("plan", lambda: builder.plan(paper))
+    analyses = builder.stage("analyse", lambda: builder.analyse(paper, plan))
+    files = builder.stage("code", lambda: builder.code(paper, plan, analyses))
+    ledger = builder.gateway.ledger
+    result = BuildResult(
+        run_dir=str(store.root),
+        repo=str(builder.repo),
+        files=files,
+        smoke_command=plan.architecture.smoke_command,
+        tokens=ledger.tokens,
+        cost=round(ledger.cost, 6),
+        seconds=round(time.monotonic() - builder.started, 3),
+    )
+    store.write_model("build.json", result)
+    return result, store
+
+
+def resume(
+    run_dir: Path,
+    settings: Settings,
+    *,
+    model: ChatModel | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[BuildResult, RunStore]:
+    store = RunStore.open(run_dir)
+    record = store.manifest.inputs.get("paper")
+    if record is None:
+        raise InputError(f"{run_dir} has no paper recorded", "start it again with `build`")
+    return build(Path(record.path), settings, run_dir=run_dir, model=model, progress=progress)

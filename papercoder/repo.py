@@ -1,0 +1,142 @@
+"""The generated repository: guarded writes, interfaces of files (with `ast`), git commits."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+from papercoder.errors import InputError
+from papercoder.runstore import atomic_write_text
+
+GIT_IDENTITY = [
+    "-c",
+    "user.name=PaperCoder",
+    "-c",
+    "user.email=papercoder@localhost",
+    "-c",
+    "commit.gpgsign=false",
+]
+
+
+def inside(root: Path, relative: str) -> Path:
+    """`root / relative`, refusing absolute paths, '..' and symlinks that lead outside."""
+    if Path(relative).is_absolute() or ".." in Path(relative).parts:
+        raise InputError(
+            f"path {relative!r} leaves the repository", "use a relative path inside it"
+        )
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise InputError(
+            f"path {relative!r} leads outside the repository (a symlink?)",
+            "use a path inside the repository",
+        )
+    return root / relative
+
+
+def write_file(root: Path, relative: str, text: str) -> Path:
+    path = inside(root, relative)
+    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+    return path
+
+
+def interfaces(source: str) -> str:
+    """What another file needs to call this one: classes with their fields and method
+    signatures, functions, constants, and the first line of each docstring."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"# (does not parse: {exc.msg} at line {exc.lineno})"
+    out: list[str] = []
+    doc = ast.get_docstring(tree)
+    if doc:
+        out.append(f'"""{doc.splitlines()[0]}"""')
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            out += _class(node)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            out += _function(node, "")
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name) and t.id.isupper()]
+            out += [f"{name} = ..." for name in names]
+    return "\n".join(out)
+
+
+def _class(node: ast.ClassDef) -> list[str]:
+    decorators = [f"@{ast.unparse(d)}" for d in node.decorator_list]
+    bases = ", ".join(ast.unparse(b) for b in node.bases)
+    lines = [*decorators, f"class {node.name}({bases}):" if bases else f"class {node.name}:"]
+    doc = ast.get_docstring(node)
+    if doc:
+        lines.append(f'    """{doc.splitlines()[0]}"""')
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            default = f" = {ast.unparse(item.value)}" if item.value is not None else ""
+            lines.append(f"    {item.target.id}: {ast.unparse(item.annotation)}{default}")
+        elif isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
+            not item.name.startswith("_") or item.name == "__init__"
+        ):
+            lines += _function(item, "    ")
+    return lines
+
+
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> list[str]:
+    if node.name.startswith("_") and not indent:
+        return []
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+    prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+    lines = [f"{indent}{prefix} {node.name}({ast.unparse(node.args)}){returns}: ..."]
+    doc = ast.get_docstring(node)
+    if doc:
+        lines.append(f'{indent}    """{doc.splitlines()[0]}"""')
+    return lines
+
+
+def syntax_problem(source: str, name: str) -> str | None:
+    try:
+        compile(source, name, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg} at line {exc.lineno}: {(exc.text or '').strip()}"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+class GitRepo:
+    """The generated repo's own history: one commit per stage and per repair iteration."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *GIT_IDENTITY, *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise InputError(
+                f"git {args[0]} failed in {self.root}: {done.stderr.strip()}",
+                "check that git is installed and the repo is not corrupt",
+            )
+        return done.stdout.strip()
+
+    def init(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not (self.root / ".git").exists():
+            self._git("init", "-q", "-b", "main")
+
+    def commit(self, message: str) -> str | None:
+        """Commit everything; None when there is nothing new."""
+        self._git("add", "-A")
+        if not self._git("status", "--porcelain"):
+            return None
+        self._git("commit", "-q", "-m", message)
+        return self._git("rev-parse", "HEAD")
+
+    def log(self) -> list[str]:
+        out = self._git("log", "--format=%s")
+        return out.splitlines() if out else []
