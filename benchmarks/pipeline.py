@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -49,8 +48,11 @@ def prefix_share(server: ScriptedServer) -> float:
         for agent in ("analyst", "coder")
         for r in server.chat_requests(agent)
     ]
-    common = os.path.commonprefix(texts)
-    return statistics.fmean(len(common) / len(text) for text in texts)
+    shortest = min(texts, key=len)
+    common = next(
+        (i for i, ch in enumerate(shortest) if any(t[i] != ch for t in texts)), len(shortest)
+    )
+    return statistics.fmean(common / len(text) for text in texts)
 
 
 def main() -> None:

@@ -114,7 +114,7 @@ def test_coder_reply_that_is_not_python_is_reasked_with_the_syntax_error(
 
 def test_coder_never_writing_python_is_a_clear_error(fixture_pdf: Path, tmp_path: Path) -> None:
     bad = {"agent": "coder", "contains": "FILE: main.py\n", "content": "I cannot do that."}
-    with ScriptedServer(scripted(bad)) as srv, pytest.raises(ModelOutputError, match="main.py"):
+    with ScriptedServer(scripted(bad)) as srv, pytest.raises(ModelOutputError, match=r"main\.py"):
         run(srv, fixture_pdf, tmp_path)
     assert not list((tmp_path / "runs").glob("*/repo/main.py")), "nothing invalid is written"
     assert list((tmp_path / "runs").glob("*/repo/data.py")), "completed files stay on disk"
