@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from papercoder import __version__
+from papercoder.agents.plan import LogicDesign
 from papercoder.errors import (
     BudgetExhausted,
     EndpointError,
@@ -28,6 +29,8 @@ from papercoder.errors import (
     UsageError,
     VerificationFailed,
 )
+from papercoder.llm.client import ChatModel
+from papercoder.runstore import RunStore
 from papercoder.settings import Settings, parse_duration
 from papercoder.verify.checks import ALL_CHECKS, Timeouts
 from papercoder.verify.diagnostics import CheckName
@@ -278,26 +281,55 @@ def resume(
     _build(Path(record.path), settings, run_dir, verify)
 
 
-def _build(paper: Path, settings: Settings, run_dir: Path | None, verify: bool) -> None:
+def _build(
+    paper: Path,
+    settings: Settings,
+    run_dir: Path | None,
+    verify: bool,
+    model: ChatModel | None = None,
+) -> None:
     from papercoder.pipeline import build as run_build
     from papercoder.render import BuildProgress, build_summary
 
     with BuildProgress(err()) as progress:
-        result, store = run_build(paper, settings, run_dir=run_dir, progress=progress.update)
+        result, store = run_build(
+            paper, settings, run_dir=run_dir, model=model, progress=progress.update
+        )
     out().print(build_summary(result))
     if verify:
-        from papercoder.render import verify_summary
-        from papercoder.sandbox.docker import DockerSandbox
-        from papercoder.verify.run import verify_run
+        logic = store.read_model("plan/logic.json", LogicDesign)
+        entries = {f.path: f.responsibilities for f in logic.files} if logic else {}
+        _repair(store, Path(result.repo), settings, entries, model)
 
-        sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
-        try:
-            report = verify_run(store, Path(result.repo), sandbox)
-        finally:
-            sandbox.close()
-        out().print(verify_summary(report, store.root))
-        if not report.passed:
-            raise typer.Exit(1)
+
+def _repair(
+    store: RunStore,
+    repo: Path,
+    settings: Settings,
+    entries: dict[str, str],
+    model: ChatModel | None = None,
+) -> None:
+    from papercoder.render import iteration_line, loop_summary, verify_summary
+    from papercoder.repair.loop import run_repair
+    from papercoder.sandbox.docker import DockerSandbox
+
+    sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
+    try:
+        loop, final = run_repair(
+            store,
+            repo,
+            settings,
+            sandbox,
+            plan_entries=entries,
+            model=model,
+            on_iteration=lambda record: err().print(iteration_line(record)),
+        )
+    finally:
+        sandbox.close()
+    out().print(verify_summary(final, store.root))
+    out().print(loop_summary(loop, store.root))
+    if not loop.passed:
+        raise typer.Exit(1)
 
 
 CheckList = Annotated[
@@ -344,18 +376,49 @@ def verify(
     pip_constraint: Annotated[
         Path | None, typer.Option("--pip-constraint", help="Constraints file for requirements.")
     ] = None,
-    runs_dir: Annotated[Path | None, typer.Option("--runs-dir", help="Where runs go.")] = None,
+    runs_dir: RunsDirOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    max_iterations: MaxIterationsOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_time: MaxTimeOpt = None,
+    patience: PatienceOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
 ) -> None:
-    """Verify a repository in the Docker sandbox: install, lint, types, tests, smoke."""
+    """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
+    when a model is configured, repair it until the checks pass or a budget is spent."""
     from papercoder.render import verify_summary
     from papercoder.sandbox.docker import DockerSandbox
+    from papercoder.verify.checks import check_repo
     from papercoder.verify.run import verify_repo
 
     settings = settings_from(
-        base_image=base_image, pip_constraint=pip_constraint, runs_dir=runs_dir
+        base_image=base_image,
+        pip_constraint=pip_constraint,
+        runs_dir=runs_dir,
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        max_iterations=max_iterations,
+        max_cost=max_cost,
+        max_tokens=max_tokens,
+        max_time=max_time,
+        patience=patience,
+        price_input=price_in,
+        price_output=price_out,
     )
     selected = parse_checks(checks)
     timeouts = Timeouts.uniform(parse_duration(timeout)) if timeout else None
+    if not no_repair and settings.endpoint_configured:
+        target = check_repo(repo)
+        store = RunStore.create(settings.runs_dir, f"verify-{target.name}")
+        store.manifest.settings = settings.public()
+        store.save_manifest()
+        _repair(store, target, settings, {})
+        return
     sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
     try:
         result, store = verify_repo(
@@ -372,6 +435,63 @@ def verify(
     out().print(verify_summary(result, store.root))
     if not result.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+@handled
+def demo(
+    runs_dir: RunsDirOpt = None,
+    jobs: JobsOpt = None,
+) -> None:
+    """The whole pipeline on the bundled fixture paper with a SCRIPTED model (no real LLM):
+    build, verify in the real sandbox, repair until every check is green."""
+    import tempfile
+    import time
+
+    from papercoder.demo import BANNER, scripted_demo
+
+    err().print(BANNER, style="bold yellow")
+    with (
+        tempfile.TemporaryDirectory(prefix="papercoder-demo-") as tmp,
+        scripted_demo(Path(tmp)) as (paper, base_url),
+    ):
+        settings = settings_from(base_url=base_url, model="scripted", runs_dir=runs_dir, jobs=jobs)
+        run_dir = settings.runs_dir / f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
+        _build(paper, settings, run_dir, verify=True)
+
+
+@app.command()
+@handled
+def logs(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    iteration: Annotated[
+        int | None, typer.Option("--iteration", help="One iteration (default: all, or last).")
+    ] = None,
+    check: Annotated[
+        str | None, typer.Option("--check", help="Print this check's log: install, lint, ...")
+    ] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="The model calls instead.")] = False,
+) -> None:
+    """Inspect a run: iterations, sandbox logs and diagnostics per check, and the model calls."""
+    from papercoder import logs as run_logs
+    from papercoder.render import calls_table, iterations_table, verify_summary
+
+    store = RunStore.open(run_dir)
+    if llm:
+        out().print(calls_table(run_logs.calls(store)))
+    elif check is not None:
+        path, text = run_logs.check_log(store, iteration, check)
+        err().print(f"== {path}", markup=False)
+        typer.echo(text, nl=not text.endswith("\n"))
+    elif iteration is not None:
+        chosen, report = run_logs.report_of(store, iteration)
+        out().print(verify_summary(report, store.root))
+        for name, text in run_logs.repair_files(store, chosen).items():
+            if name in ("patch.diff", "rejected.json"):
+                out().print(f"== repair/iter-{chosen:03d}/{name}", markup=False)
+                out().print(text, markup=False, highlight=False)
+    else:
+        out().print(iterations_table(store, run_logs.loop_state(store), run_logs.iterations(store)))
 
 
 sandbox_app = typer.Typer(help="The sandbox image.", no_args_is_help=True)

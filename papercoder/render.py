@@ -19,8 +19,11 @@ from rich.table import Table
 from rich.text import Text
 
 from papercoder.doctor import DoctorReport
+from papercoder.llm.gateway import CallRecord
 from papercoder.pipeline import BuildResult
 from papercoder.pipeline import Progress as BuildEvent
+from papercoder.repair.loop import Iteration, LoopReport, LoopState
+from papercoder.runstore import RunStore
 from papercoder.verify.report import VerifyReport
 
 _MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
@@ -110,3 +113,63 @@ def build_summary(result: BuildResult) -> Text:
         f"tokens {result.tokens:,}  cost ${result.cost:.4f}  time {result.seconds:.1f}s\n"
         f"smoke: {result.smoke_command}   run: {result.run_dir}"
     )
+
+
+def iteration_line(record: Iteration) -> Text:
+    text = Text(f"iteration {record.iteration}: score {record.score}, ", style="bold")
+    text.append(f"{len(record.failing)} failing", style="red" if record.failing else "green")
+    if record.iteration:
+        text.append(f", {record.applied} edits applied, {len(record.rejected)} rejected")
+    if record.message:
+        text.append(f" — {record.message}")
+    return text
+
+
+def loop_summary(report: LoopReport, run_dir: Path) -> Text:
+    verdict = "every check passes" if report.passed else "checks still failing"
+    return Text(
+        f"{verdict}: stop reason {report.stop_reason}, {report.iterations} repair iterations "
+        f"(best {report.best_iteration}), tokens {report.tokens:,}, cost ${report.cost:.4f}, "
+        f"time {report.seconds:.1f}s\nlogs: papercoder logs {run_dir}   report: "
+        f"{run_dir / 'report.json'}"
+    )
+
+
+def iterations_table(store: RunStore, state: LoopState | None, verified: list[int]) -> Table:
+    table = Table(title=f"iterations of {store.root}")
+    for column in ("iteration", "score", "failing", "edits", "rejected", "commit message"):
+        table.add_column(column, overflow="fold")
+    records = {r.iteration: r for r in (state.history if state else [])}
+    for n in sorted(set(verified) | set(records)):
+        record = records.get(n)
+        if record is None:
+            table.add_row(str(n), "", "(verified)", "", "", "")
+            continue
+        best = " (best)" if state and state.best == n else ""
+        table.add_row(
+            f"{n}{best}",
+            str(record.score),
+            "\n".join(record.failing) or "none",
+            str(record.applied),
+            str(len(record.rejected)),
+            escape(record.message),
+        )
+    return table
+
+
+def calls_table(calls: list[CallRecord]) -> Table:
+    table = Table(title="model calls")
+    for column in ("agent", "outcome", "prompt", "output", "cost", "latency", "attempts"):
+        table.add_column(column)
+    for call in calls:
+        cost = "" if call.cost is None else f"${call.cost:.4f}"
+        table.add_row(
+            call.agent,
+            call.outcome,
+            str(call.prompt_tokens or ""),
+            str(call.completion_tokens or ""),
+            cost,
+            f"{call.latency_s:.2f}s",
+            str(call.attempts),
+        )
+    return table

@@ -140,3 +140,19 @@ class GitRepo:
     def log(self) -> list[str]:
         out = self._git("log", "--format=%s")
         return out.splitlines() if out else []
+
+    def head(self) -> str | None:
+        try:
+            return self._git("rev-parse", "HEAD")
+        except InputError:
+            return None
+
+    def first_commit(self) -> str:
+        return self._git("rev-list", "--max-parents=0", "HEAD").splitlines()[0]
+
+    def restore(self, commit: str) -> None:
+        """Make the working tree what it was at `commit` (files added since are removed)."""
+        self._git("checkout", commit, "--", ".")
+        added = self._git("diff", "--name-only", "--diff-filter=A", commit, "HEAD")
+        for name in added.splitlines():
+            (self.root / name).unlink(missing_ok=True)

@@ -1,0 +1,42 @@
+"""`papercoder demo`: the whole pipeline on the bundled fixture paper, with a scripted model.
+
+The scripted replies (fixtures/scripted/demo.yaml) make a first draft with real bugs — a
+wrong import, a gradient that fails its test, a shape error only the smoke run hits — that
+the real checks catch in the real sandbox, and repairs that fix them over two iterations.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from papercoder.resources import data_dir
+from papercoder.testing import ScriptedServer, load_script
+
+BANNER = (
+    "papercoder demo: the model here is SCRIPTED — its replies are fixed files under "
+    "fixtures/scripted/, not a real LLM. The sandbox, the checks and the repair loop are real."
+)
+
+
+def make_fixture_paper(path: Path) -> Path:
+    """Generate the fixture paper PDF with fixtures/paper/make_paper.py."""
+    script = data_dir("fixtures") / "paper" / "make_paper.py"
+    spec = importlib.util.spec_from_file_location("papercoder_fixture_paper", script)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built: Path = module.build(path)
+    return built
+
+
+@contextmanager
+def scripted_demo(workdir: Path) -> Iterator[tuple[Path, str]]:
+    """The fixture paper and the base URL of a scripted server answering for it."""
+    paper = make_fixture_paper(workdir / "tiny-residual-mlps.pdf")
+    script = load_script(data_dir("fixtures") / "scripted" / "demo.yaml")
+    with ScriptedServer(script) as server:
+        yield paper, server.base_url

@@ -1,0 +1,151 @@
+"""The repair prompt's digest (pure): diagnostics deduplicated and ordered syntax → import →
+type → test → smoke, the implicated files with line numbers, the interfaces of what they
+import and their plan entries, cut to a token budget. Not the whole repo, not the whole paper."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from papercoder.repo import interfaces
+from papercoder.tokens import estimate_tokens
+from papercoder.verify.diagnostics import Diagnostic
+from papercoder.verify.report import VerifyReport
+
+FULL_FILE_LINES = 150
+WINDOW = 12
+_IMPORT_CODES = {
+    "import-not-found",
+    "import",
+    "ModuleNotFoundError",
+    "ImportError",
+    "F821",
+    "name-defined",
+    "attr-defined",
+}
+
+
+class Digest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    files: list[str]
+    diagnostics: int
+
+
+def rank(diag: Diagnostic) -> int:
+    """Syntax first, then imports and names, types, tests, smoke."""
+    if diag.check == "install":
+        return 0
+    if diag.code in ("syntax", "SyntaxError", "IndentationError", "E999") or (
+        diag.code or ""
+    ).startswith("E9"):
+        return 1
+    if diag.code in _IMPORT_CODES:
+        return 2
+    return {"lint": 3, "types": 4, "tests": 5, "smoke": 6}.get(diag.check, 7)
+
+
+def failing_diagnostics(report: VerifyReport) -> list[Diagnostic]:
+    seen: set[tuple[object, ...]] = set()
+    found = []
+    for check in report.failing():
+        for diag in check.diagnostics:
+            key = (diag.check, diag.file, diag.line, diag.code, diag.message)
+            if key not in seen:
+                seen.add(key)
+                found.append(diag)
+    return sorted(found, key=lambda d: (rank(d), d.file or "", d.line or 0))
+
+
+def local_imports(source: str, known: set[str]) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    modules = []
+    for node in ast.walk(tree):
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module
+            else []
+        )
+        for name in names:
+            path = name.replace(".", "/") + ".py"
+            if path in known and path not in modules:
+                modules.append(path)
+    return modules
+
+
+def numbered(text: str, lines: set[int]) -> str:
+    rows = text.splitlines()
+    if len(rows) <= FULL_FILE_LINES or not lines:
+        keep = set(range(1, len(rows) + 1))
+    else:
+        keep = {n for line in lines for n in range(line - WINDOW, line + WINDOW + 1)}
+    out, last = [], 0
+    for number, row in enumerate(rows, 1):
+        if number in keep:
+            if last and number != last + 1:
+                out.append("     ...")
+            out.append(f"{number:4d} | {row}")
+            last = number
+    return "\n".join(out)
+
+
+def build_digest(
+    report: VerifyReport, files: dict[str, str], plan_entries: dict[str, str], max_tokens: int
+) -> Digest:
+    """The digest of `report` over the repo `files` (path → text), within `max_tokens`."""
+    diagnostics = failing_diagnostics(report)
+    listed = [
+        f"- [{d.check}] {d.location()} {d.code or ''}: {d.message}"
+        + (f"\n    > {d.snippet}" if d.snippet else "")
+        for d in diagnostics
+    ]
+    implicated: list[str] = []
+    lines: dict[str, set[int]] = {}
+    for diag in diagnostics:
+        if diag.file and diag.file in files:
+            if diag.file not in implicated:
+                implicated.append(diag.file)
+            if diag.line:
+                lines.setdefault(diag.file, set()).add(diag.line)
+    parts = ["## Failing checks", *listed]
+    budget = max_tokens - estimate_tokens("\n".join(parts))
+    shown: list[str] = []
+    for path in implicated:
+        section = [f"\n## {path}"]
+        if path in plan_entries:
+            section.append(f"Plan: {plan_entries[path]}")
+        section.append(f"```python\n{numbered(files[path], lines.get(path, set()))}\n```")
+        deps = [d for d in local_imports(files[path], set(files)) if d not in implicated]
+        for dep in deps:
+            section.append(f"Interface of {dep}:\n```python\n{interfaces(files[dep])}\n```")
+        text = "\n".join(section)
+        cost = estimate_tokens(text)
+        if cost > budget:
+            continue
+        parts.append(text)
+        shown.append(path)
+        budget -= cost
+    return Digest(text="\n".join(parts), files=shown, diagnostics=len(diagnostics))
+
+
+def read_repo(repo: Path) -> dict[str, str]:
+    """The repo's Python and config text files, by relative path."""
+    out = {}
+    for path in sorted(repo.rglob("*")):
+        relative = path.relative_to(repo).as_posix()
+        if ".git" in path.parts or not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if path.suffix in (".py", ".yaml", ".yml", ".txt", ".toml", ".cfg", ".md"):
+            try:
+                out[relative] = path.read_text("utf-8")
+            except UnicodeDecodeError:
+                continue
+    return out

@@ -1,0 +1,314 @@
+"""The repair loop: verify → repair → verify … until every check passes or a budget is spent.
+
+Each state is scored (failures weighted by stage); the best state is kept and restored at
+the end; every iteration is one git commit in the generated repo. The loop's state is saved
+after every step, so a killed run resumes without re-verifying a verified iteration or
+re-asking an answered repair (the model cache holds the answer).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercoder.agents.repairer import repair
+from papercoder.errors import BudgetExhausted
+from papercoder.llm.client import ChatModel
+from papercoder.llm.ledger import Ledger
+from papercoder.repair.digest import build_digest, failing_diagnostics, read_repo
+from papercoder.repair.patch import Rejection
+from papercoder.repo import GitRepo, write_file
+from papercoder.runstore import RunStore, StageState
+from papercoder.sandbox.protocol import Sandbox
+from papercoder.settings import Settings
+from papercoder.verify.checks import Verifier
+from papercoder.verify.report import VerifyReport, write_json
+
+StopReason = Literal[
+    "passed", "max-iterations", "max-tokens", "max-cost", "max-time", "no-progress"
+]
+WEIGHTS = {"install": 100, "lint": 30, "smoke": 20, "types": 10, "tests": 5}
+STATE = "repair/state.json"
+DIGEST_TOKENS = 6000
+
+
+def score(report: VerifyReport) -> int:
+    """Lower is better: failures weighted by how early their stage is and how much it hides."""
+    return sum(WEIGHTS.get(c.name, 5) * max(1, len(c.diagnostics)) for c in report.failing())
+
+
+def failure_keys(report: VerifyReport) -> set[str]:
+    return {f"{d.check} {d.code or ''} in {d.file or '-'}" for d in failing_diagnostics(report)}
+
+
+class Iteration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    iteration: int
+    score: int
+    failing: list[str]
+    applied: int = 0
+    rejected: list[Rejection] = Field(default_factory=list)
+    commit: str | None = None
+    message: str = ""
+
+
+class LoopState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    history: list[Iteration] = Field(default_factory=list)
+    best: int = 0
+    stale: int = 0
+    elapsed: float = 0.0
+    pending: int | None = Field(default=None, description="iteration repaired, not verified")
+
+
+class LoopReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    passed: bool
+    stop_reason: StopReason
+    iterations: int
+    best_iteration: int
+    checks: dict[str, str]
+    tokens: int
+    cost: float
+    seconds: float
+    budgets: dict[str, float | int | None]
+    history: list[Iteration]
+
+
+class RepairLoop:
+    def __init__(
+        self,
+        repo: Path,
+        store: RunStore,
+        sandbox: Sandbox,
+        model: ChatModel,
+        ledger: Ledger,
+        settings: Settings,
+        plan_entries: dict[str, str] | None = None,
+        on_iteration: Callable[[Iteration], None] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.store = store
+        self.sandbox = sandbox
+        self.model = model
+        self.ledger = ledger
+        self.settings = settings
+        self.budgets = settings.budgets
+        self.plan_entries = plan_entries or {}
+        self.git = GitRepo(repo)
+        self.on_iteration = on_iteration
+
+    def report_of(self, n: int) -> VerifyReport | None:
+        return self.store.read_model(f"verify/iter-{n:03d}/report.json", VerifyReport)
+
+    def verify(self, n: int) -> VerifyReport:
+        done = self.report_of(n)
+        if done is not None:
+            return done
+        log_dir = self.store.path(f"verify/iter-{n:03d}")
+        report = Verifier(self.sandbox, log_dir).verify(self.repo)
+        write_json(report, log_dir / "report.json")
+        return report
+
+    def save(self, state: LoopState) -> None:
+        self.store.write_model(STATE, state)
+
+    def run(self) -> tuple[LoopReport, VerifyReport]:
+        self.store.set_stage("verify", StageState.RUNNING)
+        self.git.init()
+        state = self.store.read_model(STATE, LoopState) or LoopState()
+        started = time.monotonic() - state.elapsed
+        if not state.history:
+            self.git.commit("papercoder: the repository as generated, before repair")
+            report = self.verify(0)
+            state.history.append(self.record(0, report, self.git.head(), [], 0))
+            self.save(state)
+        if state.pending is not None:
+            report = self.finish_iteration(state, state.pending)
+        report = self.report_of(state.history[-1].iteration) or self.verify(
+            state.history[-1].iteration
+        )
+        stop = self.stop_reason(report, state, started)
+        while stop is None:
+            try:
+                self.repair_once(state, report, started)
+            except BudgetExhausted as exc:
+                stop = "max-cost" if exc.context.get("kind") == "cost" else "max-tokens"
+                break
+            report = self.report_of(state.history[-1].iteration) or report
+            stop = self.stop_reason(report, state, started)
+        return self.conclude(state, stop, started)
+
+    def stop_reason(
+        self, report: VerifyReport, state: LoopState, started: float
+    ) -> StopReason | None:
+        if report.passed:
+            return "passed"
+        if len(state.history) - 1 >= self.budgets.max_iterations:
+            return "max-iterations"
+        if self.budgets.max_time is not None and time.monotonic() - started > self.budgets.max_time:
+            return "max-time"
+        if state.stale >= self.budgets.patience:
+            return "no-progress"
+        return None
+
+    def repair_once(self, state: LoopState, report: VerifyReport, started: float) -> None:
+        n = state.history[-1].iteration + 1
+        files = read_repo(self.repo)
+        digest = build_digest(report, files, self.plan_entries, DIGEST_TOKENS)
+        outcome = repair(
+            self.model, digest.text, files, self.is_link, self.settings.max_output_tokens
+        )
+        folder = f"repair/iter-{n:03d}"
+        self.store.write_text(f"{folder}/prompt.md", outcome.prompt)
+        self.store.write_text(f"{folder}/response.md", "\n\n---\n\n".join(outcome.replies))
+        self.store.write_text(
+            f"{folder}/rejected.json",
+            json.dumps([r.model_dump() for r in outcome.result.rejected], indent=2) + "\n",
+        )
+        diff: list[str] = []
+        for path in outcome.result.changed():
+            diff += difflib.unified_diff(
+                files.get(path, "").splitlines(keepends=True),
+                outcome.result.files[path].splitlines(keepends=True),
+                f"a/{path}",
+                f"b/{path}",
+            )
+            write_file(self.repo, path, outcome.result.files[path])
+        self.store.write_text(f"{folder}/patch.diff", "".join(diff))
+        state.elapsed = time.monotonic() - started
+        if not outcome.result.applied:  # nothing changed: the previous report still holds
+            write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
+            record = self.record(n, report, self.git.head(), outcome.result.rejected, 0)
+            record.message = f"repair {n}: no edit could be applied"
+            state.history.append(record)
+            state.stale += 1
+            self.save(state)
+            self.notify(record)
+            return
+        state.pending = n
+        self.store.write_model(
+            f"{folder}/edits.json", outcome.result.model_copy(update={"files": {}})
+        )
+        self.save(state)
+        self.finish_iteration(state, n)
+
+    def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:
+        before = failure_keys(self.verify(state.history[-1].iteration))
+        report = self.verify(n)
+        after = failure_keys(report)
+        fixed = sorted(before - after)
+        message = f"repair {n}: fixed {len(fixed)} of {len(before)} failures"
+        if fixed:
+            message += ": " + ", ".join(fixed[:3]) + (" …" if len(fixed) > 3 else "")
+        commit = self.git.commit(message)
+        edits = self.store.read_model(f"repair/iter-{n:03d}/edits.json", _Edits)
+        record = self.record(
+            n, report, commit, edits.rejected if edits else [], len(edits.applied) if edits else 0
+        )
+        record.message = message
+        best = next(h for h in state.history if h.iteration == state.best)
+        if record.score < best.score:
+            state.best, state.stale = n, 0
+        else:
+            state.stale += 1
+        state.history.append(record)
+        state.pending = None
+        self.save(state)
+        self.notify(record)
+        return report
+
+    def record(
+        self,
+        n: int,
+        report: VerifyReport,
+        commit: str | None,
+        rejected: list[Rejection],
+        applied: int,
+    ) -> Iteration:
+        return Iteration(
+            iteration=n,
+            score=score(report),
+            failing=sorted(failure_keys(report)),
+            applied=applied,
+            rejected=rejected,
+            commit=commit,
+        )
+
+    def notify(self, record: Iteration) -> None:
+        if self.on_iteration:
+            self.on_iteration(record)
+
+    def is_link(self, relative: str) -> bool:
+        path = self.repo
+        for part in Path(relative).parts:
+            path = path / part
+            if path.is_symlink():
+                return True
+        return False
+
+    def conclude(
+        self, state: LoopState, stop: StopReason, started: float
+    ) -> tuple[LoopReport, VerifyReport]:
+        last = state.history[-1]
+        best = next(h for h in state.history if h.iteration == state.best)
+        final = self.report_of(best.iteration) or self.verify(best.iteration)
+        if best.iteration != last.iteration and best.score < last.score:
+            self.git.restore(best.commit or self.git.first_commit())
+            self.git.commit(
+                f"restore the best state: iteration {best.iteration} "
+                f"(score {best.score} against {last.score})"
+            )
+        state.elapsed = time.monotonic() - started
+        self.save(state)
+        report = LoopReport(
+            passed=final.passed,
+            stop_reason=stop,
+            iterations=len(state.history) - 1,
+            best_iteration=best.iteration,
+            checks={c.name: c.status for c in final.checks},
+            tokens=self.ledger.tokens,
+            cost=round(self.ledger.cost, 6),
+            seconds=round(state.elapsed, 3),
+            budgets=self.budgets.model_dump(),
+            history=state.history,
+        )
+        self.store.write_model("report.json", report)
+        self.store.set_stage("verify", StageState.DONE)
+        return report, final
+
+
+class _Edits(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    applied: list[object] = Field(default_factory=list)
+    rejected: list[Rejection] = Field(default_factory=list)
+
+
+def run_repair(
+    store: RunStore,
+    repo: Path,
+    settings: Settings,
+    sandbox: Sandbox,
+    *,
+    model: ChatModel | None = None,
+    plan_entries: dict[str, str] | None = None,
+    on_iteration: Callable[[Iteration], None] | None = None,
+) -> tuple[LoopReport, VerifyReport]:
+    """Verify `repo` and repair it with the run's model until green or out of budget."""
+    from papercoder.llm.gateway import open_gateway
+
+    gateway = open_gateway(settings, store, model)
+    loop = RepairLoop(
+        repo, store, sandbox, gateway, gateway.ledger, settings, plan_entries, on_iteration
+    )
+    return loop.run()

@@ -1,0 +1,207 @@
+"""SEARCH/REPLACE edits: parsing, guards and application (pure functions).
+
+    path/to/file.py
+    <<<<<<< SEARCH
+    lines as they are
+    =======
+    lines as they should be
+    >>>>>>> REPLACE
+
+An empty SEARCH part writes the whole file (a new file, or a small one rewritten). A block is
+applied exactly, then with whitespace ignored; a block that matches nowhere is returned with
+the nearest real lines of that file so the model can try again. Guards refuse paths outside
+the repository and any edit that weakens the gates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel, ConfigDict
+
+WHOLE_FILE_MAX_LINES = 200
+GATE_FILES = {
+    "pyproject.toml",
+    "setup.cfg",
+    "mypy.ini",
+    ".mypy.ini",
+    "ruff.toml",
+    ".ruff.toml",
+    "tox.ini",
+    "pytest.ini",
+    ".flake8",
+    "conftest.py",
+}
+WEAKENERS = {
+    "noqa": re.compile(r"#\s*noqa", re.I),
+    "type: ignore": re.compile(r"#\s*type:\s*ignore"),
+    "pytest.skip": re.compile(r"pytest\.(skip|importorskip)\b|mark\.skip"),
+    "xfail": re.compile(r"xfail"),
+}
+_BLOCK = re.compile(
+    r"^(?P<path>[^\n`<>=]+?)\s*\n(?:```[\w-]*\n)?<{5,9} SEARCH\s*\n(?P<search>.*?)^={5,9}\s*\n"
+    r"(?P<replace>.*?)^>{5,9} REPLACE\s*$(?:\n```)?",
+    re.M | re.S,
+)
+
+
+class Edit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    search: str
+    replace: str
+
+
+class Rejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    reason: str
+    nearest: str = ""
+
+
+class PatchResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[str, str]
+    applied: list[Edit]
+    rejected: list[Rejection]
+
+    def changed(self) -> list[str]:
+        return sorted({edit.path for edit in self.applied})
+
+
+def parse_edits(reply: str) -> list[Edit]:
+    edits = []
+    for match in _BLOCK.finditer(reply):
+        path = match["path"].strip().strip("`*: ").removeprefix("./")
+        edits.append(Edit(path=path, search=match["search"], replace=match["replace"]))
+    return edits
+
+
+def guard(edit: Edit, current: str | None, is_link: Callable[[str], bool]) -> str | None:
+    """Why `edit` must not be applied, or None when it may."""
+    path = PurePosixPath(edit.path)
+    if path.is_absolute() or ".." in path.parts or not edit.path:
+        return "the path leaves the repository"
+    if is_link(edit.path):
+        return "the path goes through a symbolic link"
+    if path.name in GATE_FILES:
+        return f"{path.name} configures the checks; fix the code instead"
+    for name, pattern in WEAKENERS.items():
+        if len(pattern.findall(edit.replace)) > len(pattern.findall(edit.search)):
+            return f"adding `{name}` weakens the checks; fix the cause instead"
+    whole_file = not edit.search.strip()
+    if _is_test(edit.path):
+        before = (current or "") if whole_file else edit.search
+        if _count(r"^\s*def test_", edit.replace) < _count(r"^\s*def test_", before):
+            return "deleting tests weakens the checks"
+        if _count(r"\bassert\b", edit.replace) < _count(r"\bassert\b", before):
+            return "deleting asserts weakens the checks"
+    if whole_file and current is not None and current.count("\n") > WHOLE_FILE_MAX_LINES:
+        return (
+            f"whole-file rewrites are allowed for files under {WHOLE_FILE_MAX_LINES} lines;"
+            " use SEARCH/REPLACE blocks"
+        )
+    return None
+
+
+def _is_test(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or "tests" in path.split("/")
+
+
+def _count(pattern: str, text: str) -> int:
+    return len(re.findall(pattern, text, re.M))
+
+
+def apply_edits(
+    files: dict[str, str], edits: list[Edit], is_link: Callable[[str], bool] = lambda _: False
+) -> PatchResult:
+    """Apply what may and can be applied; return the new files and what was refused, why."""
+    files = dict(files)
+    applied: list[Edit] = []
+    rejected: list[Rejection] = []
+    for edit in edits:
+        current = files.get(edit.path)
+        reason = guard(edit, current, is_link)
+        if reason is not None:
+            rejected.append(Rejection(path=edit.path, reason=reason))
+            continue
+        if not edit.search.strip():
+            files[edit.path] = edit.replace
+            applied.append(edit)
+            continue
+        if current is None:
+            rejected.append(
+                Rejection(
+                    path=edit.path, reason="no such file; to create it, leave the SEARCH part empty"
+                )
+            )
+            continue
+        updated = replace_once(current, edit.search, edit.replace)
+        if updated is None:
+            rejected.append(
+                Rejection(
+                    path=edit.path,
+                    reason="the SEARCH lines match nothing",
+                    nearest=nearest_lines(current, edit.search),
+                )
+            )
+            continue
+        files[edit.path] = updated
+        applied.append(edit)
+    return PatchResult(files=files, applied=applied, rejected=rejected)
+
+
+def replace_once(text: str, search: str, replace: str) -> str | None:
+    """Replace the first exact match; else the first match ignoring whitespace."""
+    if search in text:
+        return text.replace(search, replace, 1)
+    lines = text.splitlines(keepends=True)
+    wanted = [" ".join(line.split()) for line in search.splitlines() if line.strip()]
+    if not wanted:
+        return None
+    norm = [" ".join(line.split()) for line in lines]
+    for start in range(len(lines)):
+        index, matched = start, 0
+        while index < len(lines) and matched < len(wanted):
+            if norm[index]:
+                if norm[index] != wanted[matched]:
+                    break
+                matched += 1
+            index += 1
+        if matched == len(wanted):
+            indent = _indent_shift(lines[start], search)
+            new = "".join(_reindent(line, indent) for line in replace.splitlines(keepends=True))
+            return "".join(lines[:start]) + new + "".join(lines[index:])
+    return None
+
+
+def _indent_shift(actual_first: str, search: str) -> str:
+    first = next((line for line in search.splitlines() if line.strip()), "")
+    have = len(actual_first) - len(actual_first.lstrip())
+    want = len(first) - len(first.lstrip())
+    return " " * (have - want) if have > want else ""
+
+
+def _reindent(line: str, extra: str) -> str:
+    return extra + line if line.strip() else line
+
+
+def nearest_lines(text: str, search: str, context: int = 2) -> str:
+    """The lines of `text` most like `search`, numbered, to show the model what is there."""
+    lines = text.splitlines()
+    size = max(1, len(search.strip().splitlines()))
+    best, best_score = 0, -1.0
+    for start in range(max(1, len(lines) - size + 1)):
+        window = "\n".join(lines[start : start + size])
+        score = difflib.SequenceMatcher(None, window, search.strip()).quick_ratio()
+        if score > best_score:
+            best, best_score = start, score
+    low, high = max(0, best - context), min(len(lines), best + size + context)
+    return "\n".join(f"{n + 1:4d} | {lines[n]}" for n in range(low, high))
