@@ -30,7 +30,7 @@ from papercoder.errors import (
     VerificationFailed,
 )
 from papercoder.llm.client import ChatModel
-from papercoder.runstore import RunStore
+from papercoder.runstore import InputRecord, RunStore
 from papercoder.settings import Settings, parse_duration
 from papercoder.verify.checks import ALL_CHECKS, Timeouts
 from papercoder.verify.diagnostics import CheckName
@@ -275,10 +275,13 @@ def resume(
     given = {"model": model, "base_url": base_url, "jobs": jobs}
     flags.update({key: value for key, value in given.items() if value is not None})
     settings = settings_from(api_key=api_key, **flags)
-    record = store.manifest.inputs.get("paper")
-    if record is None:
-        raise UsageError(f"{run_dir} was not made by `papercoder build`", "use `build` instead")
-    _build(Path(record.path), settings, run_dir, verify)
+    paper, repo = store.manifest.inputs.get("paper"), store.manifest.inputs.get("repo")
+    if paper is not None:
+        _build(Path(paper.path), settings, run_dir, verify)
+    elif repo is not None:
+        _repair(store, Path(repo.path), settings, {})
+    else:
+        raise UsageError(f"{run_dir} has nothing to resume", "start it with build or verify")
 
 
 def _build(
@@ -416,6 +419,7 @@ def verify(
         target = check_repo(repo)
         store = RunStore.create(settings.runs_dir, f"verify-{target.name}")
         store.manifest.settings = settings.public()
+        store.manifest.inputs["repo"] = InputRecord(path=str(target), sha256="-")
         store.save_manifest()
         _repair(store, target, settings, {})
         return

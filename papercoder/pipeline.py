@@ -290,10 +290,13 @@ def build(
     """Generate the repository for `paper_path`; resumes the run when it exists on disk."""
     store = open_run(paper_path, settings, run_dir)
     builder = Builder(store, settings, model, progress)
-    paper = builder.stage("ingest", lambda: builder.ingest(paper_path))
-    plan = builder.stage("plan", lambda: builder.plan(paper))
-    analyses = builder.stage("analyse", lambda: builder.analyse(paper, plan))
-    files = builder.stage("code", lambda: builder.code(paper, plan, analyses))
+    try:
+        paper = builder.stage("ingest", lambda: builder.ingest(paper_path))
+        plan = builder.stage("plan", lambda: builder.plan(paper))
+        analyses = builder.stage("analyse", lambda: builder.analyse(paper, plan))
+        files = builder.stage("code", lambda: builder.code(paper, plan, analyses))
+    finally:
+        builder.gateway.close()
     ledger = builder.gateway.ledger
     result = BuildResult(
         run_dir=str(store.root),

@@ -122,6 +122,9 @@ class OpenAIChatModel:
     def name(self) -> str:
         return self._settings.model
 
+    def close(self) -> None:
+        self._client.close()
+
     def complete(self, request: ChatRequest) -> ChatReply:
         last = "no attempt made"
         attempts = self._settings.max_retries + 1

@@ -59,6 +59,12 @@ class Gateway:
     def name(self) -> str:
         return self._model.name
 
+    def close(self) -> None:
+        """Close the model's connections when it has any."""
+        close = getattr(self._model, "close", None)
+        if callable(close):
+            close()
+
     def complete(self, request: ChatRequest) -> ChatReply:
         """A complete reply; a truncated one is asked again with a larger output limit."""
         reply = self._once(request)

@@ -90,10 +90,12 @@ def numbered(text: str, lines: set[int]) -> str:
     out, last = [], 0
     for number, row in enumerate(rows, 1):
         if number in keep:
-            if last and number != last + 1:
+            if number != last + 1:
                 out.append("     ...")
             out.append(f"{number:4d} | {row}")
             last = number
+    if last < len(rows):
+        out.append("     ...")
     return "\n".join(out)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shutil
 import socket
 import tarfile
@@ -36,6 +37,20 @@ USER = "10001:10001"
 SKIP_PARTS = {".git", "__pycache__", ".venv", "venv", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 CONTAINER_LABEL = engine.CONTAINER_LABEL
 RESULTS_CAP = 16 * 1024 * 1024
+PID_LABEL = "papercoder.pid"
+HOST_LABEL = "papercoder.host"
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return True  # not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def repo_tar(repo: Path) -> bytes:
@@ -159,6 +174,20 @@ class DockerSandbox:
         self._pip_args = list(pip_args)
         self._image: str | None = None
         self.built_images: list[str] = []
+        self.sweep_orphans()
+
+    def sweep_orphans(self) -> int:
+        """Remove check containers left by PaperCoder processes that died (e.g. SIGKILL)."""
+        host = socket.gethostname()
+        removed = 0
+        for container in self._client.containers.list(all=True, filters={"label": CONTAINER_LABEL}):
+            labels = container.labels or {}
+            if labels.get(HOST_LABEL) != host or _alive(labels.get(PID_LABEL, "")):
+                continue
+            with contextlib.suppress(docker.errors.APIError):
+                container.remove(force=True)
+                removed += 1
+        return removed
 
     def close(self) -> None:
         self._client.close()
@@ -316,7 +345,11 @@ class DockerSandbox:
                 nano_cpus=int(limits.cpus * 1e9),
                 environment={"PYTHONPATH": "/work", "PAPERCODER_SMOKE": "1"},
                 log_config=LogConfig(type=LogConfig.types.NONE),
-                labels={CONTAINER_LABEL: "check"},
+                labels={
+                    CONTAINER_LABEL: "check",
+                    PID_LABEL: str(os.getpid()),
+                    HOST_LABEL: socket.gethostname(),
+                },
             )
         except docker.errors.DockerException as exc:
             raise SandboxError(

@@ -1,0 +1,117 @@
+"""The repair loop against the scripted server and the real sandbox."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from papercoder.repair.loop import LoopReport, run_repair
+from papercoder.repo import GitRepo
+from papercoder.runstore import RunStore, read_jsonl
+from papercoder.sandbox.docker import DockerSandbox
+from papercoder.settings import Settings
+from papercoder.testing import Rule, ScriptedServer
+from papercoder.testing.server import Script
+from tests.sandbox.repos import write
+
+pytestmark = pytest.mark.docker
+
+BROKEN = {"model.py": "def double(x):\n    return 3 * x\n"}
+FIX = "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 2 * x\n>>>>>>> REPLACE\n"
+WORSE = "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 3 * x +\n>>>>>>> REPLACE\n"
+NOOP = "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 3 * x  # same\n>>>>>>> REPLACE\n"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[DockerSandbox]:
+    box = DockerSandbox()
+    box.ensure_image()
+    yield box
+    box.close()
+
+
+def loop(
+    sandbox: DockerSandbox, tmp: Path, replies: list[str] | str, **budgets: Any
+) -> tuple[LoopReport, RunStore, ScriptedServer, Path]:
+    repo = write(tmp / "repo", BROKEN)
+    rules = (
+        [Rule(agent="repairer", content=r, times=1) for r in replies]
+        if isinstance(replies, list)
+        else [Rule(agent="repairer", content=replies)]
+    )
+    with ScriptedServer(Script(rules=rules)) as srv:
+        settings = Settings.resolve(
+            {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp / "runs", **budgets}, {}
+        )
+        store = RunStore.create(settings.runs_dir, "loop")
+        report, _ = run_repair(store, repo, settings, sandbox)
+    return report, store, srv, repo
+
+
+def test_fixed_in_one_iteration(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, store, _, repo = loop(sandbox, tmp_path, [FIX])
+    assert report.passed and report.stop_reason == "passed" and report.iterations == 1
+    assert GitRepo(repo).log()[0].startswith("repair 1: fixed 1 of 1 failures")
+    saved = json.loads(store.path("report.json").read_text("utf-8"))
+    assert saved["stop_reason"] == "passed" and saved["budgets"]["max_iterations"] == 8
+
+
+def test_worse_repair_is_rolled_back(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, _, _, repo = loop(sandbox, tmp_path, WORSE, patience=1)
+    assert not report.passed and report.stop_reason == "no-progress"
+    assert report.best_iteration == 0 and report.checks["tests"] == "fail"
+    assert (repo / "model.py").read_text("utf-8") == BROKEN["model.py"]
+    assert GitRepo(repo).log()[0].startswith("restore the best state: iteration 0")
+
+
+def test_no_progress_stops_after_patience(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, _, srv, _ = loop(sandbox, tmp_path, NOOP, patience=2)
+    assert report.stop_reason == "no-progress" and report.iterations == 2
+    asked = srv.chat_requests("repairer")
+    assert len(asked) == 3, "the second repair's stale SEARCH is retried once with real lines"
+    assert "the closest lines in the file are" in asked[2].body["messages"][-1]["content"]
+
+
+def test_max_iterations(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, _, _, _ = loop(sandbox, tmp_path, NOOP, max_iterations=1, patience=5)
+    assert report.stop_reason == "max-iterations" and report.iterations == 1
+
+
+def test_token_budget_stops_before_the_call(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, store, srv, _ = loop(sandbox, tmp_path, [FIX], max_tokens=100)
+    assert report.stop_reason == "max-tokens" and report.iterations == 0
+    assert srv.chat_requests() == [] and report.tokens <= 100
+    assert read_jsonl(store.calls_path)[0]["outcome"] == "refused"
+
+
+def test_cost_budget_stops_before_the_call(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, _, srv, _ = loop(
+        sandbox, tmp_path, [FIX], max_cost=0.0001, price_input=10.0, price_output=30.0
+    )
+    assert report.stop_reason == "max-cost" and srv.chat_requests() == []
+    assert report.cost <= 0.0001
+
+
+def test_time_budget(sandbox: DockerSandbox, tmp_path: Path) -> None:
+    report, _, srv, _ = loop(sandbox, tmp_path, [FIX], max_time="0.01")
+    assert report.stop_reason == "max-time" and srv.chat_requests() == []
+
+
+def test_escaping_and_gate_weakening_edits_are_rejected_and_logged(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    reply = (
+        "../outside.py\n<<<<<<< SEARCH\n=======\nx = 1\n>>>>>>> REPLACE\n\n"
+        + "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n"
+        "    return 3 * x  # type: ignore\n>>>>>>> REPLACE\n"
+    )
+    report, store, _, repo = loop(sandbox, tmp_path, reply, patience=1)
+    assert not (repo.parent / "outside.py").exists()
+    rejected = json.loads(store.path("repair/iter-001/rejected.json").read_text("utf-8"))
+    reasons = " ".join(r["reason"] for r in rejected)
+    assert "leaves the repository" in reasons and "type: ignore" in reasons
+    assert report.history[1].applied == 0 and len(report.history[1].rejected) == 2
