@@ -23,7 +23,10 @@ pytestmark = pytest.mark.docker
 BROKEN = {"model.py": "def double(x):\n    return 3 * x\n"}
 FIX = "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 2 * x\n>>>>>>> REPLACE\n"
 WORSE = "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 3 * x +\n>>>>>>> REPLACE\n"
-NOOP = "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 3 * x  # same\n>>>>>>> REPLACE\n"
+NOOP = (
+    "model.py\n<<<<<<< SEARCH\n    return 3 * x\n=======\n    return 3 * x  # same\n"
+    ">>>>>>> REPLACE\n"
+)
 
 
 @pytest.fixture(scope="module")
