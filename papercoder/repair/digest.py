@@ -14,8 +14,8 @@ from papercoder.tokens import estimate_tokens
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import VerifyReport
 
-FULL_FILE_LINES = 150
-WINDOW = 12
+FULL_FILE_LINES = 40
+WINDOW = 6
 _IMPORT_CODES = {
     "import-not-found",
     "import",
@@ -106,8 +106,8 @@ def build_digest(
     diagnostics = failing_diagnostics(report)
     listed = [
         f"- [{d.check}] {d.location()} {d.code or ''}: {d.message}"
-        + (f"\n    > {d.snippet}" if d.snippet else "")
-        for d in diagnostics
+        + (f"\n    > {d.snippet}" if d.snippet and d.file not in files else "")
+        for d in diagnostics  # a shown file's snippet would be said twice
     ]
     implicated: list[str] = []
     lines: dict[str, set[int]] = {}
@@ -120,12 +120,13 @@ def build_digest(
     parts = ["## Failing checks", *listed]
     budget = max_tokens - estimate_tokens("\n".join(parts))
     shown: list[str] = []
+    explained: set[str] = set(implicated)  # each interface once, never for a shown file
     for path in implicated:
         section = [f"\n## {path}"]
         if path in plan_entries:
             section.append(f"Plan: {plan_entries[path]}")
         section.append(f"```python\n{numbered(files[path], lines.get(path, set()))}\n```")
-        deps = [d for d in local_imports(files[path], set(files)) if d not in implicated]
+        deps = [d for d in local_imports(files[path], set(files)) if d not in explained]
         for dep in deps:
             section.append(f"Interface of {dep}:\n```python\n{interfaces(files[dep])}\n```")
         text = "\n".join(section)
@@ -134,6 +135,7 @@ def build_digest(
             continue
         parts.append(text)
         shown.append(path)
+        explained.update(deps)
         budget -= cost
     return Digest(text="\n".join(parts), files=shown, diagnostics=len(diagnostics))
 

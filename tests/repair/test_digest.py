@@ -50,7 +50,7 @@ def test_digest_shows_implicated_files_and_interfaces_of_imports_only() -> None:
 
 
 def test_digest_is_cut_to_the_budget() -> None:
-    files = {f"m{i}.py": "x = 1\n" * 140 for i in range(10)}
+    files = {f"m{i}.py": "x = 1\n" * 35 for i in range(10)}
     rep = report(("lint", "fail", [diag("lint", "F821", f"m{i}.py", 5) for i in range(10)]))
     digest = build_digest(rep, files, {}, 900)
     assert estimate_tokens(digest.text) <= 900
@@ -64,6 +64,12 @@ def test_large_files_are_shown_around_the_lines_only() -> None:
     text = build_digest(rep, files, {}, 4000).text
     assert " 200 | v199 = 199" in text and "  11 | v10 = 10" not in text
     assert text.count("     ...") == 2
+
+
+def test_each_interface_is_shown_once() -> None:
+    files = {"a.py": "import lib\n", "b.py": "import lib\n", "lib.py": "def f(x): ...\n"}
+    rep = report(("lint", "fail", [diag("lint", "F821", "a.py"), diag("lint", "F821", "b.py")]))
+    assert build_digest(rep, files, {}, 4000).text.count("Interface of lib.py") == 1
 
 
 def test_local_imports() -> None:
