@@ -7,11 +7,12 @@ Exit codes (DESIGN.md §3):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -200,6 +201,55 @@ ModeOpt = Annotated[
 ]
 
 
+LocalOpt = Annotated[
+    Path | None,
+    typer.Option("--local", help="Serve this GGUF model on 127.0.0.1 for the command."),
+]
+CtxOpt = Annotated[int, typer.Option("--ctx", help="Context size of the --local model.")]
+
+
+@contextlib.contextmanager
+def local_model(gguf: Path | None, ctx: int) -> Iterator[dict[str, object]]:
+    """Settings that point at a local model served for the duration, or none."""
+    if gguf is None:
+        yield {}
+        return
+    from papercoder.local import LOCAL_MODEL, LocalServer
+
+    err().print(f"starting the local model {gguf.name} on 127.0.0.1 ...", markup=False)
+    with LocalServer(gguf, ctx=ctx) as server:
+        yield {
+            "base_url": server.base_url,
+            "model": LOCAL_MODEL,
+            "context_tokens": ctx,
+            "max_output_tokens": min(2048, ctx // 4),
+        }
+
+
+@app.command()
+@handled
+def serve(
+    gguf: Annotated[Path, typer.Option("--gguf", help="The GGUF model file.")],
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8080,
+    ctx: Annotated[int, typer.Option("--ctx", help="Context size in tokens.")] = 8192,
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads (0: all).")] = 0,
+) -> None:
+    """Serve a GGUF model as an OpenAI-compatible endpoint on 127.0.0.1 until Ctrl-C."""
+    import time
+
+    from papercoder.local import LocalServer
+
+    with LocalServer(gguf, port=port, ctx=ctx, threads=threads) as server:
+        out().print(
+            f"serving {gguf.name} — use --base-url {server.base_url} --model local", markup=False
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            out().print("stopped", markup=False)
+
+
 @app.command()
 @handled
 def build(
@@ -223,24 +273,34 @@ def build(
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
     structured_mode: ModeOpt = None,
+    local: LocalOpt = None,
+    ctx: CtxOpt = 8192,
 ) -> None:
     """Turn a paper into a repository: plan, analyse, code (then verify). Reruns resume."""
-    settings = settings_from(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        jobs=jobs,
-        runs_dir=runs_dir,
-        max_iterations=max_iterations,
-        max_cost=max_cost,
-        max_tokens=max_tokens,
-        max_time=max_time,
-        patience=patience,
-        price_input=price_in,
-        price_output=price_out,
-        structured_mode=structured_mode,
-    )
-    _build(paper, settings, out_dir, verify)
+    with local_model(local, ctx) as served:
+        _build(
+            paper,
+            settings_from(
+                **{
+                    "model": model,
+                    "base_url": base_url,
+                    "api_key": api_key,
+                    "jobs": jobs,
+                    "runs_dir": runs_dir,
+                    "max_iterations": max_iterations,
+                    "max_cost": max_cost,
+                    "max_tokens": max_tokens,
+                    "max_time": max_time,
+                    "patience": patience,
+                    "price_input": price_in,
+                    "price_output": price_out,
+                    "structured_mode": structured_mode,
+                    **served,
+                }
+            ),
+            out_dir,
+            verify,
+        )
 
 
 @app.command()
@@ -390,29 +450,54 @@ def verify(
     patience: PatienceOpt = None,
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
+    local: LocalOpt = None,
+    ctx: CtxOpt = 8192,
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
     when a model is configured, repair it until the checks pass or a budget is spent."""
+    with local_model(local, ctx) as served:
+        _verify(
+            repo,
+            no_repair,
+            checks,
+            report,
+            junit,
+            timeout,
+            served,
+            {
+                "base_image": base_image,
+                "pip_constraint": pip_constraint,
+                "runs_dir": runs_dir,
+                "model": model,
+                "base_url": base_url,
+                "api_key": api_key,
+                "max_iterations": max_iterations,
+                "max_cost": max_cost,
+                "max_tokens": max_tokens,
+                "max_time": max_time,
+                "patience": patience,
+                "price_input": price_in,
+                "price_output": price_out,
+            },
+        )
+
+
+def _verify(
+    repo: Path,
+    no_repair: bool,
+    checks: str | None,
+    report: Path | None,
+    junit: Path | None,
+    timeout: str | None,
+    served: dict[str, object],
+    flags: dict[str, object],
+) -> None:
     from papercoder.render import verify_summary
     from papercoder.sandbox.docker import DockerSandbox
     from papercoder.verify.checks import check_repo
     from papercoder.verify.run import verify_repo
 
-    settings = settings_from(
-        base_image=base_image,
-        pip_constraint=pip_constraint,
-        runs_dir=runs_dir,
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        max_iterations=max_iterations,
-        max_cost=max_cost,
-        max_tokens=max_tokens,
-        max_time=max_time,
-        patience=patience,
-        price_input=price_in,
-        price_output=price_out,
-    )
+    settings = settings_from(**{**flags, **served})
     selected = parse_checks(checks)
     timeouts = Timeouts.uniform(parse_duration(timeout)) if timeout else None
     if not no_repair and settings.endpoint_configured:

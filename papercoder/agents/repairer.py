@@ -27,7 +27,9 @@ def _problems(rejected: list[Rejection]) -> str:
     parts = []
     for rejection in rejected:
         text = f"- {rejection.path}: {rejection.reason}"
-        if rejection.nearest:
+        if rejection.nearest and rejection.reason.startswith("no such file"):
+            text += f"; the repository's Python files are:\n{rejection.nearest}"
+        elif rejection.nearest:
             text += f"; the closest lines in the file are:\n```\n{rejection.nearest}\n```"
         parts.append(text)
     return "\n".join(parts)

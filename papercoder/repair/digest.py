@@ -39,7 +39,7 @@ def rank(diag: Diagnostic) -> int:
     """Syntax first, then imports and names, types, tests, smoke."""
     if diag.check == "install":
         return 0
-    if diag.code in ("syntax", "SyntaxError", "IndentationError", "E999") or (
+    if diag.code in ("syntax", "invalid-syntax", "SyntaxError", "IndentationError", "E999") or (
         diag.code or ""
     ).startswith("E9"):
         return 1

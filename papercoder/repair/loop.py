@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from papercoder import prompts
 from papercoder.agents.repairer import repair
 from papercoder.errors import BudgetExhausted
 from papercoder.llm.client import ChatModel
@@ -165,6 +166,10 @@ class RepairLoop:
         n = state.history[-1].iteration + 1
         files = read_repo(self.repo)
         digest = build_digest(report, files, self.plan_entries, DIGEST_TOKENS)
+        if self.same_question(n, digest.text, state):
+            state.stale = self.budgets.patience  # the same prompt gets the same answer: stop
+            self.save(state)
+            return
         outcome = repair(
             self.model, digest.text, files, self.is_link, self.settings.max_output_tokens
         )
@@ -201,6 +206,13 @@ class RepairLoop:
         )
         self.save(state)
         self.finish_iteration(state, n)
+
+    def same_question(self, n: int, digest: str, state: LoopState) -> bool:
+        """Would iteration `n` ask exactly what the last one asked, after no edit applied?"""
+        previous = self.store.path(f"repair/iter-{n - 1:03d}/prompt.md")
+        if n < 2 or state.history[-1].applied or not previous.is_file():
+            return False
+        return previous.read_text("utf-8") == prompts.render("repair", digest=digest)
 
     def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:
         before = failure_keys(self.verify(state.history[-1].iteration))

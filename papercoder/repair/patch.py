@@ -119,6 +119,25 @@ def _count(pattern: str, text: str) -> int:
     return len(re.findall(pattern, text, re.M))
 
 
+_NUMBERED = re.compile(r"^\s*\d+ \| ?")
+
+
+def normalise(edit: Edit, files: dict[str, str]) -> Edit:
+    """Undo what small models do to an edit: copy the digest's line numbers ('12 | ') into
+    SEARCH and REPLACE, or keep a placeholder prefix ('path/to/model.py') on the path."""
+    search, replace = edit.search, edit.replace
+    lines = [line for line in (search + replace).splitlines() if line.strip()]
+    if lines and all(_NUMBERED.match(line) for line in lines):
+        search = "".join(_NUMBERED.sub("", line, count=1) for line in search.splitlines(True))
+        replace = "".join(_NUMBERED.sub("", line, count=1) for line in replace.splitlines(True))
+    path = edit.path
+    if path not in files:
+        matches = [f for f in files if path.endswith("/" + f)]
+        if len(matches) == 1:
+            path = matches[0]
+    return Edit(path=path, search=search, replace=replace)
+
+
 def apply_edits(
     files: dict[str, str], edits: list[Edit], is_link: Callable[[str], bool] = lambda _: False
 ) -> PatchResult:
@@ -126,7 +145,7 @@ def apply_edits(
     files = dict(files)
     applied: list[Edit] = []
     rejected: list[Rejection] = []
-    for edit in edits:
+    for edit in (normalise(e, files) for e in edits):
         current = files.get(edit.path)
         reason = guard(edit, current, is_link)
         if reason is not None:
@@ -137,11 +156,9 @@ def apply_edits(
             applied.append(edit)
             continue
         if current is None:
-            rejected.append(
-                Rejection(
-                    path=edit.path, reason="no such file; to create it, leave the SEARCH part empty"
-                )
-            )
+            known = "\n".join(sorted(f for f in files if f.endswith(".py")))
+            reason = "no such file; to create it, leave the SEARCH part empty"
+            rejected.append(Rejection(path=edit.path, reason=reason, nearest=known))
             continue
         updated = replace_once(current, edit.search, edit.replace)
         if updated is None:

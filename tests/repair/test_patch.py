@@ -130,3 +130,15 @@ def test_adding_a_test_and_an_assert_is_fine() -> None:
         replace="    assert double(2) == 4\n    assert double(0) == 0\n",
     )
     assert apply_edits({"tests/test_model.py": TEST}, [edit]).applied == [edit]
+
+
+def test_small_model_habits_are_undone() -> None:
+    reply = ("path/to/model.py\n<<<<<<< SEARCH\n   5 |     y = x * 2\n=======\n"
+             "   5 |     y = x * 3\n>>>>>>> REPLACE\n")
+    result = apply_edits({"model.py": MODEL}, parse_edits(reply))
+    assert result.rejected == [] and "    y = x * 3\n" in result.files["model.py"]
+
+
+def test_unknown_file_comes_back_with_the_file_list() -> None:
+    result = apply_edits({"model.py": MODEL}, [Edit(path="nope.py", search="x\n", replace="y\n")])
+    assert "no such file" in result.rejected[0].reason and "model.py" in result.rejected[0].nearest
