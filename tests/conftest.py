@@ -13,6 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PAPERS = REPO.parent / "shared" / "papers"
+REAL_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")  # before isolation
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
