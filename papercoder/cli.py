@@ -223,6 +223,7 @@ def local_model(gguf: Path | None, ctx: int) -> Iterator[dict[str, object]]:
             "model": LOCAL_MODEL,
             "context_tokens": ctx,
             "max_output_tokens": min(2048, ctx // 4),
+            "timeout": 600.0,
         }
 
 
@@ -371,10 +372,13 @@ def _repair(
     settings: Settings,
     entries: dict[str, str],
     model: ChatModel | None = None,
+    report: Path | None = None,
+    junit: Path | None = None,
 ) -> None:
     from papercoder.render import iteration_line, loop_summary, verify_summary
     from papercoder.repair.loop import run_repair
     from papercoder.sandbox.docker import DockerSandbox
+    from papercoder.verify.run import publish
 
     sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
     try:
@@ -389,6 +393,7 @@ def _repair(
         )
     finally:
         sandbox.close()
+    publish(final, report, junit)
     out().print(verify_summary(final, store.root))
     out().print(loop_summary(loop, store.root))
     if not loop.passed:
@@ -506,7 +511,7 @@ def _verify(
         store.manifest.settings = settings.public()
         store.manifest.inputs["repo"] = InputRecord(path=str(target), sha256="-")
         store.save_manifest()
-        _repair(store, target, settings, {})
+        _repair(store, target, settings, {}, report=report, junit=junit)
         return
     sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
     try:

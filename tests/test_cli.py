@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -59,3 +60,43 @@ def test_module_entry_point_runs() -> None:
         check=False,
     )
     assert done.returncode == 0 and __version__ in done.stdout
+
+
+@pytest.mark.parametrize(
+    "budget",
+    [
+        ["--max-time", "-5m"],
+        ["--max-cost", "-1"],
+        ["--max-iterations", "-2"],
+        ["--patience", "0"],
+        ["--max-time", "soon"],
+    ],
+)
+def test_bad_budget_is_exit_2(tmp_path: Path, budget: list[str]) -> None:
+    paper = tmp_path / "p.md"
+    paper.write_text("# T\n\n## 1 Intro\nx\n", encoding="utf-8")
+    result = runner.invoke(app, ["build", str(paper), "--no-verify", *budget])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") or "Invalid value" in result.output
+
+
+def test_unreachable_endpoint_is_exit_4_naming_the_url(tmp_path: Path) -> None:
+    paper = tmp_path / "p.md"
+    paper.write_text("# T\n\n## 1 Intro\nx\n", encoding="utf-8")
+    url = "http://127.0.0.1:9/v1"
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            str(paper),
+            "--no-verify",
+            "--base-url",
+            url,
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+    )
+    assert result.exit_code == 4, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert url in line and "OPENAI_BASE_URL" in line
+    assert (tmp_path / "runs").is_dir(), "the run directory stays for a resume"

@@ -47,8 +47,9 @@ def test_busy_port_is_a_usage_error(tmp_path: Path) -> None:
 def gguf() -> Path:
     pytest.importorskip("xllamacpp", reason="pip install 'papercoder[local]' (setup does)")
     os.environ.setdefault("PAPERCODER_MODEL_CACHE", str(REAL_CACHE / "papercoder" / "models"))
-    spec = importlib.util.spec_from_file_location("local_model",
-                                                  REPO / "benchmarks" / "local_model.py")
+    spec = importlib.util.spec_from_file_location(
+        "local_model", REPO / "benchmarks" / "local_model.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -59,15 +60,32 @@ def gguf() -> Path:
 @pytest.mark.local_model
 @pytest.mark.docker
 def test_repair_loop_with_the_real_local_model(gguf: Path, tmp_path: Path) -> None:
-    repo = write(tmp_path / "repo", {
-        "model.py": "def double(x)\n    return 2 * x\n",
-        "main.py": "from model import double\n\n\ndef run():\n    return double(totl)\n\n\n"
-                   "if __name__ == '__main__':\n    print(run())\n",
-    })
+    repo = write(
+        tmp_path / "repo",
+        {
+            "model.py": "def double(x)\n    return 2 * x\n",
+            "main.py": "from model import double\n\n\ndef run():\n    return double(totl)\n\n\n"
+            "if __name__ == '__main__':\n    print(run())\n",
+        },
+    )
     done = subprocess.run(
-        [sys.executable, "-m", "papercoder", "verify", str(repo), "--local", str(gguf),
-         "--max-iterations", "2", "--runs-dir", str(tmp_path / "runs")],
-        capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "papercoder",
+            "verify",
+            str(repo),
+            "--local",
+            str(gguf),
+            "--max-iterations",
+            "2",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert done.returncode in (0, 1), done.stderr[-3000:]
     [run] = list((tmp_path / "runs").iterdir())

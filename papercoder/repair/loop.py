@@ -165,7 +165,12 @@ class RepairLoop:
     def repair_once(self, state: LoopState, report: VerifyReport, started: float) -> None:
         n = state.history[-1].iteration + 1
         files = read_repo(self.repo)
-        digest = build_digest(report, files, self.plan_entries, DIGEST_TOKENS)
+        budget = min(DIGEST_TOKENS, self.settings.context_tokens // 2)  # fits small contexts
+        digest = build_digest(report, files, self.plan_entries, budget)
+        last = state.history[-1]
+        if last.iteration and not last.applied and last.rejected:  # say why, so it can adapt
+            refused = "\n".join(f"- {r.path}: {r.reason}" for r in last.rejected)
+            digest.text += f"\n\n## Your previous edits were not applied\n{refused}"
         if self.same_question(n, digest.text, state):
             state.stale = self.budgets.patience  # the same prompt gets the same answer: stop
             self.save(state)

@@ -122,14 +122,18 @@ def _count(pattern: str, text: str) -> int:
 _NUMBERED = re.compile(r"^\s*\d+ \| ?")
 
 
+def _unnumber(text: str) -> str:
+    """Drop '12 | ' prefixes when every non-empty line carries one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines or not all(_NUMBERED.match(line) for line in lines):
+        return text
+    return "".join(_NUMBERED.sub("", line, count=1) for line in text.splitlines(True))
+
+
 def normalise(edit: Edit, files: dict[str, str]) -> Edit:
     """Undo what small models do to an edit: copy the digest's line numbers ('12 | ') into
     SEARCH and REPLACE, or keep a placeholder prefix ('path/to/model.py') on the path."""
-    search, replace = edit.search, edit.replace
-    lines = [line for line in (search + replace).splitlines() if line.strip()]
-    if lines and all(_NUMBERED.match(line) for line in lines):
-        search = "".join(_NUMBERED.sub("", line, count=1) for line in search.splitlines(True))
-        replace = "".join(_NUMBERED.sub("", line, count=1) for line in replace.splitlines(True))
+    search, replace = _unnumber(edit.search), _unnumber(edit.replace)
     path = edit.path
     if path not in files:
         matches = [f for f in files if path.endswith("/" + f)]

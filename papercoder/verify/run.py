@@ -39,6 +39,12 @@ def verify_repo(
     write_json(report, log_dir / REPORT)
     write_json(report, store.path(REPORT))
     store.set_stage("verify", StageState.DONE)
+    publish(report, report_path, junit_path)
+    return report, store
+
+
+def publish(report: VerifyReport, report_path: Path | None, junit_path: Path | None) -> None:
+    """The outputs CI reads: report JSON, JUnit XML, and the GitHub step summary."""
     if report_path is not None:
         write_json(report, report_path)
     if junit_path is not None:
@@ -47,7 +53,6 @@ def verify_repo(
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown_summary(report))
-    return report, store
 
 
 def verify_run(store: RunStore, repo: Path, sandbox: Sandbox, iteration: int = 0) -> VerifyReport:

@@ -118,3 +118,33 @@ def test_escaping_and_gate_weakening_edits_are_rejected_and_logged(
     reasons = " ".join(r["reason"] for r in rejected)
     assert "leaves the repository" in reasons and "type: ignore" in reasons
     assert report.history[1].applied == 0 and len(report.history[1].rejected) == 2
+
+
+def test_verify_with_a_model_repairs_and_writes_ci_outputs(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from papercoder.cli import app
+
+    repo = write(tmp_path / "repo", BROKEN)
+    with ScriptedServer(Script(rules=[Rule(agent="repairer", content=FIX)])) as srv:
+        result = CliRunner().invoke(
+            app,
+            [
+                "verify",
+                str(repo),
+                "--base-url",
+                srv.base_url,
+                "--model",
+                "scripted",
+                "--runs-dir",
+                str(tmp_path / "runs"),
+                "--report",
+                str(tmp_path / "r.json"),
+                "--junit",
+                str(tmp_path / "j.xml"),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text("utf-8"))["checks"][3]["status"] == "pass"
+    assert 'failures="0"' in (tmp_path / "j.xml").read_text("utf-8")
+    assert "return 2 * x" in (repo / "model.py").read_text("utf-8")

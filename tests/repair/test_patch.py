@@ -133,8 +133,10 @@ def test_adding_a_test_and_an_assert_is_fine() -> None:
 
 
 def test_small_model_habits_are_undone() -> None:
-    reply = ("path/to/model.py\n<<<<<<< SEARCH\n   5 |     y = x * 2\n=======\n"
-             "   5 |     y = x * 3\n>>>>>>> REPLACE\n")
+    reply = (
+        "path/to/model.py\n<<<<<<< SEARCH\n   5 |     y = x * 2\n=======\n"
+        "   5 |     y = x * 3\n>>>>>>> REPLACE\n"
+    )
     result = apply_edits({"model.py": MODEL}, parse_edits(reply))
     assert result.rejected == [] and "    y = x * 3\n" in result.files["model.py"]
 
