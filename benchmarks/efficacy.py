@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from papercoder import prompts
 from papercoder.agents.planner import system_message
+from papercoder.agents.repairer import repair_prompt
 from papercoder.llm.client import ChatRequest, Message, OpenAIChatModel
 from papercoder.local import LocalServer
 from papercoder.repair.digest import read_repo
@@ -81,7 +81,7 @@ def one_shot(repo: Path, sandbox: DockerSandbox, model: OpenAIChatModel, logs: P
     raw = "".join(Path(c.log).read_text("utf-8") for c in before.checks if c.log)
     files = read_repo(repo)
     everything = "".join(f"## {p}\n```\n{t}\n```\n" for p, t in files.items())
-    prompt = prompts.render("repair", digest=f"## Logs\n```\n{raw}\n```\n{everything}")
+    prompt = repair_prompt(f"## Logs\n```\n{raw}\n```\n{everything}", files)
     reply = model.complete(
         ChatRequest(
             agent="baseline",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from papercoder import prompts
+from papercoder.agents.repairer import repair_prompt
 from papercoder.demo import scripted_demo
 from papercoder.pipeline import build
 from papercoder.repair.digest import read_repo
@@ -45,7 +45,7 @@ def main() -> None:
                 for p in sorted(store.path(f"verify/iter-{n - 1:03d}").glob("*.log"))
             )
             repo = "".join(f"# {path}\n{text}" for path, text in first_draft.items())
-            naive_prompt = prompts.render("repair", digest=repo + logs)  # same instructions
+            naive_prompt = repair_prompt(repo + logs, first_draft)  # same instructions
             digest, naive = estimate_tokens(prompt), estimate_tokens(naive_prompt)
             ratios.append(digest / naive)
             print(f"{n:<10}{digest:>9}{naive:>9}{digest / naive:>8.0%}")

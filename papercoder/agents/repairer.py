@@ -3,7 +3,7 @@ back to the model with the nearest real lines (bounded); guard refusals are fina
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,12 @@ def _problems(rejected: list[Rejection]) -> str:
     return "\n".join(parts)
 
 
+def repair_prompt(digest: str, files: Iterable[str]) -> str:
+    """The repair prompt; its example names a real file, since small models copy it."""
+    example = next((p for p in files if p.endswith(".py") and f"## {p}" in digest), "model.py")
+    return prompts.render("repair", digest=digest, example_path=example)
+
+
 def repair(
     model: ChatModel,
     digest: str,
@@ -42,7 +48,7 @@ def repair(
     is_link: Callable[[str], bool],
     max_tokens: int,
 ) -> RepairOutcome:
-    prompt = prompts.render("repair", digest=digest)
+    prompt = repair_prompt(digest, files)
     messages = [system_message(), Message(role="user", content=prompt)]
     replies: list[str] = []
     applied: list[Edit] = []

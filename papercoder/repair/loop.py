@@ -17,9 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercoder import prompts
-from papercoder.agents.repairer import repair
-from papercoder.errors import BudgetExhausted
+from papercoder.agents.repairer import repair, repair_prompt
+from papercoder.errors import BudgetExhausted, ModelOutputError
 from papercoder.llm.client import ChatModel
 from papercoder.llm.ledger import Ledger
 from papercoder.repair.digest import build_digest, failing_diagnostics, read_repo
@@ -175,9 +174,20 @@ class RepairLoop:
             state.stale = self.budgets.patience  # the same prompt gets the same answer: stop
             self.save(state)
             return
-        outcome = repair(
-            self.model, digest.text, files, self.is_link, self.settings.max_output_tokens
-        )
+        try:
+            outcome = repair(
+                self.model, digest.text, files, self.is_link, self.settings.max_output_tokens
+            )
+        except ModelOutputError as exc:  # e.g. a reply that never ends: try again next round
+            refusal = Rejection(path="(reply)", reason=exc.message)
+            write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
+            record = self.record(n, report, self.git.head(), [refusal], 0)
+            record.message = f"repair {n}: {exc.message}"
+            state.history.append(record)
+            state.stale += 1
+            self.save(state)
+            self.notify(record)
+            return
         folder = f"repair/iter-{n:03d}"
         self.store.write_text(f"{folder}/prompt.md", outcome.prompt)
         self.store.write_text(f"{folder}/response.md", "\n\n---\n\n".join(outcome.replies))
@@ -217,7 +227,7 @@ class RepairLoop:
         previous = self.store.path(f"repair/iter-{n - 1:03d}/prompt.md")
         if n < 2 or state.history[-1].applied or not previous.is_file():
             return False
-        return previous.read_text("utf-8") == prompts.render("repair", digest=digest)
+        return previous.read_text("utf-8") == repair_prompt(digest, read_repo(self.repo))
 
     def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:
         before = failure_keys(self.verify(state.history[-1].iteration))

@@ -132,11 +132,16 @@ def _unnumber(text: str) -> str:
 
 def normalise(edit: Edit, files: dict[str, str]) -> Edit:
     """Undo what small models do to an edit: copy the digest's line numbers ('12 | ') into
-    SEARCH and REPLACE, or keep a placeholder prefix ('path/to/model.py') on the path."""
+    SEARCH and REPLACE, keep a placeholder prefix ('path/to/model.py') on the path, or copy
+    the example's path outright (then the file is the one whose lines SEARCH quotes)."""
     search, replace = _unnumber(edit.search), _unnumber(edit.replace)
     path = edit.path
     if path not in files:
         matches = [f for f in files if path.endswith("/" + f)]
+        if not matches and search.strip():  # a made-up path: the file whose lines it quotes
+            matches = [
+                f for f, text in files.items() if replace_once(text, search, search) is not None
+            ]
         if len(matches) == 1:
             path = matches[0]
     return Edit(path=path, search=search, replace=replace)

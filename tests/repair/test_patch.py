@@ -144,3 +144,10 @@ def test_small_model_habits_are_undone() -> None:
 def test_unknown_file_comes_back_with_the_file_list() -> None:
     result = apply_edits({"model.py": MODEL}, [Edit(path="nope.py", search="x\n", replace="y\n")])
     assert "no such file" in result.rejected[0].reason and "model.py" in result.rejected[0].nearest
+
+
+def test_a_copied_example_path_is_resolved_by_the_lines_it_quotes() -> None:
+    reply = ("path/to/file.py\n<<<<<<< SEARCH\n    y = x * 2\n=======\n    y = x * 3\n"
+             ">>>>>>> REPLACE\n")
+    result = apply_edits({"model.py": MODEL, "other.py": "z = 1\n"}, parse_edits(reply))
+    assert [e.path for e in result.applied] == ["model.py"]
