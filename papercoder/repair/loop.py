@@ -180,13 +180,7 @@ class RepairLoop:
             )
         except ModelOutputError as exc:  # e.g. a reply that never ends: try again next round
             refusal = Rejection(path="(reply)", reason=exc.message)
-            write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
-            record = self.record(n, report, self.git.head(), [refusal], 0)
-            record.message = f"repair {n}: {exc.message}"
-            state.history.append(record)
-            state.stale += 1
-            self.save(state)
-            self.notify(record)
+            self.unchanged(state, n, report, [refusal], exc.message)
             return
         folder = f"repair/iter-{n:03d}"
         self.store.write_text(f"{folder}/prompt.md", outcome.prompt)
@@ -206,14 +200,8 @@ class RepairLoop:
             write_file(self.repo, path, outcome.result.files[path])
         self.store.write_text(f"{folder}/patch.diff", "".join(diff))
         state.elapsed = time.monotonic() - started
-        if not outcome.result.applied:  # nothing changed: the previous report still holds
-            write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
-            record = self.record(n, report, self.git.head(), outcome.result.rejected, 0)
-            record.message = f"repair {n}: no edit could be applied"
-            state.history.append(record)
-            state.stale += 1
-            self.save(state)
-            self.notify(record)
+        if not outcome.result.applied:
+            self.unchanged(state, n, report, outcome.result.rejected, "no edit could be applied")
             return
         state.pending = n
         self.store.write_model(
@@ -221,6 +209,18 @@ class RepairLoop:
         )
         self.save(state)
         self.finish_iteration(state, n)
+
+    def unchanged(
+        self, state: LoopState, n: int, report: VerifyReport, rejected: list[Rejection], why: str
+    ) -> None:
+        """Record iteration `n` that changed nothing: the previous report still holds."""
+        write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
+        record = self.record(n, report, self.git.head(), rejected, 0)
+        record.message = f"repair {n}: {why}"
+        state.history.append(record)
+        state.stale += 1
+        self.save(state)
+        self.notify(record)
 
     def same_question(self, n: int, digest: str, state: LoopState) -> bool:
         """Would iteration `n` ask exactly what the last one asked, after no edit applied?"""
