@@ -79,7 +79,8 @@ def make_repo(root: Path, fault: dict[str, str]) -> Path:
 def one_shot(repo: Path, sandbox: DockerSandbox, model: OpenAIChatModel, logs: Path) -> bool:
     before = Verifier(sandbox, logs / "before").verify(repo)
     raw = "".join(Path(c.log).read_text("utf-8") for c in before.checks if c.log)
-    files = read_repo(repo)
+    files = read_repo(repo)  # in the order the log names them: the example path is the first
+    files = dict(sorted(files.items(), key=lambda kv: (kv[0] not in raw, raw.find(kv[0]))))
     everything = "".join(f"## {p}\n```\n{t}\n```\n" for p, t in files.items())
     prompt = repair_prompt(f"## Logs\n```\n{raw}\n```\n{everything}", files)
     reply = model.complete(

@@ -75,11 +75,23 @@ class PatchResult(BaseModel):
         return sorted({edit.path for edit in self.applied})
 
 
+_WHOLE = re.compile(
+    r"^[#*`\s]*(?P<path>[\w./-]+\.py)[`*:\s]*\n```[\w-]*\n(?P<code>.*?)^```", re.M | re.S
+)
+
+
 def parse_edits(reply: str) -> list[Edit]:
+    """SEARCH/REPLACE blocks; failing those, whole files given as a path over a fenced block
+    (what small models often send instead), which are whole-file rewrites."""
     edits = []
     for match in _BLOCK.finditer(reply):
         path = match["path"].strip().strip("`*: ").removeprefix("./")
         edits.append(Edit(path=path, search=match["search"], replace=match["replace"]))
+    if not edits:
+        for match in _WHOLE.finditer(reply):
+            edits.append(
+                Edit(path=match["path"].removeprefix("./"), search="", replace=match["code"])
+            )
     return edits
 
 

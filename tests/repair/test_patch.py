@@ -147,7 +147,15 @@ def test_unknown_file_comes_back_with_the_file_list() -> None:
 
 
 def test_a_copied_example_path_is_resolved_by_the_lines_it_quotes() -> None:
-    reply = ("path/to/file.py\n<<<<<<< SEARCH\n    y = x * 2\n=======\n    y = x * 3\n"
-             ">>>>>>> REPLACE\n")
+    reply = (
+        "path/to/file.py\n<<<<<<< SEARCH\n    y = x * 2\n=======\n    y = x * 3\n>>>>>>> REPLACE\n"
+    )
     result = apply_edits({"model.py": MODEL, "other.py": "z = 1\n"}, parse_edits(reply))
     assert [e.path for e in result.applied] == ["model.py"]
+
+
+def test_a_whole_file_in_a_fence_is_a_rewrite() -> None:
+    reply = "Fixed:\n\nmodel.py\n```python\ndef double(x):\n    return 2 * x\n```\n"
+    [edit] = parse_edits(reply)
+    assert edit.path == "model.py" and edit.search == ""
+    assert edit.replace == "def double(x):\n    return 2 * x\n"
