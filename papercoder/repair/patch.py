@@ -169,6 +169,10 @@ def apply_edits(
     for edit in (normalise(e, files) for e in edits):
         current = files.get(edit.path)
         reason = guard(edit, current, is_link)
+        if reason is None and edit.search == edit.replace:  # whitespace may be the fix
+            reason = "the edit changes nothing: REPLACE must differ from SEARCH"
+        if reason is None and not edit.search.strip() and current == edit.replace:
+            reason = "the rewrite is the file as it is: change what the errors point at"
         if reason is not None:
             rejected.append(Rejection(path=edit.path, reason=reason))
             continue

@@ -159,3 +159,14 @@ def test_a_whole_file_in_a_fence_is_a_rewrite() -> None:
     [edit] = parse_edits(reply)
     assert edit.path == "model.py" and edit.search == ""
     assert edit.replace == "def double(x):\n    return 2 * x\n"
+
+
+def test_an_edit_that_changes_nothing_is_refused() -> None:
+    same = Edit(path="model.py", search="    y = x * 2\n", replace="    y = x * 2\n")
+    whole = Edit(path="model.py", search="", replace=MODEL)
+    result = apply_edits({"model.py": MODEL}, [same, whole])
+    assert result.applied == []
+    assert [r.reason.split(":")[0] for r in result.rejected] == [
+        "the edit changes nothing",
+        "the rewrite is the file as it is",
+    ]
