@@ -156,7 +156,9 @@ class Builder:
             done[name] = answer
             self.report("plan", len(done), len(PLAN_TURNS))
 
-        plan = make_plan(self.client, self.paper_prompt(paper), done, keep)
+        plan = make_plan(
+            self.client, self.paper_prompt(paper), done, keep, self.settings.max_output_tokens
+        )
         config_yaml = plan_checks.render_config(plan.config)
         self.store.write_model("plan/architecture.json", plan.architecture)
         self.store.write_model("plan/logic.json", plan.logic)

@@ -73,9 +73,10 @@ def make_plan(
     paper_text: str,
     done: dict[str, BaseModel] | None = None,
     on_turn: Callable[[str, BaseModel], None] | None = None,
+    max_tokens: int = 4096,
 ) -> Plan:
     """The four turns in order; `done` holds turns answered in an earlier session."""
-    planner = Planner(client, paper_text)
+    planner = Planner(client, paper_text, max_tokens)
     done = done or {}
     results: dict[str, BaseModel] = {}
 

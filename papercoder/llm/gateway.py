@@ -167,5 +167,5 @@ def open_gateway(
         ledger,
         cache=ResponseCache(store.cache_dir) if store else None,
         calls_path=store.calls_path if store else None,
-        max_output_cap=max(settings.max_output_tokens * 4, settings.max_output_tokens),
+        max_output_cap=min(settings.max_output_tokens * 2, settings.context_tokens // 2),
     )
