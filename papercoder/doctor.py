@@ -130,7 +130,11 @@ def _endpoint_check(settings: Settings) -> Check:
         )
     url = settings.effective_base_url
     key = settings.api_key.get_secret_value() if settings.api_key else "not-needed"
-    client = openai.OpenAI(base_url=url, api_key=key, timeout=10, max_retries=0)
+    with openai.OpenAI(base_url=url, api_key=key, timeout=10, max_retries=0) as client:
+        return _list_models(client, settings, url)
+
+
+def _list_models(client: openai.OpenAI, settings: Settings, url: str) -> Check:
     try:
         names = [m.id for m in client.models.list()]
     except openai.APIStatusError as exc:

@@ -22,10 +22,15 @@ def settings_for(srv: ScriptedServer, **overrides: Any) -> Settings:
     return Settings.resolve(values, {})
 
 
+OPENED: list[Gateway] = []
+
+
 def gateway(srv: ScriptedServer, store: RunStore | None = None, **overrides: Any) -> Gateway:
     settings = settings_for(srv, **overrides)
     model = OpenAIChatModel(settings, backoff_base=0.01, backoff_cap=0.05)
-    return open_gateway(settings, store, model=model)
+    opened = open_gateway(settings, store, model=model)
+    OPENED.append(opened)  # closed after each test by tests/llm/conftest.py
+    return opened
 
 
 def structured(
