@@ -315,10 +315,17 @@ def resume(
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
     jobs: JobsOpt = None,
+    local: LocalOpt = None,
+    ctx: CtxOpt = 8192,
 ) -> None:
     """Continue an interrupted run; calls already answered are not paid for again."""
-    from papercoder.runstore import RunStore
+    with local_model(local, ctx) as served:
+        _resume(
+            run_dir, verify, {"model": model, "base_url": base_url, "jobs": jobs, **served}, api_key
+        )
 
+
+def _resume(run_dir: Path, verify: bool, given: dict[str, object], api_key: str | None) -> None:
     store = RunStore.open(run_dir)
     recorded = store.manifest.settings
     keep = (
@@ -333,7 +340,6 @@ def resume(
     )
     flags = {key: recorded.get(key) for key in keep}
     flags.update(dict(recorded.get("budgets") or {}))
-    given = {"model": model, "base_url": base_url, "jobs": jobs}
     flags.update({key: value for key, value in given.items() if value is not None})
     settings = settings_from(api_key=api_key, **flags)
     paper, repo = store.manifest.inputs.get("paper"), store.manifest.inputs.get("repo")
