@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from papercoder.paper.headings import heading_of
-from papercoder.paper.layout import Block, join_lines
+from papercoder.paper.layout import Block, Line, Span, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Section, Table, nest
 
 Item = Table | Figure | Algorithm | Equation
@@ -66,15 +66,27 @@ def authors_from(meta: dict[str, Any], front: list[Block]) -> list[str]:
     names: list[str] = []
     for block in front:
         for line in block.lines:
-            text = _MARKS.sub("", line.text).strip(" ,")
-            words = text.split()
-            if (
-                2 <= len(words) <= 4
-                and not _NOT_NAME.search(text)
-                and all(w[:1].isupper() for w in words)
-            ):
-                names.append(text)
+            for cell in _cells(line):  # names set side by side on one line, apart
+                text = _MARKS.sub("", cell).strip(" ,")
+                words = text.split()
+                if (
+                    2 <= len(words) <= 4
+                    and not _NOT_NAME.search(text)
+                    and all(w[:1].isupper() for w in words)
+                ):
+                    names.append(text)
     return names
+
+
+def _cells(line: Line) -> list[str]:
+    """The line's text split where spans stand more than an em apart."""
+    cells: list[list[Span]] = []
+    for span in sorted(line.spans, key=lambda s: s.x0):
+        if cells and span.x0 - cells[-1][-1].x1 <= span.size:
+            cells[-1].append(span)
+        else:
+            cells.append([span])
+    return [Line(cell).text for cell in cells]
 
 
 class _Builder:

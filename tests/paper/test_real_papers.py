@@ -154,3 +154,13 @@ def test_no_side_stamp_or_running_head(real_paper: dict[str, Paper], name: str) 
     body = real_paper[name].body_text() + real_paper[name].abstract
     assert "arXiv:1" not in body
     assert "Published as a conference paper" not in body
+
+
+@pytest.mark.parametrize(
+    ("name", "authors"),
+    [("resnet", ["Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun"]),
+     ("gcn", ["Thomas N. Kipf", "Max Welling"]),
+     ("adam", ["Diederik P. Kingma", "Jimmy Lei Ba"])],
+)
+def test_authors(real_paper: dict[str, Paper], name: str, authors: list[str]) -> None:
+    assert real_paper[name].authors == authors
