@@ -77,7 +77,8 @@ class Gateway:
         if reply.finish_reason == "length":
             raise ModelOutputError(
                 f"the {request.agent} reply was cut off at {request.max_tokens} tokens",
-                "raise --max-output-tokens or use a model with a larger context",
+                "a model that repeats itself is the usual cause: try a stronger --model"
+                " (or a larger --ctx with --local)",
             )
         return reply
 
