@@ -158,9 +158,11 @@ def test_no_side_stamp_or_running_head(real_paper: dict[str, Paper], name: str) 
 
 @pytest.mark.parametrize(
     ("name", "authors"),
-    [("resnet", ["Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun"]),
-     ("gcn", ["Thomas N. Kipf", "Max Welling"]),
-     ("adam", ["Diederik P. Kingma", "Jimmy Lei Ba"])],
+    [
+        ("resnet", ["Kaiming He", "Xiangyu Zhang", "Shaoqing Ren", "Jian Sun"]),
+        ("gcn", ["Thomas N. Kipf", "Max Welling"]),
+        ("adam", ["Diederik P. Kingma", "Jimmy Lei Ba"]),
+    ],
 )
 def test_authors(real_paper: dict[str, Paper], name: str, authors: list[str]) -> None:
     assert real_paper[name].authors == authors
