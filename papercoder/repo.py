@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import subprocess
+import threading
 from pathlib import Path
 
 from papercoder.errors import InputError
@@ -40,11 +41,21 @@ def write_file(root: Path, relative: str, text: str) -> Path:
     return path
 
 
+_AST_LOCK = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """`ast.parse`, one thread at a time: CPython 3.11's parser can fail with "AST constructor
+    recursion depth mismatch" when threads parse at once (seen in the coding waves)."""
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 def interfaces(source: str) -> str:
     """What another file needs to call this one: classes with their fields and method
     signatures, functions, constants, and the first line of each docstring."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError as exc:
         return f"# (does not parse: {exc.msg} at line {exc.lineno})"
     out: list[str] = []
@@ -95,7 +106,8 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> list
 
 def syntax_problem(source: str, name: str) -> str | None:
     try:
-        compile(source, name, "exec", dont_inherit=True)
+        with _AST_LOCK:
+            compile(source, name, "exec", dont_inherit=True)
     except SyntaxError as exc:
         return f"{exc.msg} at line {exc.lineno}: {(exc.text or '').strip()}"
     except ValueError as exc:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from papercoder.repo import interfaces
+from papercoder.repo import interfaces, parse
 from papercoder.tokens import estimate_tokens
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import VerifyReport
@@ -62,7 +62,7 @@ def failing_diagnostics(report: VerifyReport) -> list[Diagnostic]:
 
 def local_imports(source: str, known: set[str]) -> list[str]:
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return []
     modules = []
