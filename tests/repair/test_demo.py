@@ -99,30 +99,9 @@ def test_kill_mid_loop_then_resume(tmp_path: Path) -> None:
 
 def test_containers_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     from papercoder.sandbox.docker import DockerSandbox
-    from tests.sandbox.repos import write
-    from tests.sandbox.test_docker import leftover_containers
+    from tests.sandbox.test_docker import leftover_containers, start_endless_verify
 
-    repo = write(tmp_path / "repo", {"main.py": "while True:\n    pass\n"})
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "papercoder",
-            "verify",
-            str(repo),
-            "--checks",
-            "smoke",
-            "--timeout",
-            "120",
-            "--runs-dir",
-            str(tmp_path / "runs"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not leftover_containers() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    proc = start_endless_verify(tmp_path)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     assert leftover_containers(), "SIGKILL leaves the running container behind"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +35,35 @@ def leftover_containers() -> list[str]:
         return [c.id for c in found]
     finally:
         client.close()
+
+
+def start_endless_verify(tmp: Path) -> subprocess.Popen[str]:
+    """`papercoder verify` of a repo whose smoke run never ends, in a subprocess, returned once
+    its smoke container is running (output captured for the caller)."""
+    repo = write(tmp / "repo", {"main.py": "while True:\n    pass\n"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "papercoder",
+            "verify",
+            str(repo),
+            "--checks",
+            "smoke",
+            "--timeout",
+            "120",
+            "--runs-dir",
+            str(tmp / "runs"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not leftover_containers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert leftover_containers(), "the smoke container should be running"
+    return proc
 
 
 def verify(sandbox: DockerSandbox, repo: Path, **timeouts: float) -> VerifyReport:

@@ -130,36 +130,11 @@ def test_base_image_without_python_is_exit_5() -> None:
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
 def test_interrupt_removes_containers_and_exits_130(tmp_path: Path, signame: str) -> None:
     import signal
-    import subprocess
-    import sys
-    import time
 
-    from tests.sandbox.test_docker import leftover_containers
+    from tests.sandbox.test_docker import leftover_containers, start_endless_verify
 
-    repo = write(tmp_path / "repo", {"main.py": "while True:\n    pass\n"})
     assert leftover_containers() == []
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "papercoder",
-            "verify",
-            str(repo),
-            "--checks",
-            "smoke",
-            "--timeout",
-            "120",
-            "--runs-dir",
-            str(tmp_path / "runs"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not leftover_containers() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert leftover_containers(), "the smoke container should be running"
+    proc = start_endless_verify(tmp_path)
     proc.send_signal(getattr(signal, signame))
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
