@@ -103,7 +103,7 @@ def test_containers_of_a_killed_run_are_swept(tmp_path: Path) -> None:
 
     proc = start_endless_verify(tmp_path)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(10)
+    proc.communicate(timeout=10)  # also closes the output pipe
     assert leftover_containers(), "SIGKILL leaves the running container behind"
     DockerSandbox().close()
     assert leftover_containers() == []
