@@ -29,10 +29,13 @@ def sandbox() -> Iterator[DockerSandbox]:
 
 
 def leftover_containers() -> list[str]:
+    """Ids of PaperCoder's containers: a raw listing, since inspecting each one races with
+    containers that are being removed meanwhile."""
     client = docker.from_env()
     try:
-        found = client.containers.list(all=True, filters={"label": CONTAINER_LABEL})
-        return [c.id for c in found]
+        return [
+            c["Id"] for c in client.api.containers(all=True, filters={"label": CONTAINER_LABEL})
+        ]
     finally:
         client.close()
 
@@ -62,7 +65,10 @@ def start_endless_verify(tmp: Path) -> subprocess.Popen[str]:
     deadline = time.monotonic() + 60
     while not leftover_containers() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert leftover_containers(), "the smoke container should be running"
+    if not leftover_containers():
+        proc.kill()
+        proc.communicate(timeout=10)
+        raise AssertionError("the smoke container should be running")
     return proc
 
 
