@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from papercoder import prompts
+from papercoder import grounding, prompts
 from papercoder.agents import plan_checks
 from papercoder.agents.analyst import FileAnalysis, analyse
 from papercoder.agents.coder import code_file
@@ -30,6 +30,7 @@ from papercoder.agents.plan import (
     overall_markdown,
     plan_text,
 )
+from papercoder.agents.plan_normalise import PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
 from papercoder.errors import InputError
 from papercoder.llm.client import ChatModel, Message
@@ -141,7 +142,8 @@ class Builder:
         return paper
 
     def paper_prompt(self, paper: Paper) -> str:
-        return paper.to_prompt(min(12000, self.settings.context_tokens // 2))
+        share = 3 if self.settings.small_model else 2  # a small model's turns must fit too
+        return paper.to_prompt(min(12000, self.settings.context_tokens // share))
 
     def plan(self, paper: Paper) -> Plan:
         done = {
@@ -156,10 +158,24 @@ class Builder:
             done[name] = answer
             self.report("plan", len(done), len(PLAN_TURNS))
 
-        plan = make_plan(
-            self.client, self.paper_prompt(paper), done, keep, self.settings.max_output_tokens
+        candidates = grounding.extract(paper, limit=25 if self.settings.small_model else 40)
+        plan, fixes = make_plan(
+            self.client,
+            self.paper_prompt(paper),
+            done,
+            keep,
+            self.settings.max_output_tokens,
+            values=grounding.candidates_text(candidates),
+            small=self.settings.small_model,
         )
-        config_yaml = plan_checks.render_config(plan.config)
+        recorded = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
+        self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*recorded.fixes, *fixes]))
+        config, groundings = grounding.ground_config(paper, plan.config, candidates)
+        plan = plan.model_copy(update={"config": config})
+        self.store.write_model(
+            "plan/grounding.json", grounding.GroundingReport(values=candidates, config=groundings)
+        )
+        config_yaml = plan_checks.render_config(config, grounding.config_comments(groundings))
         self.store.write_model("plan/architecture.json", plan.architecture)
         self.store.write_model("plan/logic.json", plan.logic)
         self.store.write_text("plan/overall_plan.md", overall_markdown(plan.overall))

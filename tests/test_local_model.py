@@ -59,7 +59,10 @@ def gguf() -> Path:
 
 @pytest.mark.local_model
 @pytest.mark.docker
-def test_repair_loop_with_the_real_local_model(gguf: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("edit_format", ["search-replace", "whole", "lines"])
+def test_repair_loop_with_the_real_local_model(
+    gguf: Path, tmp_path: Path, edit_format: str
+) -> None:
     repo = write(
         tmp_path / "repo",
         {
@@ -78,7 +81,9 @@ def test_repair_loop_with_the_real_local_model(gguf: Path, tmp_path: Path) -> No
             "--local",
             str(gguf),
             "--max-iterations",
-            "2",
+            "1",
+            "--edit-format",
+            edit_format,
             "--runs-dir",
             str(tmp_path / "runs"),
         ],
@@ -88,12 +93,18 @@ def test_repair_loop_with_the_real_local_model(gguf: Path, tmp_path: Path) -> No
         check=False,
     )
     assert done.returncode in (0, 1), done.stderr[-3000:]
-    [run] = list((tmp_path / "runs").iterdir())
+    for noise in ("slot ", "srv ", "print_timing", "llama_", "load_tensors"):
+        assert noise not in done.stderr, f"the model server wrote {noise!r} to the terminal"
+    server_log = tmp_path / "runs" / "local-server.log"
+    assert "listening" in server_log.read_text("utf-8"), "its own log went to the file"
+    [run] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
     report = json.loads((run / "report.json").read_text("utf-8"))
     assert report["stop_reason"] in ("passed", "max-iterations", "no-progress")
     assert report["iterations"] >= 1
     first = run / "repair" / "iter-001"
     assert (first / "response.md").read_text("utf-8").strip(), "the model answered"
+    used = json.loads((first / "formats.json").read_text("utf-8"))
+    assert used and used[0] == edit_format, "the first question is in the format asked for"
     applied = (first / "patch.diff").read_text("utf-8").strip()
     rejected = json.loads((first / "rejected.json").read_text("utf-8"))
     assert applied or all(r["reason"] for r in rejected), "edits applied or refused with a reason"

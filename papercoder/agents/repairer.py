@@ -79,9 +79,12 @@ def reply_hash(text: str) -> str:
 class _Session:
     """One iteration's conversation: every reply is kept, repeated ones are re-asked."""
 
-    def __init__(self, model: ChatModel, request: RepairRequest) -> None:
+    def __init__(
+        self, model: ChatModel, request: RepairRequest, max_calls: int | None = None
+    ) -> None:
         self.model = model
         self.request = request
+        self.calls_left = max_calls
         self.replies: list[str] = []
         self.formats: list[EditFormat] = []
         self.first_prompt = ""
@@ -109,6 +112,10 @@ class _Session:
     def _send(
         self, messages: list[Message], temperature: float, response_format: dict[str, object] | None
     ) -> str:
+        if self.calls_left is not None:
+            if self.calls_left <= 0:
+                return ""  # out of calls (a one-shot baseline): an empty reply changes nothing
+            self.calls_left -= 1
         reply: ChatReply = self.model.complete(
             ChatRequest(
                 agent="repairer",
@@ -165,10 +172,14 @@ def narrowed(report: VerifyReport) -> VerifyReport:
 
 
 def repair(
-    model: ChatModel, request: RepairRequest, is_link: Callable[[str], bool]
+    model: ChatModel,
+    request: RepairRequest,
+    is_link: Callable[[str], bool],
+    max_calls: int | None = None,
 ) -> RepairOutcome:
-    """Ask `model` to fix `request.report` in `request.edit_format`; apply what may be."""
-    session = _Session(model, request)
+    """Ask `model` to fix `request.report` in `request.edit_format`; apply what may be.
+    `max_calls=1` is the one-shot baseline: one question, no re-ask, no escalation."""
+    session = _Session(model, request, max_calls)
     if request.edit_format == "whole":
         result = _whole(session, request.files, is_link, _first_target(request))
     elif request.edit_format == "lines":
@@ -350,8 +361,8 @@ def apply_line_edits(
     applied: list[Edit] = []
     rejected: list[Rejection] = []
     usable = []
+    edits = [e.model_copy(update={"replacement": strip_numbers(e.replacement)}) for e in edits]
     for edit in edits:
-        edit = edit.model_copy(update={"replacement": strip_numbers(edit.replacement)})
         problem = line_edit_problem(edit, edits, files.get(edit.path))
         if problem:
             rejected.append(Rejection(path=edit.path, reason=problem))

@@ -28,7 +28,7 @@ from papercoder.repo import GitRepo, write_file
 from papercoder.runstore import RunStore, StageState
 from papercoder.sandbox.protocol import Sandbox
 from papercoder.settings import Settings
-from papercoder.verify.checks import Verifier
+from papercoder.verify.checks import Timeouts, Verifier
 from papercoder.verify.report import VerifyReport, write_json
 
 StopReason = Literal[
@@ -98,8 +98,10 @@ class RepairLoop:
         settings: Settings,
         plan_entries: dict[str, str] | None = None,
         on_iteration: Callable[[Iteration], None] | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self.repo = repo
+        self.timeouts = timeouts
         self.store = store
         self.sandbox = sandbox
         self.model = model
@@ -119,7 +121,7 @@ class RepairLoop:
         if done is not None:
             return done
         log_dir = self.store.path(f"verify/iter-{n:03d}")
-        report = Verifier(self.sandbox, log_dir).verify(self.repo)
+        report = Verifier(self.sandbox, log_dir, self.timeouts).verify(self.repo)
         write_json(report, log_dir / "report.json")
         return report
 
@@ -359,12 +361,21 @@ def run_repair(
     model: ChatModel | None = None,
     plan_entries: dict[str, str] | None = None,
     on_iteration: Callable[[Iteration], None] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> tuple[LoopReport, VerifyReport]:
     """Verify `repo` and repair it with the run's model until green or out of budget."""
     from papercoder.llm.gateway import open_gateway
 
     gateway = open_gateway(settings, store, model)
     loop = RepairLoop(
-        repo, store, sandbox, gateway, gateway.ledger, settings, plan_entries, on_iteration
+        repo,
+        store,
+        sandbox,
+        gateway,
+        gateway.ledger,
+        settings,
+        plan_entries,
+        on_iteration,
+        timeouts,
     )
     return loop.run()
