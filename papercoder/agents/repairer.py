@@ -45,6 +45,7 @@ from papercoder.verify.report import VerifyReport
 
 RETRIES = 2
 RETRY_TEMPERATURE = 0.7
+EXAMPLE_LINE = "def relu(x):"  # the prompts' worked example edits this function
 
 
 class RepairRequest(BaseModel):
@@ -141,7 +142,7 @@ def _problems(rejected: list[Rejection]) -> str:
         text = f"- {rejection.path}: {rejection.reason}"
         if rejection.nearest and rejection.reason.startswith("no such file"):
             text += f"; the repository's Python files are:\n{rejection.nearest}"
-        elif rejection.nearest:
+        elif rejection.nearest and rejection.reason != _COPIED:
             text += f"; the closest lines in the file are:\n```\n{rejection.nearest}\n```"
         parts.append(text)
     return "\n".join(parts)
@@ -215,14 +216,17 @@ def _search_replace(
             final.append(Rejection(path="(reply)", reason="the same reply as an earlier iteration"))
             break
         edits = parse_edits(reply)
+        copied = [e for e in edits if _copies_example(e.search, e.replace, files)]
+        edits = [e for e in edits if e not in copied]
         result = apply_edits(files, edits, is_link)
+        result.rejected += [Rejection(path=e.path, reason=_COPIED, nearest="-") for e in copied]
         files = result.files
         applied += result.applied
         retry = [r for r in result.rejected if r.nearest]
         final += [r for r in result.rejected if not r.nearest]
         for rejection in retry:
             failures[rejection.path] = failures.get(rejection.path, 0) + 1
-        if not edits:
+        if not edits and not copied:
             retry = [Rejection(path="(reply)", reason="it holds no SEARCH/REPLACE block")]
         if not retry:
             break
@@ -241,6 +245,15 @@ def _search_replace(
             Message(role="user", content=prompts.render("repair_retry", problems=_problems(retry))),
         ]
     return PatchResult(files=files, applied=applied, rejected=final)
+
+
+_COPIED = "that edit is the example's, from another repository: fix the failures shown instead"
+
+
+def _copies_example(search: str, replace: str, files: dict[str, str]) -> bool:
+    """An edit that repeats the prompt's example (a small model's habit)."""
+    example = EXAMPLE_LINE in search and "import numpy as np" in replace
+    return example and not any(EXAMPLE_LINE in text for text in files.values())
 
 
 def _whole(

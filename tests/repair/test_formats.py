@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from papercoder.agents.repairer import apply_line_edits, parse_line_edits, reply_hash
+from papercoder.agents.repairer import (
+    RepairRequest,
+    apply_line_edits,
+    parse_line_edits,
+    repair,
+    reply_hash,
+)
+from papercoder.llm.client import ChatReply, ChatRequest
 from papercoder.repair.formats import (
     LineEdit,
     choose_format,
@@ -15,6 +22,8 @@ from papercoder.repair.formats import (
     whole_file_problem,
 )
 from papercoder.repair.patch import parse_edits
+from papercoder.verify.diagnostics import Diagnostic
+from papercoder.verify.report import CheckResult, VerifyReport
 
 BROKEN = "import numpy as np\n\n\ndef relu(x)\n    return np.maximum(x, 0)\n"
 FIXED = "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(x, 0)\n"
@@ -183,3 +192,73 @@ def test_repeated_replies_hash_alike_whatever_the_whitespace() -> None:
 )
 def test_auto_picks_per_model(choice: str, small: bool, expected: str) -> None:
     assert choose_format(choice, small) == expected  # type: ignore[arg-type]  # a literal
+
+
+# the agent's conversation, with a double that replies from a queue
+
+
+class Queue:
+    """A ChatModel whose replies are given in order; it records what it was asked."""
+
+    name = "queue"
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.asked: list[ChatRequest] = []
+
+    def complete(self, request: ChatRequest) -> ChatReply:
+        self.asked.append(request)
+        return ChatReply(content=self.replies.pop(0), finish_reason="stop")
+
+
+def failing(path: str, line: int, code: str, message: str) -> VerifyReport:
+    diag = Diagnostic(check="lint", file=path, line=line, code=code, message=message)
+    return VerifyReport(
+        repo="r", checks=[CheckResult(name="lint", status="fail", diagnostics=[diag])]
+    )
+
+
+SYNTAX = failing("model.py", 4, "invalid-syntax", "Expected ':'")
+
+
+def test_a_copied_example_is_refused_then_the_file_is_asked_whole() -> None:
+    example = (
+        "model.py\n<<<<<<< SEARCH\ndef relu(x):\n=======\nimport numpy as np\n\n\n"
+        "def relu(x):\n>>>>>>> REPLACE\n"
+    )
+    act = BROKEN.replace("relu", "act")
+    whole = f"```python\n{FIXED.replace('relu', 'act')}```"
+    model = Queue(example, example, example, whole)  # the repeat is asked again, warmer
+    request = RepairRequest(report=SYNTAX, files={"model.py": act}, edit_format="search-replace")
+    outcome = repair(model, request, lambda _: False)
+    assert outcome.formats == ["search-replace", "search-replace", "whole"]
+    assert "example" in model.asked[1].messages[-1].content
+    assert model.asked[2].temperature > 0 and "whole" not in model.asked[2].messages[-1].content
+    assert outcome.result.files["model.py"] == FIXED.replace("relu", "act")
+
+
+def test_whole_format_targets_the_failing_file_and_reasks_an_unparsable_reply() -> None:
+    model = Queue(f"```python\n{BROKEN}```", f"Here:\n```python\n{FIXED}```\nDone.")
+    request = RepairRequest(report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    assert "`model.py`" in model.asked[0].messages[-1].content
+    assert "the rewrite is the file as it is" in model.asked[1].messages[-1].content
+    assert outcome.result.files["model.py"] == FIXED
+
+
+def test_a_reply_seen_in_an_earlier_iteration_is_asked_again_warmer() -> None:
+    first = f"```python\n{FIXED.replace('x, 0', 'x, 1')}```"
+    model = Queue(first, f"```python\n{FIXED}```")
+    request = RepairRequest(
+        report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole", seen=[reply_hash(first)]
+    )
+    outcome = repair(model, request, lambda _: False)
+    assert [r.temperature for r in model.asked] == [0.0, 0.7]
+    assert outcome.result.files["model.py"] == FIXED
+
+
+def test_one_shot_asks_once() -> None:
+    model = Queue("no code here", f"```python\n{FIXED}```")
+    request = RepairRequest(report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole")
+    outcome = repair(model, request, lambda _: False, max_calls=1)
+    assert len(model.asked) == 1 and outcome.result.applied == []
