@@ -76,6 +76,7 @@ class BuildResult(BaseModel):
     tokens: int
     cost: float
     seconds: float
+    stage_seconds: dict[str, float] = {}
 
 
 def run_dir_for(paper: Path, settings: Settings) -> Path:
@@ -113,6 +114,7 @@ class Builder:
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self.repo = store.path("repo")
+        self.stage_seconds: dict[str, float] = {}
 
     def report(self, stage: str, done: int, total: int) -> None:
         if self.progress:
@@ -125,11 +127,13 @@ class Builder:
 
     def stage(self, name: str, work: Callable[[], T]) -> T:
         self.store.set_stage(name, StageState.RUNNING)
+        started = time.monotonic()
         try:
             result = work()
         except BaseException:
             self.store.set_stage(name, StageState.FAILED)
             raise
+        self.stage_seconds[name] = round(time.monotonic() - started, 3)
         self.store.set_stage(name, StageState.DONE)
         return result
 
@@ -230,6 +234,8 @@ class Builder:
         }
         shared = self.shared(paper, plan)
         limit = self.settings.max_output_tokens
+        if self.settings.small_model:  # a short design: the coder reads it whole
+            limit = min(limit, 768)
 
         def one(path: str) -> FileAnalysis:
             result = analyse(self.client, shared, plan, path, limit)
@@ -324,6 +330,7 @@ def build(
         tokens=ledger.tokens,
         cost=round(ledger.cost, 6),
         seconds=round(time.monotonic() - builder.started, 3),
+        stage_seconds=builder.stage_seconds,
     )
     store.write_model("build.json", result)
     return result, store

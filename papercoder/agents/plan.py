@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
-def _cut(limit: int) -> BeforeValidator:
+def cut(limit: int) -> BeforeValidator:
     """Keep the first `limit` characters or items: the schema sent to the endpoint carries
     the bound (so a grammar stops a looping model), and a reply that ignores it is cut, not
     refused."""
@@ -18,14 +18,14 @@ def _cut(limit: int) -> BeforeValidator:
 NAME, LINE, PARAGRAPH, DIAGRAM = 80, 300, 1200, 2000
 MAX_FILES, MAX_STEPS, MAX_ENTRIES, FEW = 16, 12, 40, 6
 
-Name = Annotated[str, _cut(NAME), StringConstraints(max_length=NAME)]
-Line = Annotated[str, _cut(LINE), StringConstraints(max_length=LINE)]
-Paragraph = Annotated[str, _cut(PARAGRAPH), StringConstraints(max_length=PARAGRAPH)]
-Diagram = Annotated[str, _cut(DIAGRAM), StringConstraints(max_length=DIAGRAM)]
-Steps = Annotated[list[Line], _cut(MAX_STEPS), Field(max_length=MAX_STEPS)]
-Few = Annotated[list[Line], _cut(FEW), Field(max_length=FEW)]
-Names = Annotated[list[Name], _cut(MAX_FILES), Field(max_length=MAX_FILES)]
-MoreNames = Annotated[list[Name], _cut(24), Field(max_length=24)]
+Name = Annotated[str, cut(NAME), StringConstraints(max_length=NAME)]
+Line = Annotated[str, cut(LINE), StringConstraints(max_length=LINE)]
+Paragraph = Annotated[str, cut(PARAGRAPH), StringConstraints(max_length=PARAGRAPH)]
+Diagram = Annotated[str, cut(DIAGRAM), StringConstraints(max_length=DIAGRAM)]
+Steps = Annotated[list[Line], cut(MAX_STEPS), Field(max_length=MAX_STEPS)]
+Few = Annotated[list[Line], cut(FEW), Field(max_length=FEW)]
+Names = Annotated[list[Name], cut(MAX_FILES), Field(max_length=MAX_FILES)]
+MoreNames = Annotated[list[Name], cut(24), Field(max_length=24)]
 
 
 class _Model(BaseModel):
@@ -44,7 +44,7 @@ class OverallPlan(_Model):
     experiments: Few
     datasets: Few
     hyperparameters: Annotated[
-        list[Hyperparameter], _cut(MAX_ENTRIES), Field(max_length=MAX_ENTRIES)
+        list[Hyperparameter], cut(MAX_ENTRIES), Field(max_length=MAX_ENTRIES)
     ]
     open_questions: Few = Field(default_factory=list)
 
@@ -56,7 +56,7 @@ class FileSpec(_Model):
 
 class Architecture(_Model):
     implementation_approach: Paragraph
-    files: Annotated[list[FileSpec], _cut(MAX_FILES), Field(max_length=MAX_FILES)]
+    files: Annotated[list[FileSpec], cut(MAX_FILES), Field(max_length=MAX_FILES)]
     entry_point: Name
     smoke_command: Name
     class_diagram: Diagram = ""
@@ -72,7 +72,7 @@ class FileLogic(_Model):
 
 
 class LogicDesign(_Model):
-    files: Annotated[list[FileLogic], _cut(MAX_FILES), Field(max_length=MAX_FILES)]
+    files: Annotated[list[FileLogic], cut(MAX_FILES), Field(max_length=MAX_FILES)]
     task_order: Names
     requirements: Names = Field(default_factory=list)
 
@@ -85,7 +85,7 @@ class ConfigEntry(_Model):
 
 
 class ConfigPlan(_Model):
-    entries: Annotated[list[ConfigEntry], _cut(MAX_ENTRIES), Field(max_length=MAX_ENTRIES)]
+    entries: Annotated[list[ConfigEntry], cut(MAX_ENTRIES), Field(max_length=MAX_ENTRIES)]
 
 
 def with_paths(schema: dict[str, Any], paths: list[str]) -> dict[str, Any]:
