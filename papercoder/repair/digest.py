@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from papercoder.repair.hints import hint
 from papercoder.repo import interfaces, parse
 from papercoder.tokens import estimate_tokens
 from papercoder.verify.diagnostics import Diagnostic
@@ -47,6 +48,13 @@ def rank(diag: Diagnostic) -> int:
     if diag.code in _IMPORT_CODES:
         return 2
     return {"lint": 3, "types": 4, "tests": 5, "smoke": 6}.get(diag.check, 7)
+
+
+def describe(diag: Diagnostic, files: dict[str, str]) -> str:
+    """One failure as the repair prompt lists it, with what exists where a name is missing."""
+    line = f"- [{diag.check}] {diag.location()} {diag.code or ''}: {diag.message}"
+    found = hint(diag, files)
+    return line + (f"\n    hint: {found}" if found else "")
 
 
 def failing_diagnostics(report: VerifyReport) -> list[Diagnostic]:
@@ -106,7 +114,7 @@ def build_digest(
     """The digest of `report` over the repo `files` (path → text), within `max_tokens`."""
     diagnostics = failing_diagnostics(report)
     listed = [
-        f"- [{d.check}] {d.location()} {d.code or ''}: {d.message}"
+        describe(d, files)
         + (f"\n    > {d.snippet}" if d.snippet and d.file not in files else "")
         for d in diagnostics  # a shown file's snippet would be said twice
     ]
@@ -203,7 +211,7 @@ def build_file_digest(
     unnumbered, since the reply repeats it, the interfaces of the repository files it imports,
     and the failing lines of the other files the failures name."""
     diagnostics = failing_diagnostics(report)
-    listed = [f"- [{d.check}] {d.location()} {d.code or ''}: {d.message}" for d in diagnostics]
+    listed = [describe(d, files) for d in diagnostics]
     parts = ["## Failing checks", *listed[:12]]
     if len(listed) > 12:
         parts.append(f"- … and {len(listed) - 12} more")

@@ -21,6 +21,7 @@ from papercoder.repair.formats import (
     parse_whole,
     whole_file_problem,
 )
+from papercoder.repair.hints import hint
 from papercoder.repair.patch import parse_edits
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
@@ -262,3 +263,44 @@ def test_one_shot_asks_once() -> None:
     request = RepairRequest(report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole")
     outcome = repair(model, request, lambda _: False, max_calls=1)
     assert len(model.asked) == 1 and outcome.result.applied == []
+
+
+# hints: what exists where a name is missing
+
+MODEL = (
+    "class MLP:\n    def __init__(self):\n        self.params = {}\n\n"
+    "    def gradients(self, x):\n        return x\n\n    def predict(self, x):\n        return x\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('"MLP" has no attribute "backward"  [attr-defined]', "MLP has gradients, params, predict"),
+        ("AttributeError: 'MLP' object has no attribute 'gradient'", "did you mean `gradients`?"),
+        (
+            "ImportError: cannot import name 'make_dataset' from 'data'",
+            "did you mean `make_blobs`?",
+        ),
+        (
+            'Module "data" has no attribute "batch"  [attr-defined]',
+            "data defines make_blobs, batches",
+        ),
+        ("KeyError: 'lr'", "config.yaml has the keys learning_rate, training"),
+    ],
+)
+def test_hints_name_what_exists(message: str, expected: str) -> None:
+    files = {
+        "model.py": MODEL,
+        "data.py": "def make_blobs(n):\n    return n\n\n\ndef batches(x):\n    return x\n",
+        "config.yaml": "training:\n  learning_rate: 0.1\n",
+    }
+    diag = Diagnostic(check="smoke", file="main.py", line=1, code="x", message=message)
+    assert expected in (hint(diag, files) or "")
+
+
+def test_no_hint_for_what_the_repository_does_not_define() -> None:
+    diag = Diagnostic(
+        check="smoke", message="AttributeError: 'ndarray' object has no attribute 'x'"
+    )
+    assert hint(diag, {"model.py": MODEL}) is None
