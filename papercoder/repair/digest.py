@@ -114,8 +114,7 @@ def build_digest(
     """The digest of `report` over the repo `files` (path → text), within `max_tokens`."""
     diagnostics = failing_diagnostics(report)
     listed = [
-        describe(d, files)
-        + (f"\n    > {d.snippet}" if d.snippet and d.file not in files else "")
+        describe(d, files) + (f"\n    > {d.snippet}" if d.snippet and d.file not in files else "")
         for d in diagnostics  # a shown file's snippet would be said twice
     ]
     implicated: list[str] = []
