@@ -244,6 +244,7 @@ def local_model(
             "context_tokens": ctx,
             "max_output_tokens": min(2048, ctx // 4),
             "timeout": 600.0,
+            "jobs": 1,  # one server slot holds the whole context: calls queue there anyway
         }
 
 
