@@ -263,7 +263,9 @@ def serve(
 
     with LocalServer(gguf, port=port, ctx=ctx, threads=threads) as server:
         out().print(
-            f"serving {gguf.name} — use --base-url {server.base_url} --model local", markup=False
+            f"serving {gguf.name} — use --base-url {server.base_url} --model local"
+            f" (the server's log: {server.log})",
+            markup=False,
         )
         try:
             while True:
