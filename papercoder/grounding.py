@@ -225,11 +225,15 @@ def _canonical(name: str) -> str:
     return text.removesuffix("s")
 
 
-def candidates_text(candidates: list[Candidate]) -> str:
-    """The candidates as the planner reads them."""
+def candidates_text(candidates: list[Candidate], quotes: bool = True) -> str:
+    """The candidates as the planner reads them (`quotes`: with the words around each, which
+    cost a small model's context more than they tell it)."""
     if not candidates:
         return "(none found)"
-    return "\n".join(f"- {c.name} = {c.text} ({c.where}): “{c.quote}”" for c in candidates)
+    return "\n".join(
+        f"- {c.name} = {c.text} ({c.where})" + (f": “{c.quote}”" if quotes else "")
+        for c in candidates
+    )
 
 
 # checking the plan's citations

@@ -169,7 +169,7 @@ class Builder:
             done,
             keep,
             self.settings.max_output_tokens,
-            values=grounding.candidates_text(candidates),
+            values=grounding.candidates_text(candidates, quotes=not self.settings.small_model),
             small=self.settings.small_model,
         )
         recorded = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
