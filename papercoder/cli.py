@@ -630,6 +630,21 @@ def logs(
         err().print(f"the local model server's own log: {server_log}", markup=False)
 
 
+@app.command()
+@handled
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Where to write [RUN_DIR/report.html].")
+    ] = None,
+) -> None:
+    """Write the run as one self-contained HTML page: plan, iterations, diffs, verdict, cost."""
+    from papercoder.report.html import write
+
+    written = write(run_dir, out_file)
+    out().print(f"wrote {written}", markup=False)
+
+
 sandbox_app = typer.Typer(help="The sandbox image.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 

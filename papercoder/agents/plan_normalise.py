@@ -23,6 +23,7 @@ from papercoder.agents.plan import (
     FileLogic,
     FileSpec,
     LogicDesign,
+    OverallPlan,
 )
 from papercoder.agents.plan_checks import (
     ALLOWED_SUFFIXES,
@@ -89,6 +90,40 @@ def _is_test(path: str) -> bool:
 
 def test_path(module: str) -> str:
     return f"tests/test_{module.rsplit('/', 1)[-1]}"
+
+
+def normalise_overall(overall: OverallPlan, question: str) -> tuple[OverallPlan, list[PlanFix]]:
+    """Drop list items that repeat the question's own instructions (a small model answered
+    adam's methodology with the prompt's bullets: "Define the method in at most three
+    sentences")."""
+    asked = [_words(line) for line in question.splitlines() if len(_words(line)) > 3]
+    fixes: list[PlanFix] = []
+    update: dict[str, list[str]] = {}
+    for field in ("methodology", "experiments", "datasets", "open_questions"):
+        items: list[str] = getattr(overall, field)
+        kept = [i for i in items if not any(_echoes(_words(i), a) for a in asked)]
+        kept = list(dict.fromkeys(kept))  # the same item twice: once
+        if kept != items:
+            update[field] = kept
+            fixes.append(
+                PlanFix(
+                    turn="overall",
+                    fix=f"dropped {len(items) - len(kept)} {field} item(s)",
+                    why="they repeated the question's instructions or each other",
+                )
+            )
+    return overall.model_copy(update=update), fixes
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _echoes(item: list[str], asked: list[str]) -> bool:
+    if not item:
+        return False
+    shared = len(set(item) & set(asked))
+    return shared / len(set(item)) >= 0.7
 
 
 def normalise_architecture(arch: Architecture) -> tuple[Architecture, list[PlanFix]]:

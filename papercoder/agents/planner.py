@@ -140,7 +140,10 @@ def make_plan(
             on_turn(name, answer)
         return answer
 
-    overall = step("overall", OverallPlan, lambda _: [])
+    asked = planner.question("overall").content
+    overall = step(
+        "overall", OverallPlan, lambda _: [], lambda x: normalise.normalise_overall(x, asked)
+    )
     architecture = step(
         "architecture", Architecture, checks.check_architecture, normalise.normalise_architecture
     )

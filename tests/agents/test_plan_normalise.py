@@ -148,3 +148,26 @@ def test_an_overlong_answer_is_cut_to_its_bound_not_refused() -> None:
     )
     limit = Architecture.model_json_schema()["properties"]["files"]["maxItems"]
     assert len(long.files) == limit and len(long.implementation_approach) < 5000
+
+
+def test_overall_items_that_repeat_the_question_are_dropped() -> None:
+    """adam's methodology from the 1.5B model: the prompt's own bullets."""
+    from papercoder import prompts
+    from papercoder.agents.plan import OverallPlan
+    from papercoder.agents.plan_normalise import normalise_overall
+
+    overall = OverallPlan(
+        summary="Adam.",
+        methodology=[
+            "Specify the methodology in at most 8 steps, each one line, precise enough to"
+            " implement.",
+            "Compute the biased first moment m_t = beta1 * m_{t-1} + (1 - beta1) * g_t.",
+            "Compute the biased first moment m_t = beta1 * m_{t-1} + (1 - beta1) * g_t.",
+        ],
+        experiments=[],
+        datasets=[],
+        hyperparameters=[],
+    )
+    fixed, fixes = normalise_overall(overall, prompts.render("plan_overall_small"))
+    assert fixed.methodology == [overall.methodology[1]]
+    assert fixes_of(fixes) == ["dropped 2 methodology item(s)"]
