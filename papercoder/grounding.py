@@ -289,18 +289,42 @@ def stated_at(value: float, text: str) -> bool:
     )
 
 
+_SYNONYMS = (
+    {"alpha", "learning rate", "lr", "step size", "stepsize", "eta"},
+    {"epsilon", "eps"},
+    {"dropout", "dropout rate", "pdrop", "p drop", "drop rate", "dropout probability"},
+    {"weight decay", "l2", "l2 regularization", "l2 penalty", "l2 weight"},
+    {"hidden", "hidden units", "units", "number of hidden units", "hidden size", "hidden dim"},
+    {"dmodel", "d model", "model dim", "model dimension", "embedding dim"},
+    {"heads", "h", "num heads", "n heads", "attention heads"},
+    {"dff", "d ff", "ff dim", "inner dim", "feed forward dim"},
+    {"layers", "n layers", "num layers", "n", "depth", "number of layers"},
+    {"warmup", "warmup steps", "warmup step"},
+    {"epochs", "epoch", "max epochs", "num epochs", "training iterations"},
+    {"batch size", "batch", "minibatch size", "mini batch size", "minibatch"},
+)
+
+
 def _names_match(key: str, name: str) -> bool:
+    """Whether a config key and a name the paper uses can mean the same value."""
     leaf = _canonical(key.split(".")[-1])
     other = _canonical(name)
     if not leaf or not other:
         return False
-    words = set(leaf.split())
-    return (
-        leaf == other
-        or other in leaf
-        or leaf in other
-        or bool(words & set(other.split()) - {"rate", "size"})
-    )
+    if leaf == other:
+        return True
+    short, longer = sorted((leaf, other), key=len)
+    digits_differ = short[-1].isdigit() and longer[-1].isdigit() and short[-1] != longer[-1]
+    if len(short) >= 3 and short in longer and not digits_differ:
+        return True
+    for group in _SYNONYMS:
+        if any(_close(leaf, g) for g in group) and any(_close(other, g) for g in group):
+            return True
+    return bool(set(leaf.split()) & set(other.split()) - {"rate", "size", "number", "of"})
+
+
+def _close(text: str, word: str) -> bool:
+    return text == word or text.replace(" ", "") == word.replace(" ", "")
 
 
 def ground(
@@ -316,16 +340,20 @@ def ground(
     if number is None and isinstance(value, str):
         number = parse_number(value)
     base = {"key": key, "value": str(value), "cited": cited}
+    places = resolve(paper, cited) if cited.strip().lower() != "assumption" else []
     if number is None:
-        if not assumption and any(
-            str(value).lower() in body.lower() for _, body in resolve(paper, cited)
-        ):
-            return Grounding(**base, status="verified", source=cited)
+        if any(str(value).lower() in body.lower() for _, body in places):
+            return Grounding(**base, status="verified", source=places[0][0])
         return Grounding(**base, status="assumption", source="assumption", note=_why(cited))
-    if not assumption:
-        for where, body in resolve(paper, cited):
-            if stated_at(float(number), body):
-                return Grounding(**base, status="verified", source=where)
+    for where, body in places:
+        here = [c for c in candidates if c.where.split(" (")[0] == where and same(c.value, number)]
+        if any(_names_match(key, c.name) for c in here):
+            return Grounding(**base, status="verified", source=where)
+        if here:  # the place states the number, for another parameter
+            note = f"{where} states {here[0].text} for {here[0].name}, not for {key}"
+            return Grounding(**base, status="assumption", source="assumption", note=note)
+        if stated_at(float(number), body):
+            return Grounding(**base, status="verified", source=where)
     for candidate in candidates:
         if same(candidate.value, float(number)) and _names_match(key, candidate.name):
             note = f"cited {cited!r}; the paper states it in {candidate.where}"

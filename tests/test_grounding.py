@@ -167,3 +167,23 @@ def test_the_fixture_paper_values_are_found(tmp_path: Path) -> None:
 
     candidates = extract(load_paper(build_fixture(tmp_path)))
     assert candidates, "the bundled paper states its hyperparameters"
+
+
+@needs_papers
+@pytest.mark.papers
+def test_a_value_the_cited_place_states_for_another_parameter_is_not_verified() -> None:
+    """The 1.5B model set beta1 to 0.999, citing Algorithm 1: that is beta2's value there."""
+    candidates = extract(paper("adam"))
+    wrong = ground(paper("adam"), "training.beta1", 0.999, "Algorithm 1", False, candidates)
+    assert wrong.status == "assumption"
+    assert wrong.note == "Algorithm 1 states 0.999 for β2, not for training.beta1"
+    right = ground(paper("adam"), "training.learning_rate", 0.001, "Algorithm 1", False, candidates)
+    assert right.status == "verified", "α is the learning rate"
+
+
+@needs_papers
+@pytest.mark.papers
+def test_a_value_marked_as_an_assumption_that_its_source_states_is_verified() -> None:
+    candidates = extract(paper("adam"))
+    result = ground(paper("adam"), "data.batch_size", 128, "Section 6.1", True, candidates)
+    assert result.status == "verified" and result.source == "Section 6.1"

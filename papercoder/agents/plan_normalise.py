@@ -32,6 +32,7 @@ from papercoder.agents.plan_checks import (
     normalise_requirement,
     waves,
 )
+from papercoder.grounding import parse_number
 
 DEFAULT_ENTRY = "main.py"
 DIAGRAMS = (("class_diagram", "classDiagram"), ("sequence_diagram", "sequenceDiagram"))
@@ -307,6 +308,24 @@ def _respects(order: list[str | None], graph: dict[str, list[str]]) -> bool:
     )
 
 
+_NUMERIC = r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?|10\^-?\d+|[\d.]+ ?[x*] ?10\^-?\d+"
+
+
+def _typed(value: str | int | float | bool) -> str | int | float | bool:
+    """A number or boolean given as a string, as what it is ('128', '1e-8', '10^-8', 'true')."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    if re.fullmatch(_NUMERIC, text):
+        number = parse_number(text)
+        return number if number is not None else value
+    return value
+
+
 def normalise_config(config: ConfigPlan) -> tuple[ConfigPlan, list[PlanFix]]:
     fixes: list[PlanFix] = []
 
@@ -323,6 +342,10 @@ def normalise_config(config: ConfigPlan) -> tuple[ConfigPlan, list[PlanFix]]:
             fix(f"dropped the second {key!r}", "a config key appears once")
             continue
         update: dict[str, object] = {"key": key}
+        typed = _typed(entry.value)
+        if typed != entry.value or type(typed) is not type(entry.value):
+            update["value"] = typed
+            fix(f"{key!r}: {entry.value!r} became {typed!r}", "a number written as a string")
         if not entry.assumption and not entry.source.strip():
             update["assumption"] = True
             fix(f"{key!r} marked as an assumption", "it names no source in the paper")

@@ -171,3 +171,18 @@ def test_overall_items_that_repeat_the_question_are_dropped() -> None:
     fixed, fixes = normalise_overall(overall, prompts.render("plan_overall_small"))
     assert fixed.methodology == [overall.methodology[1]]
     assert fixes_of(fixes) == ["dropped 2 methodology item(s)"]
+
+
+def test_numbers_written_as_strings_become_numbers() -> None:
+    config = ConfigPlan(
+        entries=[
+            ConfigEntry(key="a", value="128", source="x"),
+            ConfigEntry(key="b", value="1e-8", source="x"),
+            ConfigEntry(key="c", value="10^-8", source="x"),
+            ConfigEntry(key="d", value="true", source="x"),
+            ConfigEntry(key="e", value="adam", source="x"),
+        ]
+    )
+    fixed, _ = normalise_config(config)
+    assert [e.value for e in fixed.entries] == [128, 1e-8, 1e-8, True, "adam"]
+    assert "a: 128  # x" in pc.render_config(fixed)
