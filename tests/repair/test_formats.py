@@ -304,3 +304,23 @@ def test_no_hint_for_what_the_repository_does_not_define() -> None:
         check="smoke", message="AttributeError: 'ndarray' object has no attribute 'x'"
     )
     assert hint(diag, {"model.py": MODEL}) is None
+
+
+def test_after_an_iteration_that_changed_nothing_the_question_narrows() -> None:
+    lint = Diagnostic(check="lint", file="model.py", line=4, code="E999", message="Expected ':'")
+    test = Diagnostic(check="tests", file="tests/t.py", line=2, code="test-failure", message="x")
+    report = VerifyReport(
+        repo="r",
+        checks=[
+            CheckResult(name="lint", status="fail", diagnostics=[lint]),
+            CheckResult(name="tests", status="fail", diagnostics=[test]),
+        ],
+    )
+    files = {"model.py": BROKEN, "tests/t.py": "def test_x():\n    assert 1 == 2\n"}
+    note = "Your previous reply changed nothing. Fix only the first failure now."
+    model = Queue(f"```python\n{FIXED}```")
+    request = RepairRequest(report=report, files=files, edit_format="whole", narrow=True, note=note)
+    repair(model, request, lambda _: False)
+    prompt = model.asked[0].messages[-1].content
+    assert "Expected ':'" in prompt and "test-failure" not in prompt
+    assert prompt.rstrip().endswith(note)
