@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.agents.plan import ConfigPlan
 from papercoder.paper.model import Paper, Section
@@ -83,6 +83,10 @@ class Candidate(BaseModel):
     text: str
     where: str
     quote: str
+    also: list[str] = Field(default_factory=list, description="other names, e.g. a row's label")
+
+    def named(self, key: str) -> bool:
+        return any(_names_match(key, name) for name in (self.name, *self.also))
 
 
 class Grounding(BaseModel):
@@ -150,12 +154,19 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
     found: list[Candidate] = []
     seen: set[tuple[str, float]] = set()
 
-    def add(name: str, text: str, where: str, quote: str) -> None:
+    def add(name: str, text: str, where: str, quote: str, also: str = "") -> None:
         value = parse_number(text)
         if value is None:
             return
         found.append(
-            Candidate(name=name.strip(), value=value, text=text.strip(), where=where, quote=quote)
+            Candidate(
+                name=name.strip(),
+                value=value,
+                text=text.strip(),
+                where=where,
+                quote=quote,
+                also=[also] if also else [],
+            )
         )
 
     for where, text in places(paper):
@@ -168,8 +179,10 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
                     continue
                 add(match["name"], match["value"], where, _quote(flat, match.start(), match.end()))
     for table in paper.tables:
-        for name, text, where in _table_values(table.number or "?", table.rows)[:TABLE_VALUES]:
-            add(name, text, where, where)
+        for name, text, where, also in _table_values(table.number or "?", table.rows)[
+            :TABLE_VALUES
+        ]:
+            add(name, text, where, where, also)
     kept = []
     for candidate in sorted(found, key=_rank):  # the same value under the same name: once
         key = (_canonical(candidate.name), candidate.value)
@@ -198,11 +211,16 @@ def _quote(text: str, start: int, end: int, span: int = 70) -> str:
     return text[max(0, start - span) : end + span].strip()
 
 
-def _table_values(number: str, rows: list[list[str]]) -> list[tuple[str, str, str]]:
+_GENERIC = {"value", "values", "setting", "settings", "default", "choice", "used"}
+
+
+def _table_values(number: str, rows: list[list[str]]) -> list[tuple[str, str, str, str]]:
     return list(_table_cells(number, rows))
 
 
-def _table_cells(number: str, rows: list[list[str]]) -> Iterator[tuple[str, str, str]]:
+def _table_cells(number: str, rows: list[list[str]]) -> Iterator[tuple[str, str, str, str]]:
+    """(name, cell, where, other name): the column's header names a value, unless it is a
+    generic one ('Value'), when the row's label does."""
     if len(rows) < 2:
         return
     header = rows[0]
@@ -210,9 +228,12 @@ def _table_cells(number: str, rows: list[list[str]]) -> Iterator[tuple[str, str,
         label = row[0].strip() if row else ""
         for column, cell in enumerate(row[1:], 1):
             head = header[column].strip() if column < len(header) else ""
-            if NUMBER.fullmatch(cell.strip() or "x") and head:
+            if NUMBER.fullmatch(cell.strip() or "x") and (head or label):
                 where = f"Table {number} (row '{label}', column '{head}')"
-                yield head, cell, where
+                if not head or head.lower() in _GENERIC:
+                    yield label, cell, where, head
+                else:
+                    yield head, cell, where, label
 
 
 def _canonical(name: str) -> str:
@@ -347,7 +368,7 @@ def ground(
         return Grounding(**base, status="assumption", source="assumption", note=_why(cited))
     for where, body in places:
         here = [c for c in candidates if c.where.split(" (")[0] == where and same(c.value, number)]
-        if any(_names_match(key, c.name) for c in here):
+        if any(c.named(key) for c in here):
             return Grounding(**base, status="verified", source=where)
         if here:  # the place states the number, for another parameter
             note = f"{where} states {here[0].text} for {here[0].name}, not for {key}"
@@ -355,7 +376,7 @@ def ground(
         if stated_at(float(number), body):
             return Grounding(**base, status="verified", source=where)
     for candidate in candidates:
-        if same(candidate.value, float(number)) and _names_match(key, candidate.name):
+        if same(candidate.value, float(number)) and candidate.named(key):
             note = f"cited {cited!r}; the paper states it in {candidate.where}"
             return Grounding(**base, status="re-cited", source=candidate.where, note=note)
     return Grounding(**base, status="assumption", source="assumption", note=_why(cited, assumption))

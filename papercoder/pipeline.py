@@ -30,14 +30,16 @@ from papercoder.agents.plan import (
     overall_markdown,
     plan_text,
 )
-from papercoder.agents.plan_normalise import PlanFixes
+from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
 from papercoder.errors import InputError
 from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
 from papercoder.paper import Paper, load_paper
+from papercoder.repair.digest import read_repo
 from papercoder.repo import GitRepo, interfaces, write_file
+from papercoder.requirements import missing_requirements, with_requirements
 from papercoder.runstore import RunStore, StageState, sha256_file, slugify
 from papercoder.settings import Settings
 
@@ -285,7 +287,27 @@ class Builder:
             if not (self.repo / package / "__init__.py").exists():
                 write_file(self.repo, f"{package}/__init__.py", "")
         GitRepo(self.repo).commit(f"code: {len(files)} files written from the plan")
+        self.sync_requirements()
         return files
+
+    def sync_requirements(self) -> None:
+        """List in requirements.txt what the code imports and the plan did not name."""
+        current = read_repo(self.repo)
+        added = missing_requirements(current)
+        if not added:
+            return
+        text = with_requirements(current.get("requirements.txt", ""), added)
+        write_file(self.repo, "requirements.txt", text)
+        fixes = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
+        fix = PlanFix(
+            turn="code",
+            fix=f"added {', '.join(added)} to requirements.txt",
+            why="the code imports them",
+        )
+        self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*fixes.fixes, fix]))
+        GitRepo(self.repo).commit(
+            f"code: requirements.txt lists what the code imports ({', '.join(added)})"
+        )
 
 
 def run_all(work: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:

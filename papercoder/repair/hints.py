@@ -14,6 +14,7 @@ import re
 import yaml
 
 from papercoder.repo import parse
+from papercoder.requirements import pip_name
 from papercoder.verify.diagnostics import Diagnostic
 
 _ATTRIBUTE = re.compile(
@@ -26,11 +27,23 @@ _MODULE = re.compile(
     r"""|(?:module '(?P<mod3>[\w.]+)' has no attribute '(?P<name3>\w+)')"""
 )
 _KEY = re.compile(r"KeyError: '(?P<key>[^']+)'")
+_NO_MODULE = re.compile(
+    r"No module named '(?P<module>[\w.]+)'"
+    r"|Cannot find implementation or library stub for module named \"(?P<module2>[\w.]+)\""
+)
 
 
 def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
     """What exists instead of the missing name `diag` reports, or None."""
     text = diag.message
+    if found := _NO_MODULE.search(text):
+        module = (found["module"] or found["module2"]).split(".")[0]
+        if f"{module}.py" not in files and f"{module}/__init__.py" not in files:
+            listed = ", ".join(files.get("requirements.txt", "").split()) or "nothing"
+            return (
+                f"{module} is a package to install: add `{pip_name(module)}` to"
+                f" requirements.txt (it lists {listed})"
+            )
     if found := _MODULE.search(text):
         module = found["mod"] or found["mod2"] or found["mod3"]
         missing = found["name"] or found["name2"] or found["name3"]

@@ -324,3 +324,22 @@ def test_after_an_iteration_that_changed_nothing_the_question_narrows() -> None:
     prompt = model.asked[0].messages[-1].content
     assert "Expected ':'" in prompt and "test-failure" not in prompt
     assert prompt.rstrip().endswith(note)
+
+
+def test_a_module_that_is_not_installed_points_at_requirements() -> None:
+    diag = Diagnostic(check="tests", message="ModuleNotFoundError: No module named 'yaml'")
+    found = hint(diag, {"main.py": "import yaml\n", "requirements.txt": "numpy\n"})
+    assert found == (
+        "yaml is a package to install: add `pyyaml` to requirements.txt (it lists numpy)"
+    )
+
+
+def test_requirements_list_what_the_code_imports() -> None:
+    from papercoder.requirements import missing_requirements
+
+    files = {
+        "main.py": "import yaml\nimport numpy as np\nimport os\nfrom model import MLP\n",
+        "model.py": "from sklearn.linear_model import Ridge\nimport pytest\n",
+        "requirements.txt": "numpy>=1.24\n",
+    }
+    assert missing_requirements(files) == ["pyyaml", "scikit-learn"]

@@ -1,0 +1,71 @@
+"""What a repository imports from outside itself, as pip requirements (pure functions).
+
+A model writes `import yaml` and forgets `pyyaml` in requirements.txt; a tool can see that.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from papercoder.repo import parse
+
+# import names whose pip name differs
+PIP_NAMES = {
+    "yaml": "pyyaml",
+    "sklearn": "scikit-learn",
+    "skimage": "scikit-image",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "bs4": "beautifulsoup4",
+    "dateutil": "python-dateutil",
+}
+NOT_ON_PYPI = {"__future__", "pytest", "_pytest"}  # the sandbox brings pytest itself
+
+
+def pip_name(module: str) -> str:
+    top = module.split(".")[0]
+    return PIP_NAMES.get(top, top)
+
+
+def third_party_imports(files: dict[str, str]) -> set[str]:
+    """Top-level modules the repository's Python files import that are neither its own nor
+    the standard library's."""
+    local = {path.split("/")[0].removesuffix(".py") for path in files if path.endswith(".py")}
+    found: set[str] = set()
+    for path, source in files.items():
+        if not path.endswith(".py"):
+            continue
+        try:
+            tree = parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return {m for m in found if m not in local and m not in sys.stdlib_module_names} - NOT_ON_PYPI
+
+
+def missing_requirements(files: dict[str, str]) -> list[str]:
+    """The pip names of imported packages that requirements.txt does not list."""
+    listed = set()
+    for line in files.get("requirements.txt", "").splitlines():
+        text = line.split("#")[0].strip()
+        if not text or text.startswith("-"):
+            continue
+        try:
+            listed.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    wanted = {pip_name(m) for m in third_party_imports(files)}
+    return sorted(n for n in wanted if canonicalize_name(n) not in listed)
+
+
+def with_requirements(text: str, added: list[str]) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join([*lines, *added]) + "\n"
