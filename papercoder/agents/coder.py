@@ -8,6 +8,7 @@ import re
 from papercoder import prompts
 from papercoder.errors import ModelOutputError
 from papercoder.llm.client import ChatModel, ChatRequest, Message
+from papercoder.llm.gateway import TruncatedReply
 from papercoder.repo import syntax_problem
 
 REASKS = 2
@@ -38,10 +39,26 @@ def code_file(
     )
     messages = [*shared, Message(role="user", content=task)]
     problem = ""
+    temperature = 0.0
     for _ in range(REASKS + 1):
-        reply = model.complete(
-            ChatRequest(agent="coder", messages=tuple(messages), max_tokens=max_tokens)
-        )
+        try:
+            reply = model.complete(
+                ChatRequest(
+                    agent="coder",
+                    messages=tuple(messages),
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                )
+            )
+        except TruncatedReply:  # it looped: ask again, warmer, for a shorter file
+            problem = f"the reply ran past {max_tokens} tokens, repeating itself"
+            note = prompts.render("code_reask", problem=problem, path=path)
+            messages = [
+                *messages[: len(shared) + 1],
+                Message(role="user", content=task + "\n\n" + note),
+            ]
+            temperature = 0.5
+            continue
         code = extract_python(reply.content)
         problem = syntax_problem(code, path) or ""
         if not problem:

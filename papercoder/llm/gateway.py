@@ -22,6 +22,10 @@ Outcome = Literal["ok", "cached", "truncated", "error", "refused"]
 TRUNCATION_RETRIES = 2
 
 
+class TruncatedReply(ModelOutputError):
+    """The reply ran to the output limit, also when asked again with a larger one."""
+
+
 class CallRecord(BaseModel):
     """One line of ``llm/calls.jsonl``."""
 
@@ -76,7 +80,7 @@ class Gateway:
             request = request.model_copy(update={"max_tokens": bigger})
             reply = self._once(request)
         if reply.finish_reason == "length":
-            raise ModelOutputError(
+            raise TruncatedReply(
                 f"the {request.agent} reply was cut off at {request.max_tokens} tokens",
                 "a model that repeats itself is the usual cause: try a stronger --model"
                 " (or a larger --ctx with --local)",
@@ -172,5 +176,9 @@ def open_gateway(
         ledger,
         cache=ResponseCache(store.cache_dir) if store else None,
         calls_path=store.calls_path if store else None,
-        max_output_cap=min(settings.max_output_tokens * 2, settings.context_tokens // 2),
+        max_output_cap=(
+            settings.max_output_tokens  # a small model that runs out loops: no bigger re-ask
+            if settings.small_model
+            else min(settings.max_output_tokens * 2, settings.context_tokens // 2)
+        ),
     )

@@ -133,3 +133,35 @@ def test_coder_never_writing_python_is_a_clear_error(fixture_pdf: Path, tmp_path
         run(srv, fixture_pdf, tmp_path)
     assert not list((tmp_path / "runs").glob("*/repo/main.py")), "nothing invalid is written"
     assert list((tmp_path / "runs").glob("*/repo/data.py")), "completed files stay on disk"
+
+
+def test_a_coder_reply_that_loops_is_asked_again_shorter_and_warmer(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """With the small profile a truncated reply is not asked again bigger (a small model that
+    runs out of tokens is repeating itself): the coder asks for a shorter file, warmer."""
+    loop = {
+        "agent": "coder",
+        "contains": "FILE: data.py\n",
+        "times": 1,
+        "content": "import numpy as np\n" * 50,
+        "finish_reason": "length",
+    }
+    with ScriptedServer(scripted(loop)) as srv:
+        build(
+            fixture_pdf,
+            Settings.resolve(
+                {
+                    "base_url": srv.base_url,
+                    "model": "scripted",
+                    "runs_dir": tmp_path / "runs",
+                    "profile": "small",
+                },
+                {},
+            ),
+        )
+    asked = [r for r in srv.chat_requests("coder") if "FILE: data.py\n" in r.text]
+    assert len(asked) == 2
+    assert asked[1].body["max_tokens"] == asked[0].body["max_tokens"], "not asked bigger"
+    assert asked[1].body["temperature"] > 0
+    assert "repeating itself" in asked[1].body["messages"][-1]["content"]
