@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -311,18 +310,49 @@ class Builder:
 
 
 def run_all(work: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
-    """`work` over `items`, `jobs` at a time; the first failure cancels what has not started."""
-    items = list(items)
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="papercoder") as pool:
-        futures: list[Future[R]] = [pool.submit(work, item) for item in items]
-        try:
-            return [future.result() for future in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    """`work` over `items`, `jobs` at a time; the first failure cancels what has not started.
+
+    The workers are daemon threads: on Ctrl-C or SIGTERM the run stops at once instead of
+    waiting for the model calls in flight (a local model's may take minutes); what was
+    answered is already cached, so a resume loses nothing."""
+    todo = list(items)
+    results: dict[int, R] = {}
+    errors: list[tuple[int, BaseException]] = []
+    lock = threading.Lock()
+    finished = threading.Event()
+    order = iter(range(len(todo)))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                index = None if errors else next(order, None)
+            if index is None:
+                return
+            try:
+                value = work(todo[index])
+            except BaseException as exc:
+                with lock:
+                    errors.append((index, exc))
+                finished.set()
+                return
+            with lock:
+                results[index] = value
+                if len(results) == len(todo):
+                    finished.set()
+
+    threads = [
+        threading.Thread(target=worker, name=f"papercoder-{n}", daemon=True)
+        for n in range(min(jobs, len(todo)))
+    ]
+    for thread in threads:
+        thread.start()
+    if todo:
+        finished.wait()  # interruptible: Ctrl-C raises here and the daemon workers are left
+    if errors:
+        for thread in threads:  # let the calls in flight finish and write what they made
+            thread.join()
+        raise min(errors, key=lambda e: e[0])[1]
+    return [results[i] for i in range(len(todo))]
 
 
 def build(
