@@ -266,7 +266,7 @@ class Builder:
                 f"# {dep}\n{interfaces((self.repo / dep).read_text('utf-8'))}"
                 for dep in graph[path]
             )
-            code = code_file(
+            coded = code_file(
                 self.gateway,
                 shared,
                 path,
@@ -274,7 +274,15 @@ class Builder:
                 deps,
                 self.settings.max_output_tokens,
             )
-            write_file(self.repo, path, code)
+            write_file(self.repo, path, coded.code)
+            if coded.salvaged:
+                self.record_fix(
+                    PlanFix(
+                        turn="code",
+                        fix=f"{path}: {coded.salvaged}",
+                        why="the repair loop completes it",
+                    )
+                )
             with self._lock:
                 written.append(path)
                 self.report("code", len(written), len(files))
@@ -289,6 +297,11 @@ class Builder:
         self.sync_requirements()
         return files
 
+    def record_fix(self, fix: PlanFix) -> None:
+        with self._lock:
+            fixes = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
+            self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*fixes.fixes, fix]))
+
     def sync_requirements(self) -> None:
         """List in requirements.txt what the code imports and the plan did not name."""
         current = read_repo(self.repo)
@@ -297,13 +310,13 @@ class Builder:
             return
         text = with_requirements(current.get("requirements.txt", ""), added)
         write_file(self.repo, "requirements.txt", text)
-        fixes = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
-        fix = PlanFix(
-            turn="code",
-            fix=f"added {', '.join(added)} to requirements.txt",
-            why="the code imports them",
+        self.record_fix(
+            PlanFix(
+                turn="code",
+                fix=f"added {', '.join(added)} to requirements.txt",
+                why="the code imports them",
+            )
         )
-        self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*fixes.fixes, fix]))
         GitRepo(self.repo).commit(
             f"code: requirements.txt lists what the code imports ({', '.join(added)})"
         )

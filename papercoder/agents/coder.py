@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from papercoder import prompts
 from papercoder.errors import ModelOutputError
 from papercoder.llm.client import ChatModel, ChatRequest, Message
@@ -23,6 +25,13 @@ def extract_python(reply: str) -> str:
     return reply.strip("\n") + "\n"
 
 
+class CodedFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    salvaged: str = Field(default="", description="why only a part of a reply was kept")
+
+
 def code_file(
     model: ChatModel,
     shared: list[Message],
@@ -30,7 +39,10 @@ def code_file(
     analysis: str,
     interfaces: str,
     max_tokens: int,
-) -> str:
+) -> CodedFile:
+    """The file `path`, asked again with the problem when the reply is not valid Python, and
+    asked again shorter and warmer when it loops. When every reply looped, the longest start
+    of one that parses is kept (the repair loop takes it from there), or the error is raised."""
     task = prompts.render(
         "code_file",
         path=path,
@@ -40,6 +52,7 @@ def code_file(
     messages = [*shared, Message(role="user", content=task)]
     problem = ""
     temperature = 0.0
+    looped: list[str] = []
     for _ in range(REASKS + 1):
         try:
             reply = model.complete(
@@ -50,24 +63,61 @@ def code_file(
                     temperature=temperature,
                 )
             )
-        except TruncatedReply:  # it looped: ask again, warmer, for a shorter file
+        except TruncatedReply as exc:  # it looped: ask again, warmer, for a shorter file
+            looped.append(str(exc.context.get("content", "")))
             problem = f"the reply ran past {max_tokens} tokens, repeating itself"
-            note = prompts.render("code_reask", problem=problem, path=path)
-            messages = [
-                *messages[: len(shared) + 1],
-                Message(role="user", content=task + "\n\n" + note),
-            ]
+            note = prompts.render("code_shorter", limit=max_tokens, path=path)
+            messages = [*shared, Message(role="user", content=f"{task}\n\n{note}")]
             temperature = 0.5
             continue
         code = extract_python(reply.content)
         problem = syntax_problem(code, path) or ""
         if not problem:
-            return code
+            return CodedFile(code=code)
         messages += [
             Message(role="assistant", content=reply.content),
             Message(role="user", content=prompts.render("code_reask", problem=problem, path=path)),
         ]
+    kept = max((parsing_prefix(_unfenced(text)) for text in looped), key=len, default="")
+    if kept and _defines(kept):
+        lines = kept.count("\n")
+        return CodedFile(code=kept, salvaged=f"every reply looped; kept the first {lines} lines")
     raise ModelOutputError(
         f"the coder's reply for {path} is still not valid Python: {problem}",
         "try a stronger model (--model); the replies are in the run's llm/ folder",
     )
+
+
+def parsing_prefix(code: str) -> str:
+    """The longest start of `code` that parses, ending before a top-level definition repeats
+    (what is left of a reply that looped)."""
+    lines = code.splitlines(keepends=True)
+    seen: set[str] = set()
+    ends = []
+    for number, line in enumerate(lines):
+        top = re.match(r"(?:async\s+)?(?:def|class)\s+(\w+)", line)
+        if top:
+            if top.group(1) in seen:
+                lines = lines[:number]
+                break
+            seen.add(top.group(1))
+        if line.strip() and not line[0].isspace():
+            ends.append(number)
+    for end in [len(lines), *reversed(ends)]:
+        candidate = "".join(lines[:end]).rstrip() + "\n"
+        if candidate.strip() and syntax_problem(candidate, "x.py") is None:
+            return candidate
+    return ""
+
+
+def _unfenced(reply: str) -> str:
+    """The code of a reply that was cut off, its opening fence never closed."""
+    return (
+        re.sub(r"^.*?```[\w+-]*[ \t]*\n", "", reply, count=1, flags=re.S)
+        if "```" in reply
+        else reply
+    )
+
+
+def _defines(code: str) -> bool:
+    return bool(re.search(r"^(?:async\s+)?(?:def|class)\s", code, re.M))

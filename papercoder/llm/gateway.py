@@ -84,6 +84,7 @@ class Gateway:
                 f"the {request.agent} reply was cut off at {request.max_tokens} tokens",
                 "a model that repeats itself is the usual cause: try a stronger --model"
                 " (or a larger --ctx with --local)",
+                content=reply.content,
             )
         return reply
 

@@ -165,3 +165,23 @@ def test_a_coder_reply_that_loops_is_asked_again_shorter_and_warmer(
     assert asked[1].body["max_tokens"] == asked[0].body["max_tokens"], "not asked bigger"
     assert asked[1].body["temperature"] > 0
     assert "repeating itself" in asked[1].body["messages"][-1]["content"]
+
+
+def test_a_file_whose_every_reply_loops_keeps_the_start_that_parses(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    looping = (
+        "```python\nimport numpy as np\n\n\ndef make_data(n):\n    return np.zeros(n)\n\n\n"
+        + "def make_data(n):\n    return np.zeros(n)\n\n\n" * 20
+        + "def make_da"
+    )
+    loop = {"agent": "coder", "contains": "FILE: data.py\n", "content": looping}
+    loop["finish_reason"] = "length"
+    with ScriptedServer(scripted(loop)) as srv:
+        settings = {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp_path / "runs"}
+        build(fixture_pdf, Settings.resolve({**settings, "profile": "small"}, {}))
+    run_dir = build_dir(tmp_path)
+    kept = (run_dir / "repo" / "data.py").read_text("utf-8")
+    assert kept == "import numpy as np\n\n\ndef make_data(n):\n    return np.zeros(n)\n"
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert "data.py: every reply looped; kept the first 5 lines" in [f["fix"] for f in fixes]
