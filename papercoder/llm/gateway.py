@@ -116,7 +116,7 @@ class Gateway:
             reservation, request, reply.usage, reply.content
         )
         truncated = reply.finish_reason == "length"
-        if self._cache is not None and not truncated:
+        if self._cache is not None:  # a truncated reply too: a resumed run need not wait again
             self._cache.put(key, reply)
         self._log(
             request,
