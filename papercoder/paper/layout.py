@@ -180,14 +180,16 @@ def learn_style(pages: list[tuple[dict[str, Any], float]]) -> DocumentStyle:
     return DocumentStyle(body_size=body, furniture=furniture)
 
 
-def _keep_line(line: dict[str, Any], text: str, height: float, style: DocumentStyle) -> bool:
+def _keep_line(
+    line: dict[str, Any], text: str, height: float, style: DocumentStyle, titled: set[int]
+) -> bool:
     if line.get("dir", (1.0, 0.0))[0] < 0.99:  # rotated: side stamps, axis labels
         return False
     y0, y1 = line["bbox"][1], line["bbox"][3]
     in_margin = y1 < MARGIN * height or y0 > (1 - MARGIN) * height
-    if in_margin and (
-        re.fullmatch(r"[\divxlc]{1,5}", text, re.I) or furniture_key(text) in style.furniture
-    ):
+    page_number = re.fullmatch(r"[\divxlc]{1,5}", text, re.I)
+    furniture = page_number or furniture_key(text) in style.furniture
+    if in_margin and furniture and id(line) not in titled:
         return False
     if _ARXIV.search(text):
         return False
@@ -203,11 +205,12 @@ def page_blocks(
 ) -> list[Block]:
     """The page's text blocks in reading order."""
     blocks: list[Block] = []
+    titled = _numbers_with_titles(data)
     for raw in data.get("blocks", []):
         block = Block(page=page_no)
         for line in raw.get("lines", []):
             text = "".join(s["text"] for s in line["spans"]).strip()
-            if not text or not _keep_line(line, text, height, style):
+            if not text or not _keep_line(line, text, height, style, titled):
                 continue
             spans = [
                 Span(
@@ -228,12 +231,33 @@ def page_blocks(
     return reading_order(blocks, width, style.body_size)
 
 
+def _numbers_with_titles(data: dict[str, Any]) -> set[int]:
+    """Ids of the short number lines that have text beside them on the same baseline: a
+    heading's number set apart from its title (at the top of a column it looks like a
+    page number otherwise)."""
+    lines = [line for raw in data.get("blocks", []) for line in raw.get("lines", [])]
+    numbers = [
+        line
+        for line in lines
+        if re.fullmatch(r"\d{1,2}(\.\d{1,2})*\.?", "".join(s["text"] for s in line["spans"]).strip())
+    ]
+    titled: set[int] = set()
+    for number in numbers:
+        x1, y0, y1 = number["bbox"][2], number["bbox"][1], number["bbox"][3]
+        for other in lines:
+            ox0, oy0, oy1 = other["bbox"][0], other["bbox"][1], other["bbox"][3]
+            if other is not number and 0 <= ox0 - x1 < 40 and min(y1, oy1) - max(y0, oy0) > 0:
+                titled.add(id(number))
+                break
+    return titled
+
+
 def _footnote(block: Block, height: float, body: float) -> bool:
     """A small-print note at the foot of the page, starting with its mark."""
     return (
         block.y0 > 0.7 * height
         and block.max_size <= 0.8 * body
-        and bool(re.match(r"^[\d\u2217*\u2020\u2021\u00a7\u00b6]", block.text))
+        and bool(re.match(r"^(\d{1,2}(?![\d.,])|[\u2217*\u2020\u2021\u00a7\u00b6])", block.text))
     )
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from papercoder.paper.headings import heading_of
+from papercoder.paper.headings import Headings, find_headings
 from papercoder.paper.layout import Block, Line, Span, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Section, Table, nest
 
@@ -15,6 +15,7 @@ Item = Table | Figure | Algorithm | Equation
 
 _REFERENCES = {"references", "bibliography"}
 _EQ_NUMBER = re.compile(r"^\(\d+[a-z]?\)$")
+_NUMBERED_REF = re.compile(r"^(\[\d+\]|\d{1,3}\.\s)")
 _NOT_NAME = re.compile(
     r"@|\d|university|institute|research|google|microsoft|department|lab\b|"
     r"school|college|inc\b|corp|amsterdam|toronto|cifar|open ?ai",
@@ -32,21 +33,38 @@ def level_of(number: str | None) -> int:
     return number.count(".") + 1 if number else 1
 
 
-def split_references(block: Block) -> list[str]:
-    text = block.text
-    if re.match(r"^\[\d+\]", text):
-        return [part.strip() for part in re.split(r"\s(?=\[\d+\]\s)", text) if part.strip()]
-    start = block.x0
-    indented = any(line.x0 > start + 3 for line in block.lines)
-    if not indented:
-        return [text]
+def split_references(blocks: Sequence[Block]) -> list[str]:
+    """Entries of a reference list: numbered ('[12] ...', '12. ...') or, unnumbered, by
+    hanging indent: an entry starts at the column's left edge, its other lines are
+    indented. The edge is learnt per page and column, so a block holding only the
+    continuation of an entry (cut by PyMuPDF or by a page break) joins its entry."""
+    lines = [(block, line) for block in blocks for line in block.lines]
+    if not lines:
+        return []
+    if sum(bool(_NUMBERED_REF.match(line.text)) for _, line in lines) >= 3:
+        starts = [bool(_NUMBERED_REF.match(line.text)) for _, line in lines]
+    else:
+        starts = [line.x0 <= _edge(block, blocks) + 2 for block, line in lines]
+        if all(starts):  # no hanging indent: one entry per block
+            starts = [index == 0 for block in blocks for index in range(len(block.lines))]
     entries: list[list[str]] = []
-    for line in block.lines:
-        if line.x0 <= start + 3 or not entries:
+    for (_, line), start in zip(lines, starts, strict=True):
+        if start or not entries:
             entries.append([line.text])
         else:
             entries[-1].append(line.text)
     return [join_lines(entry) for entry in entries]
+
+
+def _edge(block: Block, blocks: Sequence[Block]) -> float:
+    """The left edge of the reference column `block` stands in, on its page."""
+    near = [
+        line.x0
+        for other in blocks
+        if other.page == block.page and abs(other.x0 - block.x0) < 30
+        for line in other.lines
+    ]
+    return min(near)
 
 
 def find_title(blocks: Sequence[Block], body: float) -> Block | None:
@@ -90,23 +108,26 @@ def _cells(line: Line) -> list[str]:
 
 
 class _Builder:
-    def __init__(self, body: float) -> None:
+    def __init__(self, body: float, headings: Headings) -> None:
         self.body = body
+        self.headings = headings
         self.state = "front"
         self.front: list[Block] = []
         self.abstract: list[str] = []
         self.flat: list[Section] = []
         self.paragraphs: dict[int, list[str]] = {}
-        self.references: list[str] = []
+        self.reference_blocks: list[Block] = []
 
     @property
     def current(self) -> Section | None:
         return self.flat[-1] if self.flat else None
 
     def add(self, block: Block) -> None:
-        heading = heading_of(block, self.body)
+        if id(block) in self.headings.absorbed:
+            return
+        heading = self.headings.found.get(id(block))
         if heading is not None:
-            self._heading(*heading)
+            self._heading(block, *heading)
             return
         text = block.text.strip()
         if self.state == "front":
@@ -119,16 +140,7 @@ class _Builder:
         elif self.state == "abstract":
             self.abstract.append(text)
         elif self.state == "references":
-            entries = split_references(block)
-            numbered = bool(self.references) and self.references[-1].startswith("[")
-            continues = bool(entries) and entries[0][:1].islower()
-            if (
-                self.references
-                and entries
-                and (continues or (numbered and not entries[0].startswith("[")))
-            ):
-                self.references[-1] = join_lines([self.references[-1], entries.pop(0)])
-            self.references += entries
+            self.reference_blocks.append(block)
         elif self.current is not None:
             paragraphs = self.paragraphs.setdefault(id(self.current), [])
             if paragraphs and (_EQ_NUMBER.match(text) or _continues(paragraphs[-1], text)):
@@ -136,7 +148,7 @@ class _Builder:
             else:
                 paragraphs.append(text)
 
-    def _heading(self, number: str | None, title: str) -> None:
+    def _heading(self, block: Block, number: str | None, title: str) -> None:
         low = title.lower()
         if low == "abstract":
             self.state = "abstract"
@@ -146,7 +158,7 @@ class _Builder:
             return
         resumes_body = low in ("appendix", "appendices") or low.startswith("supplementary")
         if self.state == "references" and number is None and not resumes_body:
-            self.references.append(title)
+            self.reference_blocks.append(block)
             return
         self.state = "body"
         self.flat.append(Section(number=number, title=title, level=level_of(number)))
@@ -167,7 +179,8 @@ def build_paper(
     sha: str,
 ) -> Paper:
     title_block = find_title(blocks, body)
-    builder = _Builder(body)
+    headings = find_headings([b for b in blocks if b is not title_block], body)
+    builder = _Builder(body, headings)
     section_at: list[str | None] = []
     for block in blocks:
         current = builder.current
@@ -179,7 +192,7 @@ def build_paper(
         authors=authors_from(meta, builder.front),
         abstract="\n\n".join(builder.abstract),
         sections=builder.sections(),
-        references=builder.references,
+        references=split_references(builder.reference_blocks),
         page_count=page_count,
         source_name=name,
         source_sha256=sha,

