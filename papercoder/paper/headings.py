@@ -67,7 +67,7 @@ def numbered_title(text: str) -> tuple[str, str] | None:
         return None
     title = match["title"].rstrip(". ")
     first = title.split()[0]
-    if sum(c.isalpha() for c in title) < 3 or first.isalpha() and first.islower():
+    if sum(c.isalpha() for c in title) < 3 or (first.isalpha() and first.islower()):
         return None  # '1 and 2 show ...': a sentence, not a heading ('t-SNE' passes)
     return match["num"], title_case(title)
 

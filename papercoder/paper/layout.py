@@ -236,20 +236,21 @@ def _numbers_with_titles(data: dict[str, Any]) -> set[int]:
     heading's number set apart from its title (at the top of a column it looks like a
     page number otherwise)."""
     lines = [line for raw in data.get("blocks", []) for line in raw.get("lines", [])]
-    numbers = [
-        line
-        for line in lines
-        if re.fullmatch(r"\d{1,2}(\.\d{1,2})*\.?", "".join(s["text"] for s in line["spans"]).strip())
-    ]
+    number = re.compile(r"\d{1,2}(\.\d{1,2})*\.?")
+    numbers = [line for line in lines if number.fullmatch(_line_text(line))]
     titled: set[int] = set()
-    for number in numbers:
-        x1, y0, y1 = number["bbox"][2], number["bbox"][1], number["bbox"][3]
+    for mark in numbers:
+        x1, y0, y1 = mark["bbox"][2], mark["bbox"][1], mark["bbox"][3]
         for other in lines:
             ox0, oy0, oy1 = other["bbox"][0], other["bbox"][1], other["bbox"][3]
-            if other is not number and 0 <= ox0 - x1 < 40 and min(y1, oy1) - max(y0, oy0) > 0:
-                titled.add(id(number))
+            if other is not mark and 0 <= ox0 - x1 < 40 and min(y1, oy1) - max(y0, oy0) > 0:
+                titled.add(id(mark))
                 break
     return titled
+
+
+def _line_text(line: dict[str, Any]) -> str:
+    return "".join(s["text"] for s in line["spans"]).strip()
 
 
 def _footnote(block: Block, height: float, body: float) -> bool:
