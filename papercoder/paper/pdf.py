@@ -93,7 +93,9 @@ def _read(doc: pymupdf.Document, path: Path, sha: str) -> Paper:
             "run OCR first, e.g. `ocrmypdf in.pdf out.pdf`, and pass the result",
         )
     meta = doc.metadata or {}
-    return build_paper(flow.blocks, flow.items, style.body_size, meta, count, path.name, sha)
+    return build_paper(
+        flow.blocks, flow.items, style.body_size, meta, count, doc[0].rect.height, path.name, sha
+    )
 
 
 def _page_data(doc: pymupdf.Document, number: int, path: Path) -> dict[str, Any]:

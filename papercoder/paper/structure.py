@@ -7,8 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from papercoder.paper.front import authors_from, find_title, title_text
 from papercoder.paper.headings import Headings, find_headings
-from papercoder.paper.layout import Block, Line, Span, join_lines
+from papercoder.paper.layout import Block, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Section, Table, nest
 
 Item = Table | Figure | Algorithm | Equation
@@ -16,12 +17,6 @@ Item = Table | Figure | Algorithm | Equation
 _REFERENCES = {"references", "bibliography"}
 _EQ_NUMBER = re.compile(r"^\(\d+[a-z]?\)$")
 _NUMBERED_REF = re.compile(r"^(\[\d+\]|\d{1,3}\.\s)")
-_NOT_NAME = re.compile(
-    r"@|\d|university|institute|research|google|microsoft|department|lab\b|"
-    r"school|college|inc\b|corp|amsterdam|toronto|cifar|open ?ai",
-    re.I,
-)
-_MARKS = re.compile("[\u2217*\u2020\u2021\u00a7\u00b6]")  # footnote marks
 
 
 def _continues(previous: str, text: str) -> bool:
@@ -65,46 +60,6 @@ def _edge(block: Block, blocks: Sequence[Block]) -> float:
         for line in other.lines
     ]
     return min(near)
-
-
-def find_title(blocks: Sequence[Block], body: float) -> Block | None:
-    first_page = [b for b in blocks if b.page == 0 and len(b.text) > 3]
-    if not first_page:
-        return None
-    top = min(b.y0 for b in first_page)
-    candidates = [b for b in first_page if b.y0 < top + 400]
-    best = max(candidates, key=lambda b: (b.size, -b.y0))
-    return best if best.size >= 1.15 * body else None
-
-
-def authors_from(meta: dict[str, Any], front: list[Block]) -> list[str]:
-    listed = str(meta.get("author") or "").strip()
-    if listed:
-        return [a.strip() for a in re.split(r",|;|\band\b", listed) if a.strip()]
-    names: list[str] = []
-    for block in front:
-        for line in block.lines:
-            for cell in _cells(line):  # names set side by side on one line, apart
-                text = _MARKS.sub("", cell).strip(" ,")
-                words = text.split()
-                if (
-                    2 <= len(words) <= 4
-                    and not _NOT_NAME.search(text)
-                    and all(w[:1].isupper() for w in words)
-                ):
-                    names.append(text)
-    return names
-
-
-def _cells(line: Line) -> list[str]:
-    """The line's text split where spans stand more than an em apart."""
-    cells: list[list[Span]] = []
-    for span in sorted(line.spans, key=lambda s: s.x0):
-        if cells and span.x0 - cells[-1][-1].x1 <= span.size:
-            cells[-1].append(span)
-        else:
-            cells.append([span])
-    return [Line(cell).text for cell in cells]
 
 
 class _Builder:
@@ -175,21 +130,23 @@ def build_paper(
     body: float,
     meta: dict[str, Any],
     page_count: int,
+    first_height: float,
     name: str,
     sha: str,
 ) -> Paper:
-    title_block = find_title(blocks, body)
-    headings = find_headings([b for b in blocks if b is not title_block], body)
+    title_blocks = find_title(blocks, body)
+    title_ids = {id(b) for b in title_blocks}
+    headings = find_headings([b for b in blocks if id(b) not in title_ids], body)
     builder = _Builder(body, headings)
     section_at: list[str | None] = []
     for block in blocks:
         current = builder.current
         section_at.append(current.heading if current else None)
-        if block is not title_block:
+        if id(block) not in title_ids:
             builder.add(block)
     paper = Paper(
-        title=" ".join(title_block.text.split()) if title_block else str(meta.get("title") or name),
-        authors=authors_from(meta, builder.front),
+        title=title_text(title_blocks) or str(meta.get("title") or name),
+        authors=authors_from(meta, builder.front, first_height),
         abstract="\n\n".join(builder.abstract),
         sections=builder.sections(),
         references=split_references(builder.reference_blocks),
