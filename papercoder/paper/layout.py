@@ -34,9 +34,14 @@ class Span:
     y1: float
     size: float
     bold: bool
+    base: float = 0.0  # the baseline: where sub- and superscripts are told apart
 
     @property
     def center(self) -> float:
+        """The middle of the letters, from the baseline: a tall glyph's box (a big bracket,
+        an arrow) says little about the line it stands on."""
+        if self.base:
+            return self.base - 0.3 * self.size
         return (self.y0 + self.y1) / 2
 
 
@@ -221,6 +226,7 @@ def page_blocks(
                     s["bbox"][3],
                     size=s["size"],
                     bold=bool(s["flags"] & 16) or bool(_BOLD_FONT.search(s["font"])),
+                    base=s["origin"][1],
                 )
                 for s in line["spans"]
                 if s["text"]

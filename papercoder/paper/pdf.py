@@ -12,6 +12,7 @@ import pymupdf
 
 from papercoder.errors import InputError
 from papercoder.paper import layout, regions
+from papercoder.paper.formula import linear
 from papercoder.paper.layout import Block, DocumentStyle
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Table
 from papercoder.paper.structure import build_paper
@@ -151,9 +152,13 @@ def _captioned(
         rows = regions.grid(_words(page, region)) if region else []
         return Table(number=number, caption=text, rows=rows, page=page.number + 1), region
     if kind == "algorithm":
-        region = regions.grow(blocks, caption, body, True, taken)
+        region = regions.grow(blocks, caption, body, True, taken, steps=True)
         merged = Block(page=caption.page, lines=[ln for b in (caption, *region) for ln in b.lines])
-        lines = [line.text for part in layout.rebuild_lines([merged], body) for line in part.lines]
+        lines = [
+            linear(line.spans)
+            for part in layout.rebuild_lines([merged], body)
+            for line in part.lines
+        ]
         full = "\n".join(lines)
         start = _ALGO_START.search(full)
         head = full[: start.start()] if start else lines[0]
@@ -184,16 +189,20 @@ def _equation(block: Block, blocks: list[Block], body: float) -> Equation | None
     if match is None or regions.is_prose(block, body):
         return None
     anchor = block.lines[-1]
+    marks = [s for s in anchor.spans if match.group(1) in s.text]
+    if marks and max(s.size for s in marks) < 0.8 * body:
+        return None  # a superscript '(2)' ending the line, not an equation number
     low, high = anchor.y0 - 0.8 * body, anchor.y1 + 0.8 * body
     level = [
         line
         for other in blocks
-        if other is block or not regions.is_prose(other, body)
+        if other.y1 > low
+        and other.y0 < high
+        and (other is block or not regions.is_prose(other, body))
         for line in other.lines
         if line.y1 > low and line.y0 < high
     ]
-    parts = layout.rebuild_lines([Block(page=block.page, lines=level)], body)
-    text = " ".join(line.text for part in parts for line in part.lines)
+    text = linear([span for line in level for span in line.spans])
     text = " ".join(text.replace(f"({match.group(1)})", " ", 1).split())
     if not text:
         return None
