@@ -48,9 +48,17 @@ class Span:
 @dataclass(slots=True)
 class Line:
     spans: list[Span]
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
+        """The spans left to right, spaced where they stand apart (computed once: a line's
+        spans do not change after it is made)."""
+        if self._text is None:
+            self._text = self._join()
+        return self._text
+
+    def _join(self) -> str:
         out = ""
         previous: Span | None = None
         for span in sorted(self.spans, key=lambda s: s.x0):

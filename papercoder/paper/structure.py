@@ -36,30 +36,32 @@ def split_references(blocks: Sequence[Block]) -> list[str]:
     lines = [(block, line) for block in blocks for line in block.lines]
     if not lines:
         return []
-    if sum(bool(_NUMBERED_REF.match(line.text)) for _, line in lines) >= 3:
-        starts = [bool(_NUMBERED_REF.match(line.text)) for _, line in lines]
+    texts = [line.text for _, line in lines]
+    if sum(bool(_NUMBERED_REF.match(text)) for text in texts) >= 3:
+        starts = [bool(_NUMBERED_REF.match(text)) for text in texts]
     else:
-        starts = [line.x0 <= _edge(block, blocks) + 2 for block, line in lines]
+        edges = _edges(blocks)
+        starts = [line.x0 <= edges[id(block)] + 2 for block, line in lines]
         if all(starts):  # no hanging indent: one entry per block
             starts = [index == 0 for block in blocks for index in range(len(block.lines))]
     entries: list[list[str]] = []
-    for (_, line), start in zip(lines, starts, strict=True):
+    for text, start in zip(texts, starts, strict=True):
         if start or not entries:
-            entries.append([line.text])
+            entries.append([text])
         else:
-            entries[-1].append(line.text)
+            entries[-1].append(text)
     return [join_lines(entry) for entry in entries]
 
 
-def _edge(block: Block, blocks: Sequence[Block]) -> float:
-    """The left edge of the reference column `block` stands in, on its page."""
-    near = [
-        line.x0
-        for other in blocks
-        if other.page == block.page and abs(other.x0 - block.x0) < 30
-        for line in other.lines
-    ]
-    return min(near)
+def _edges(blocks: Sequence[Block]) -> dict[int, float]:
+    """For each block, the left edge of the reference column it stands in on its page."""
+    starts = [(block.page, block.x0, min(line.x0 for line in block.lines)) for block in blocks]
+    return {
+        id(block): min(
+            edge for page, x0, edge in starts if page == block.page and abs(x0 - block.x0) < 30
+        )
+        for block in blocks
+    }
 
 
 class _Builder:
