@@ -41,10 +41,13 @@ class _Piece:
     x1: float
     base: float
     size: float
+    y0: float = 0.0
+    y1: float = 0.0
 
 
-def linear(spans: Sequence[Span]) -> str:
-    """The equation in `spans` as one line, sub/superscripts and fractions marked."""
+def linear(spans: Sequence[Span], baseline: float | None = None) -> str:
+    """The equation in `spans` as one line, sub/superscripts and fractions marked;
+    `baseline`, when known (that of the equation's number), is the main one."""
     pieces = _accented([s for s in spans if s.text.strip()])
     if not pieces:
         return ""
@@ -55,9 +58,10 @@ def linear(spans: Sequence[Span]) -> str:
     size = max(weight, key=lambda k: (weight[k], k))
     full = [p for p in pieces if p.size >= SMALL * size]
     small = [p for p in pieces if p.size < SMALL * size]
-    main = _main_baseline(full or pieces)
-    above = [p for p in full if p.base < main - 0.25 * size]
-    below = [p for p in full if p.base > main + 0.25 * size]
+    main = baseline if baseline is not None else _main_baseline(full or pieces)
+    # a big glyph's baseline says nothing (sums and brackets hang from the top)
+    above = [p for p in full if p.base < main - 0.25 * size and p.text != "\ufffd"]
+    below = [p for p in full if p.base > main + 0.25 * size and p.text != "\ufffd"]
     on_main = [p for p in full if p not in above and p not in below]
     items: list[_Piece] = []
     taken: set[int] = set()
@@ -66,15 +70,36 @@ def linear(spans: Sequence[Span]) -> str:
         items.append(item)
         taken.update(id(p) for p in members)
     rest = [p for p in on_main if id(p) not in taken]
-    scripts = [p for p in small if id(p) not in taken]
-    return _render(_brackets([*rest, *items]), scripts, main, size)
+    scripts = _limits(rest, [p for p in small if id(p) not in taken], main)
+    return _unmapped(_render([*rest, *items], scripts, main, size))
+
+
+def _limits(pieces: list[_Piece], scripts: list[_Piece], main: float) -> list[_Piece]:
+    """Small limits set under and over a big operator ('k=0' under a sum, 'K' over it)
+    written after it: the operator's text gains them; the scripts left are returned."""
+    left = list(scripts)
+    for operator in pieces:
+        if not set(operator.text.strip()) & _BIG:
+            continue
+        mine = [s for s in left if operator.x0 - 1 <= (s.x0 + s.x1) / 2 <= operator.x1 + 1]
+        if not mine:
+            continue
+        ordered = sorted(mine, key=lambda s: s.x0)
+        below = "".join(s.text.strip() for s in ordered if s.base > main)
+        above = "".join(s.text.strip() for s in ordered if s.base <= main)
+        sign = operator.text.strip().replace("\ufffd", "\u2211")
+        operator.text = sign + _script("_", below) + _script("^", above)
+        left = [s for s in left if s not in mine]
+    return left
 
 
 def _accented(spans: Sequence[Span]) -> list[_Piece]:
     """Pieces with accents put on their letter (a tilde glyph over 'D' -> 'D' + U+0303); a
     glyph with no character that stands over no letter is kept for `_brackets`."""
     pieces = [
-        _Piece(s.text, s.x0, s.x1, s.base, s.size) for s in spans if s.text.strip() not in _ACCENTS
+        _Piece(s.text, s.x0, s.x1, s.base, s.size, s.y0, s.y1)
+        for s in spans
+        if s.text.strip() not in _ACCENTS
     ]
     for span in spans:
         mark = _ACCENTS.get(span.text.strip())
@@ -88,19 +113,29 @@ def _accented(spans: Sequence[Span]) -> list[_Piece]:
         if letter is not None and (span.text.strip() != "\ufffd" or span.x1 - span.x0 < 12):
             letter.text = _combine(letter, middle, mark)
         elif span.text.strip() == "\ufffd":  # a big operator or bracket: see _brackets
-            pieces.append(_Piece("\ufffd", span.x0, span.x1, span.base, span.size))
+            pieces.append(
+                _Piece("\ufffd", span.x0, span.x1, span.base, span.size, span.y0, span.y1)
+            )
     return pieces
 
 
-def _brackets(pieces: list[_Piece]) -> list[_Piece]:
-    """Glyphs with no character left after the operators took their limits are big
-    brackets, opening and closing in turn."""
-    opened = False
-    for piece in sorted(pieces, key=lambda p: p.x0):
-        if piece.text == "\ufffd":
-            piece.text = ")" if opened else "("
-            opened = not opened
-    return pieces
+def _unmapped(text: str) -> str:
+    """Glyphs the font gives no character for (U+FFFD): one with a lower limit after it
+    and no bracket open is a sum; the others are big brackets, opening and closing in turn."""
+    out = ""
+    depth = 0
+    for index, char in enumerate(text):
+        if char != "\ufffd":
+            out += char
+        elif depth == 0 and text[index + 1 : index + 2] == "_":
+            out += "\u2211"
+        elif depth > 0:
+            out += ")"
+            depth -= 1
+        else:
+            out += "("
+            depth += 1
+    return out
 
 
 def _combine(piece: _Piece, middle: float, mark: str) -> str:
@@ -157,11 +192,17 @@ def _stack(
         ),
         None,
     )
-    inside = [p for p in on_main if p.x0 >= x0 - 1 and p.x1 <= x1 + 1 and p is not operator]
-    for piece in inside:  # a radical on the fraction bar's level joins what follows it
-        parts = [part for part in (upper, lower) if part]
-        nearest = min(parts, key=lambda part: min(abs(p.x0 - piece.x1) for p in part))
-        nearest.append(piece)
+    inside = [p for p in on_main if p.x1 > x0 + 1 and p.x0 < x1 - 1 and p is not operator]
+    bar = (max(p.y1 for p in upper) + min(p.y0 for p in lower)) / 2 if upper and lower else 0
+    for piece in inside:  # on the fraction bar's level: a radical, a sum in the denominator
+        if bar and piece.y0 >= bar - 1:
+            lower.append(piece)
+        elif bar and piece.y1 <= bar + 1:
+            upper.append(piece)
+        else:
+            parts = [part for part in (upper, lower) if part]
+            nearest = min(parts, key=lambda part: min(abs(p.x0 - piece.x1) for p in part))
+            nearest.append(piece)
     result = _Piece("", x0, x1, 0.0, size)
     members = [*upper, *lower, *inside]
     scripts: dict[int, list[_Piece]] = {0: [], 1: []}

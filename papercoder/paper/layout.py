@@ -276,17 +276,21 @@ def _footnote(block: Block, height: float, body: float) -> bool:
     )
 
 
+def two_columns(blocks: list[Block], width: float) -> bool:
+    """Is the page set in two columns: a fair share of its text on each side of the middle?"""
+    mid, tol = width / 2, 0.02 * width
+    left = sum(len(b.text) for b in blocks if b.x1 <= mid + tol)
+    right = sum(len(b.text) for b in blocks if b.x0 >= mid - tol and b.x1 > mid + tol)
+    chars = sum(len(b.text) for b in blocks) or 1
+    return left > 0.15 * chars and right > 0.15 * chars
+
+
 def reading_order(blocks: list[Block], width: float, body: float) -> list[Block]:
     mid = width / 2
     tol = 0.02 * width
     left = [b for b in blocks if b.x1 <= mid + tol]
     right = [b for b in blocks if b.x0 >= mid - tol and b not in left]
-    chars = sum(len(b.text) for b in blocks) or 1
-    two_columns = (
-        sum(len(b.text) for b in left) > 0.15 * chars
-        and sum(len(b.text) for b in right) > 0.15 * chars
-    )
-    if not two_columns:
+    if not two_columns(blocks, width):
         return rebuild_lines(merge_overlapping(sorted(blocks, key=lambda b: (b.y0, b.x0))), body)
     full = sorted((b for b in blocks if b not in left and b not in right), key=lambda b: b.y0)
     ordered: list[Block] = []

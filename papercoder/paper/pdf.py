@@ -128,8 +128,9 @@ def _claim(page: pymupdf.Page, blocks: list[Block], style: DocumentStyle, flow: 
     for block, item in found:
         position = sum(1 for b in kept if order[id(b)] < order[id(block)])
         flow.items.append((base + position, item))
+    columns = page.rect.width if layout.two_columns(blocks, page.rect.width) else 0.0
     for index, block in enumerate(kept):
-        equation = _equation(block, kept, body)
+        equation = _equation(block, kept, body, columns)
         if equation is not None:
             flow.items.append((base + index, equation))
     flow.blocks += kept
@@ -182,28 +183,47 @@ def _words(page: pymupdf.Page, region: list[Block]) -> list[regions.Word]:
     return [(w[0], w[1], w[2], w[3], str(w[4])) for w in words]
 
 
-def _equation(block: Block, blocks: list[Block], body: float) -> Equation | None:
-    """A display equation: a block ending in '(N)' that is not prose, with what stands
-    level with that number (the pieces of the equation PyMuPDF put in other blocks)."""
-    match = _EQ_NUMBER.search(block.text.strip())
-    if match is None or regions.is_prose(block, body):
+def _equation(block: Block, blocks: list[Block], body: float, columns: float) -> Equation | None:
+    """A display equation: a block with a line ending in '(N)' that is not prose, with
+    what stands level with that number in the same column (the pieces of the equation
+    PyMuPDF put in other blocks), written as one line (see `formula`)."""
+    anchors = [line for line in block.lines if _EQ_NUMBER.search(line.text)]
+    if not anchors or regions.is_prose(block, body):
         return None
-    anchor = block.lines[-1]
-    marks = [s for s in anchor.spans if match.group(1) in s.text]
-    if marks and max(s.size for s in marks) < 0.8 * body:
+    anchor = anchors[-1]
+    match = _EQ_NUMBER.search(anchor.text)
+    assert match is not None
+    marks = [s for s in anchor.spans if f"({match.group(1)})" in s.text]
+    if not marks or max(s.size for s in marks) < 0.8 * body:
         return None  # a superscript '(2)' ending the line, not an equation number
     low, high = anchor.y0 - 0.8 * body, anchor.y1 + 0.8 * body
+    left, right = _column(block, columns)
     level = [
         line
         for other in blocks
         if other.y1 > low
         and other.y0 < high
+        and other.x0 >= left
+        and other.x1 <= right
         and (other is block or not regions.is_prose(other, body))
         for line in other.lines
         if line.y1 > low and line.y0 < high
     ]
-    text = linear([span for line in level for span in line.spans])
-    text = " ".join(text.replace(f"({match.group(1)})", " ", 1).split())
+    spans = [span for line in level for span in line.spans if span not in marks]
+    text = linear(spans, baseline=marks[-1].base)
     if not text:
         return None
     return Equation(number=match.group(1), text=text, page=block.page + 1)
+
+
+def _column(block: Block, width: float) -> tuple[float, float]:
+    """The horizontal bounds of the column the block stands in on a two-column page of
+    `width` (everything on a one-column page, width 0, or when the block spans the middle)."""
+    if not width:
+        return float("-inf"), float("inf")
+    middle, slack = width / 2, 0.02 * width
+    if block.x1 <= middle + slack:
+        return 0.0, middle + slack
+    if block.x0 >= middle - slack:
+        return middle - slack, width
+    return float("-inf"), float("inf")

@@ -137,6 +137,22 @@ def test_gcn_propagation_rule_is_one_linear_block(real_paper: dict[str, Paper]) 
     assert equations["8"].text.startswith(f"Z = D{tilde}^(−1/2) A{tilde}D{tilde}^(−1/2) X")
 
 
+@pytest.mark.parametrize(
+    ("name", "number", "text"),
+    [
+        ("distillation", "1", "q_i = (exp(z_i/T ))/(∑_j exp(z_j/T))"),
+        ("gcn", "4", "g_θ′(Λ) ≈ ∑_(k=0)^K θ_k^′ T_k(˜Λ) ,"),
+        ("glove", "12", "J = − ∑_(i=1)^V ∑_(j=1)^V X_(i j) log Q_(i j) ,"),
+        ("adam", "1", "v_t = (1 − β_2) ∑_(i=1)^t β_2^(t−i) · g_i^2"),
+    ],
+)
+def test_display_equations_with_sums_and_fractions(name: str, number: str, text: str) -> None:
+    if not PAPERS.is_dir():
+        pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
+    equations = [e for e in load_paper(PAPERS / f"{name}.pdf").equations if e.number == number]
+    assert [e.text for e in equations][:1] == [text]
+
+
 def test_resnet_two_columns_read_in_order(real_paper: dict[str, Paper]) -> None:
     intro = real_paper["resnet"].sections[0]
     assert intro.title == "Introduction"
