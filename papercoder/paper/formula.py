@@ -59,9 +59,10 @@ def linear(spans: Sequence[Span], baseline: float | None = None) -> str:
     full = [p for p in pieces if p.size >= SMALL * size]
     small = [p for p in pieces if p.size < SMALL * size]
     main = baseline if baseline is not None else _main_baseline(full or pieces)
-    # a big glyph's baseline says nothing (sums and brackets hang from the top)
-    above = [p for p in full if p.base < main - 0.25 * size and p.text != "\ufffd"]
-    below = [p for p in full if p.base > main + 0.25 * size and p.text != "\ufffd"]
+    # a big glyph's baseline says nothing (sums, brackets and radicals hang from the top)
+    hanging = ("\ufffd", "\u221a")  # radicals too
+    above = [p for p in full if p.base < main - 0.25 * size and p.text.strip() not in hanging]
+    below = [p for p in full if p.base > main + 0.25 * size and p.text.strip() not in hanging]
     on_main = [p for p in full if p not in above and p not in below]
     items: list[_Piece] = []
     taken: set[int] = set()

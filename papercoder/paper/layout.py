@@ -40,6 +40,8 @@ class Span:
     def center(self) -> float:
         """The middle of the letters, from the baseline: a tall glyph's box (a big bracket,
         an arrow) says little about the line it stands on."""
+        if self.text.strip() == "\u221a":  # a radical hangs from its top: use its foot
+            return self.y1 - 0.3 * self.size
         if self.base:
             return self.base - 0.3 * self.size
         return (self.y0 + self.y1) / 2
@@ -338,10 +340,13 @@ def _regular(lines: list[Line]) -> list[Line]:
 
 def rebuild_lines(blocks: list[Block], body: float) -> list[Block]:
     """Regroup each block's spans into visual lines, left to right: full-size spans are
-    clustered by vertical centre, then sub- and superscripts join the nearest line."""
+    clustered by vertical centre, then sub- and superscripts join the nearest line. Blank
+    spans are left out: their boxes (a space set at a script's height) would split lines."""
     result: list[Block] = []
     for block in blocks:
-        spans = [s for line in block.lines for s in line.spans]
+        spans = [s for line in block.lines for s in line.spans if s.text.strip()]
+        if not spans:
+            continue
         full = max(s.size for s in spans)
         main = sorted((s for s in spans if s.size >= 0.8 * full), key=lambda s: s.center)
         rows: list[list[Span]] = []

@@ -196,8 +196,21 @@ def _equation(block: Block, blocks: list[Block], body: float, columns: float) ->
     marks = [s for s in anchor.spans if f"({match.group(1)})" in s.text]
     if not marks or max(s.size for s in marks) < 0.8 * body:
         return None  # a superscript '(2)' ending the line, not an equation number
-    low, high = anchor.y0 - 0.8 * body, anchor.y1 + 0.8 * body
     left, right = _column(block, columns)
+    middle = marks[-1].center
+    alone = not any(
+        abs(span.center - middle) < 0.5 * body
+        for other in blocks
+        if other.x0 >= left and other.x1 <= right
+        for line in other.lines
+        if abs(line.y0 - anchor.y0) < 3 * body
+        for span in line.spans
+        if span not in marks and span.text.strip()
+    )
+    if alone:  # the number dropped below a long equation: take what stands above it
+        low, high = anchor.y0 - 2.5 * body, anchor.y0 + 1
+    else:
+        low, high = anchor.y0 - 0.8 * body, anchor.y1 + 0.8 * body
     level = [
         line
         for other in blocks
@@ -207,10 +220,12 @@ def _equation(block: Block, blocks: list[Block], body: float, columns: float) ->
         and other.x1 <= right
         and (other is block or not regions.is_prose(other, body))
         for line in other.lines
-        if line.y1 > low and line.y0 < high
+        if line.y1 > low
+        and line.y0 < high
+        and not (other is block and alone and line is not anchor)
     ]
     spans = [span for line in level for span in line.spans if span not in marks]
-    text = linear(spans, baseline=marks[-1].base)
+    text = linear(spans, baseline=None if alone else marks[-1].base)
     if not text:
         return None
     return Equation(number=match.group(1), text=text, page=block.page + 1)

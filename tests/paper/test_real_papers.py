@@ -61,6 +61,8 @@ def test_adam_algorithm_and_default_hyperparameters(real_paper: dict[str, Paper]
     # the bias-corrected update, one line with its scripts and hat marked
     assert "m\u0302_t ← m_t/(1 − β_1^t) (Compute bias-corrected first moment" in algorithm.text
     assert "v\u0302_t ← v_t/(1 − β_2^t)" in algorithm.text
+    assert "θ_t ← θ_(t−1) − α · m\u0302_t/(√v\u0302_t + ϵ) (Update parameters)" in algorithm.text
+    assert "m_0 ← 0 (Initialize 1^st moment vector)" in algorithm.text
 
 
 def test_transformer_table_3_cells(real_paper: dict[str, Paper]) -> None:
@@ -144,6 +146,8 @@ def test_gcn_propagation_rule_is_one_linear_block(real_paper: dict[str, Paper]) 
         ("gcn", "4", "g_θ′(Λ) ≈ ∑_(k=0)^K θ_k^′ T_k(˜Λ) ,"),
         ("glove", "12", "J = − ∑_(i=1)^V ∑_(j=1)^V X_(i j) log Q_(i j) ,"),
         ("adam", "1", "v_t = (1 − β_2) ∑_(i=1)^t β_2^(t−i) · g_i^2"),
+        ("glove", "8", "J = ∑_(i,j=1)^V f (X_(i j))(w^T_i w̃_j + b_i + b̃_j − log X_(i j))^2 ,"),
+        ("tsne", "5", "δC/δy_i = 4∑_j(p_(i j) −q_(i j))(y_i −y_j)(1+∥y_i −y_j∥^2)^−1 ."),
     ],
 )
 def test_display_equations_with_sums_and_fractions(name: str, number: str, text: str) -> None:
