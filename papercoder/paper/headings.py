@@ -108,11 +108,13 @@ def style_of(block: Block) -> HeadingStyle:
 
 @dataclass
 class Headings:
-    """The headings of a document by block id, and the blocks that were only the
-    continuation of a heading's title (a wrapped line in another font)."""
+    """The headings of a document by block id, the blocks that were only the continuation
+    of a heading's title (a wrapped line in another font), and the blocks that start with a
+    heading run into their paragraph, by id, as [heading, paragraph]."""
 
     found: dict[int, tuple[str | None, str]]
     absorbed: set[int]
+    splits: dict[int, list[Block]]
 
 
 def find_headings(blocks: Sequence[Block], body: float) -> Headings:
@@ -124,19 +126,33 @@ def find_headings(blocks: Sequence[Block], body: float) -> Headings:
     plain = HeadingStyle(round(body * 2) / 2, False, False)
     styles = {style_of(b) for b in blocks if id(b) in found and found[id(b)][0]} - {plain}
     numbers = [(i, h[0]) for i, b in enumerate(blocks) if (h := found.get(id(b))) and h[0]]
+    splits: dict[int, list[Block]] = {}
     for index, block in enumerate(blocks):
-        if id(block) in found or len(block.lines) > 2 or len(block.text) > 100:
-            continue
-        candidate = numbered_title(" ".join(block.text.split()))
-        if candidate is None:
+        if id(block) in found:
             continue
         before = [n for i, n in numbers if i < index]
         after = [n for i, n in numbers if i > index]
-        linked = bool(before and after) and _follows(before[-1], candidate[0])
-        if style_of(block) in styles or (linked and _precedes(candidate[0], after[0])):
-            found[id(block)] = candidate
+        if len(block.lines) <= 2 and len(block.text) <= 100:
+            candidate = numbered_title(" ".join(block.text.split()))
+            if candidate and (
+                style_of(block) in styles or _missing_link(candidate[0], before, after)
+            ):
+                found[id(block)] = candidate
+            continue
+        first = block.lines[0]  # a heading run into its paragraph, in the paragraph's type
+        candidate = numbered_title(first.text)
+        short = first.x1 - first.x0 < 0.7 * (block.x1 - block.x0)
+        if candidate and short and _missing_link(candidate[0], before, after):
+            head, rest = Block(block.page, [first]), Block(block.page, block.lines[1:])
+            found[id(head)] = candidate
+            splits[id(block)] = [head, rest]
     absorbed = _continuations(blocks, found, body)
-    return Headings(found, absorbed)
+    return Headings(found, absorbed, splits)
+
+
+def _missing_link(number: str, before: list[str], after: list[str]) -> bool:
+    """Does `number` complete the numbering between the headings around it?"""
+    return bool(before and after) and _follows(before[-1], number) and _precedes(number, after[0])
 
 
 def _parts(number: str) -> list[str]:

@@ -145,7 +145,8 @@ def build_paper(
         current = builder.current
         section_at.append(current.heading if current else None)
         if id(block) not in title_ids:
-            builder.add(block)
+            for part in headings.splits.get(id(block), [block]):
+                builder.add(part)
     paper = Paper(
         title=title_text(title_blocks) or str(meta.get("title") or name),
         authors=authors_from(meta, builder.front, first_height),
