@@ -270,12 +270,22 @@ def _line_text(line: dict[str, Any]) -> str:
 
 
 def _footnote(block: Block, height: float, body: float) -> bool:
-    """A small-print note at the foot of the page, starting with its mark."""
-    return (
-        block.y0 > 0.7 * height
-        and block.max_size <= 0.8 * body
-        and bool(re.match(r"^(\d{1,2}(?![\d.,])|[\u2217*\u2020\u2021\u00a7\u00b6])", block.text))
-    )
+    """A small-print note at the foot of the page, starting with its mark: a symbol, or a
+    number (set as a superscript when the note's type is close to the body's)."""
+    if block.y0 <= 0.7 * height or block.max_size > body - 0.5:
+        return False
+    text = block.text
+    if re.match("^[\u2217*\u2020\u2021\u00a7\u00b6]", text):
+        return block.max_size <= 0.8 * body or _raised(block)
+    if not re.match(r"^\d{1,2}(?![\d.,])", text):
+        return False
+    return _raised(block) or block.max_size <= 0.8 * body
+
+
+def _raised(block: Block) -> bool:
+    """Does the block start with a mark set smaller than the text after it?"""
+    spans = sorted(block.lines[0].spans, key=lambda s: s.x0)
+    return len(spans) > 1 and spans[0].size < 0.9 * spans[1].size
 
 
 def two_columns(blocks: list[Block], width: float) -> bool:

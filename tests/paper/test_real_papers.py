@@ -210,3 +210,19 @@ def test_matches_hand_written_expectations(name: str) -> None:
         pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
     result = check(name, load_paper(PAPERS / f"{name}.pdf"))
     assert result.ok, result.problems
+
+
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("glove", "To demonstrate the scalability of the model"),
+        ("gcn", "Hardware used: 16-core"),
+    ],
+)
+def test_footnotes_kept_out_of_the_body(name: str, note: str) -> None:
+    """Footnotes in type close to the body's, told apart by their raised mark."""
+    if not PAPERS.is_dir():
+        pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
+    paper = load_paper(PAPERS / f"{name}.pdf")
+    assert note not in paper.body_text()
+    assert all(note not in e.text for e in paper.equations)
