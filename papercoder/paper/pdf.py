@@ -13,7 +13,7 @@ import pymupdf
 from papercoder.errors import InputError
 from papercoder.paper import layout, regions
 from papercoder.paper.formula import linear
-from papercoder.paper.layout import Block, DocumentStyle
+from papercoder.paper.layout import Block, DocumentStyle, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Table
 from papercoder.paper.structure import build_paper
 
@@ -147,11 +147,16 @@ def _captioned(
 ) -> tuple[Item, list[Block]]:
     text = caption.text
     if kind == "table":
+        rest = regions.continuation(blocks, caption, body, taken)
+        if rest is not None:  # a caption PyMuPDF cut in two: the rest is no table row
+            text = join_lines([text, rest.text])
+            taken = taken | {id(rest)}
         below = regions.grow(blocks, caption, body, True, taken)
         above = regions.grow(blocks, caption, body, False, taken)
         region = below if regions.rows_of(below) >= regions.rows_of(above) else above
         rows = regions.grid(_words(page, region)) if region else []
-        return Table(number=number, caption=text, rows=rows, page=page.number + 1), region
+        table = Table(number=number, caption=text, rows=rows, page=page.number + 1)
+        return table, region + ([rest] if rest is not None else [])
     if kind == "algorithm":
         region = regions.grow(blocks, caption, body, True, taken, steps=True)
         merged = Block(page=caption.page, lines=[ln for b in (caption, *region) for ln in b.lines])

@@ -53,6 +53,27 @@ def is_prose(block: Block, body: float) -> bool:
     )
 
 
+def continuation(
+    blocks: Sequence[Block], caption: Block, body: float, taken: frozenset[int]
+) -> Block | None:
+    """The rest of a caption that PyMuPDF set in a block of its own: right under it, in
+    its type, aligned with it, after a caption line that does not end a sentence."""
+    if caption.text.rstrip().endswith((".", ":")):
+        return None
+    for block in blocks:
+        if (
+            id(block) not in taken
+            and block is not caption
+            and 0 <= block.y0 - caption.y1 < 0.6 * body
+            and abs(block.x0 - caption.x0) < 2
+            and abs(block.size - caption.size) < 0.3
+            and not any(line.gappy for line in block.lines)
+            and caption_of(block) is None
+        ):
+            return block
+    return None
+
+
 def grow(
     blocks: Sequence[Block],
     caption: Block,

@@ -226,3 +226,13 @@ def test_footnotes_kept_out_of_the_body(name: str, note: str) -> None:
     paper = load_paper(PAPERS / f"{name}.pdf")
     assert note not in paper.body_text()
     assert all(note not in e.text for e in paper.equations)
+
+
+def test_glove_table_2_caption_whole_and_rows_from_the_table() -> None:
+    if not PAPERS.is_dir():
+        pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
+    [table] = [t for t in load_paper(PAPERS / "glove.pdf").tables if t.number == "2"]
+    assert table.caption.startswith("Table 2: Results on the word analogy task")
+    assert table.caption.endswith("for details and a description of the SVD models.")
+    assert table.rows[0] == ["Model", "Dim.", "Size", "Sem.", "Syn.", "Tot."]
+    assert ["GloVe", "100", "1.6B", "67.5", "54.3", "60.3"] in table.rows
