@@ -122,7 +122,8 @@ def _accented(spans: Sequence[Span]) -> list[_Piece]:
 
 def _unmapped(text: str) -> str:
     """Glyphs the font gives no character for (U+FFFD): one with a lower limit after it
-    and no bracket open is a sum; the others are big brackets, opening and closing in turn."""
+    and no bracket open is a sum; the others are big brackets, opening when set right
+    against what follows, else closing the last one opened."""
     out = ""
     depth = 0
     for index, char in enumerate(text):
@@ -130,6 +131,9 @@ def _unmapped(text: str) -> str:
             out += char
         elif depth == 0 and text[index + 1 : index + 2] == "_":
             out += "\u2211"
+        elif text[index + 1 : index + 2].isalnum():  # set right against what it encloses
+            out += "("
+            depth += 1
         elif depth > 0:
             out += ")"
             depth -= 1

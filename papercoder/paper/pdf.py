@@ -13,7 +13,7 @@ import pymupdf
 from papercoder.errors import InputError
 from papercoder.paper import layout, regions
 from papercoder.paper.formula import linear
-from papercoder.paper.layout import Block, DocumentStyle, join_lines
+from papercoder.paper.layout import Block, DocumentStyle, Span, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Table
 from papercoder.paper.structure import build_paper
 
@@ -229,11 +229,25 @@ def _equation(block: Block, blocks: list[Block], body: float, columns: float) ->
         and line.y0 < high
         and not (other is block and alone and line is not anchor)
     ]
-    spans = [span for line in level for span in line.spans if span not in marks]
+    spans = [
+        span
+        for line in level
+        for span in line.spans
+        if span not in marks and (alone or _level(span, middle, body))
+    ]
     text = linear(spans, baseline=None if alone else marks[-1].base)
     if not text:
         return None
     return Equation(number=match.group(1), text=text, page=block.page + 1)
+
+
+def _level(span: Span, middle: float, body: float) -> bool:
+    """Does the span belong to the equation whose number stands at height `middle`: a
+    fraction's parts and a sum's limits do, the lines of the next equation do not."""
+    if span.text.strip() in ("\ufffd", "\u221a"):  # big glyphs hang from their top
+        return min(abs(span.y0 - middle), abs((span.y0 + span.y1) / 2 - middle)) < 1.1 * body
+    reach = 1.2 if span.size >= 0.8 * body else 1.5
+    return abs(span.center - middle) < reach * body
 
 
 def _column(block: Block, width: float) -> tuple[float, float]:
