@@ -12,8 +12,9 @@ import pymupdf
 
 from papercoder.errors import InputError
 from papercoder.paper import layout, regions
+from papercoder.paper.equations import find_equations
 from papercoder.paper.formula import linear
-from papercoder.paper.layout import Block, DocumentStyle, Span, join_lines
+from papercoder.paper.layout import Block, DocumentStyle, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Table
 from papercoder.paper.structure import build_paper
 
@@ -129,10 +130,8 @@ def _claim(page: pymupdf.Page, blocks: list[Block], style: DocumentStyle, flow: 
         position = sum(1 for b in kept if order[id(b)] < order[id(block)])
         flow.items.append((base + position, item))
     columns = page.rect.width if layout.two_columns(blocks, page.rect.width) else 0.0
-    for index, block in enumerate(kept):
-        equation = _equation(block, kept, body, columns)
-        if equation is not None:
-            flow.items.append((base + index, equation))
+    kept, equations = find_equations(kept, body, columns)
+    flow.items += [(base + index, equation) for index, equation in equations]
     flow.blocks += kept
 
 
@@ -186,78 +185,3 @@ def _words(page: pymupdf.Page, region: list[Block]) -> list[regions.Word]:
     )
     words = page.get_text("words", clip=rect)
     return [(w[0], w[1], w[2], w[3], str(w[4])) for w in words]
-
-
-def _equation(block: Block, blocks: list[Block], body: float, columns: float) -> Equation | None:
-    """A display equation: a block with a line ending in '(N)' that is not prose, with
-    what stands level with that number in the same column (the pieces of the equation
-    PyMuPDF put in other blocks), written as one line (see `formula`)."""
-    anchors = [line for line in block.lines if _EQ_NUMBER.search(line.text)]
-    if not anchors or regions.is_prose(block, body):
-        return None
-    anchor = anchors[-1]
-    match = _EQ_NUMBER.search(anchor.text)
-    assert match is not None
-    marks = [s for s in anchor.spans if f"({match.group(1)})" in s.text]
-    if not marks or max(s.size for s in marks) < 0.8 * body:
-        return None  # a superscript '(2)' ending the line, not an equation number
-    left, right = _column(block, columns)
-    middle = marks[-1].center
-    alone = not any(
-        abs(span.center - middle) < 0.5 * body
-        for other in blocks
-        if other.x0 >= left and other.x1 <= right
-        for line in other.lines
-        if abs(line.y0 - anchor.y0) < 3 * body
-        for span in line.spans
-        if span not in marks and span.text.strip()
-    )
-    if alone:  # the number dropped below a long equation: take what stands above it
-        low, high = anchor.y0 - 2.5 * body, anchor.y0 + 1
-    else:
-        low, high = anchor.y0 - 0.8 * body, anchor.y1 + 0.8 * body
-    level = [
-        line
-        for other in blocks
-        if other.y1 > low
-        and other.y0 < high
-        and other.x0 >= left
-        and other.x1 <= right
-        and (other is block or not regions.is_prose(other, body))
-        for line in other.lines
-        if line.y1 > low
-        and line.y0 < high
-        and not (other is block and alone and line is not anchor)
-    ]
-    spans = [
-        span
-        for line in level
-        for span in line.spans
-        if span not in marks and (alone or _level(span, middle, body))
-    ]
-    text = linear(spans, baseline=None if alone else marks[-1].base)
-    if not text:
-        return None
-    return Equation(number=match.group(1), text=text, page=block.page + 1)
-
-
-def _level(span: Span, middle: float, body: float) -> bool:
-    """Does the span belong to the equation whose number stands at height `middle`: a
-    fraction's parts and a sum's limits do, the lines of the next equation do not."""
-    if span.text.strip() in ("\ufffd", "\u221a"):  # big glyphs hang from their top
-        return min(abs(span.y0 - middle), abs((span.y0 + span.y1) / 2 - middle)) < 1.1 * body
-    reach = 1.2 if span.size >= 0.8 * body else 1.5
-    return abs(span.center - middle) < reach * body
-
-
-def _column(block: Block, width: float) -> tuple[float, float]:
-    """The horizontal bounds of the column the block stands in on a two-column page of
-    `width` (everything on a one-column page, width 0, or when the block spans the middle)."""
-    if not width:
-        return float("-inf"), float("inf")
-    middle, slack = width / 2, 0.02 * width
-    if block.x1 <= middle + slack:
-        return 0.0, middle + slack
-    if block.x0 >= middle - slack:
-        return middle - slack, width
-    return float("-inf"), float("inf")

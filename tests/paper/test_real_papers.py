@@ -236,3 +236,23 @@ def test_glove_table_2_caption_whole_and_rows_from_the_table() -> None:
     assert table.caption.endswith("for details and a description of the SVD models.")
     assert table.rows[0] == ["Model", "Dim.", "Size", "Sem.", "Syn.", "Tot."]
     assert ["GloVe", "100", "1.6B", "67.5", "54.3", "60.3"] in table.rows
+
+
+@pytest.mark.parametrize(
+    ("name", "section", "line"),
+    [
+        ("transformer", "3.2.1", "Attention(Q, K, V ) = softmax(QK^T/(√d_k) )V (1)"),
+        ("distillation", "2", "q_i = (exp(z_i/T ))/(∑_j exp(z_j/T)) (1)"),
+        ("adam", "7.1", "v_t = β_2^pv_(t−1) + (1 − β_2^p)|g_t|^p (6)"),
+    ],
+)
+def test_body_text_holds_each_display_equation_once_linear(
+    name: str, section: str, line: str
+) -> None:
+    """What the planner reads: the equation in place, not its pieces one per line."""
+    if not PAPERS.is_dir():
+        pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
+    paper = load_paper(PAPERS / f"{name}.pdf")
+    text = next(s for s in paper.walk() if s.number == section).text
+    assert text.count(line) == 1
+    assert "QKT" not in paper.body_text() and "exp(zi/T )" not in paper.body_text()
