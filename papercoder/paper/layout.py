@@ -51,6 +51,9 @@ class Span:
 class Line:
     spans: list[Span]
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
+    _box: tuple[float, float, float, float, float] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def text(self) -> str:
@@ -80,23 +83,36 @@ class Line:
 
     @property
     def x0(self) -> float:
-        return min(s.x0 for s in self.spans)
+        return self._geometry()[0]
 
     @property
     def x1(self) -> float:
-        return max(s.x1 for s in self.spans)
+        return self._geometry()[1]
 
     @property
     def y0(self) -> float:
-        return min(s.y0 for s in self.spans)
+        return self._geometry()[2]
 
     @property
     def y1(self) -> float:
-        return max(s.y1 for s in self.spans)
+        return self._geometry()[3]
 
     @property
     def size(self) -> float:
-        return max(s.size for s in self.spans)
+        return self._geometry()[4]
+
+    def _geometry(self) -> tuple[float, float, float, float, float]:
+        """x0, x1, y0, y1 and the largest size, computed once like the text."""
+        if self._box is None:
+            spans = self.spans
+            self._box = (
+                min(s.x0 for s in spans),
+                max(s.x1 for s in spans),
+                min(s.y0 for s in spans),
+                max(s.y1 for s in spans),
+                max(s.size for s in spans),
+            )
+        return self._box
 
     @property
     def bold(self) -> bool:
@@ -220,7 +236,7 @@ def page_blocks(
 ) -> list[Block]:
     """The page's text blocks in reading order."""
     blocks: list[Block] = []
-    titled = _numbers_with_titles(data)
+    titled = _numbers_with_titles(data, height)
     for raw in data.get("blocks", []):
         block = Block(page=page_no)
         for line in raw.get("lines", []):
@@ -247,13 +263,18 @@ def page_blocks(
     return reading_order(blocks, width, style.body_size)
 
 
-def _numbers_with_titles(data: dict[str, Any]) -> set[int]:
-    """Ids of the short number lines that have text beside them on the same baseline: a
-    heading's number set apart from its title (at the top of a column it looks like a
-    page number otherwise)."""
+def _numbers_with_titles(data: dict[str, Any], height: float) -> set[int]:
+    """Ids of the short number lines in the page's margins that have text beside them on
+    the same baseline: a heading's number set apart from its title (at the top of a column
+    it looks like a page number otherwise)."""
     lines = [line for raw in data.get("blocks", []) for line in raw.get("lines", [])]
     number = re.compile(r"\d{1,2}(\.\d{1,2})*\.?")
-    numbers = [line for line in lines if number.fullmatch(_line_text(line))]
+    numbers = [
+        line
+        for line in lines
+        if (line["bbox"][3] < MARGIN * height or line["bbox"][1] > (1 - MARGIN) * height)
+        and number.fullmatch(_line_text(line))
+    ]
     titled: set[int] = set()
     for mark in numbers:
         x1, y0, y1 = mark["bbox"][2], mark["bbox"][1], mark["bbox"][3]
