@@ -212,7 +212,12 @@ def learn_style(pages: list[tuple[dict[str, Any], float]]) -> DocumentStyle:
 
 
 def _keep_line(
-    line: dict[str, Any], text: str, height: float, style: DocumentStyle, titled: set[int]
+    line: dict[str, Any],
+    text: str,
+    height: float,
+    style: DocumentStyle,
+    titled: set[int],
+    first: bool,
 ) -> bool:
     if line.get("dir", (1.0, 0.0))[0] < 0.99:  # rotated: side stamps, axis labels
         return False
@@ -227,6 +232,8 @@ def _keep_line(
     size = max(s["size"] for s in line["spans"])
     if size < 0.45 * style.body_size:  # labels inside figures
         return False
+    if first and y0 > (1 - MARGIN) * height and size <= 0.9 * style.body_size:
+        return False  # the first page's foot: proceedings, copyright, licence notes
     cjk = len(_CJK.findall(text))
     return not (cjk and cjk > len(text) / 3)  # reader's notes in another script
 
@@ -241,7 +248,7 @@ def page_blocks(
         block = Block(page=page_no)
         for line in raw.get("lines", []):
             text = "".join(s["text"] for s in line["spans"]).strip()
-            if not text or not _keep_line(line, text, height, style, titled):
+            if not text or not _keep_line(line, text, height, style, titled, page_no == 0):
                 continue
             spans = [
                 Span(

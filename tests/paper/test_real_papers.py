@@ -217,10 +217,14 @@ def test_matches_hand_written_expectations(name: str) -> None:
     [
         ("glove", "To demonstrate the scalability of the model"),
         ("gcn", "Hardware used: 16-core"),
+        ("glove", "Proceedings of the 2014 Conference on Empirical Methods"),
+        ("transformer", "31st Conference on Neural Information Processing Systems"),
+        ("tsne", "2008 Laurens van der Maaten and Geoffrey Hinton."),
     ],
 )
 def test_footnotes_kept_out_of_the_body(name: str, note: str) -> None:
-    """Footnotes in type close to the body's, told apart by their raised mark."""
+    """Footnotes in type close to the body's, told apart by their raised mark, and the
+    notes at the first page's foot (proceedings, copyright)."""
     if not PAPERS.is_dir():
         pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
     paper = load_paper(PAPERS / f"{name}.pdf")
