@@ -20,7 +20,9 @@ from papercoder.paper.structure import build_paper
 
 SAMPLE_PAGES = 40
 _EQ_NUMBER = re.compile(r"(?:^|\s)\((\d+[a-z]?)\)$")
-_ALGO_START = re.compile(r"\b(Require|Input|Ensure|Output|Initiali[sz]e|procedure|function)\b")
+_ALGO_START = re.compile(
+    r"\b(Require|Input|Ensure|Output|Data(?=:)|Initiali[sz]e|procedure|function)\b"
+)
 
 Item = Table | Figure | Algorithm | Equation
 

@@ -260,3 +260,14 @@ def test_body_text_holds_each_display_equation_once_linear(
     text = next(s for s in paper.walk() if s.number == section).text
     assert text.count(line) == 1
     assert "QKT" not in paper.body_text() and "exp(zi/T )" not in paper.body_text()
+
+
+def test_tsne_algorithm_caption_and_steps_apart() -> None:
+    if not PAPERS.is_dir():
+        pytest.skip(f"the shared papers are not here ({PAPERS} is absent: a user's clone)")
+    [algorithm] = load_paper(PAPERS / "tsne.pdf").algorithms
+    assert algorithm.caption == (
+        "Algorithm 1: Simple version of t-Distributed Stochastic Neighbor Embedding."
+    )
+    assert algorithm.text.startswith("Data: data set X = {x_1,x_2,...,x_n},")
+    assert "for t=1 to T do" in algorithm.text
