@@ -66,6 +66,8 @@ def numbered_title(text: str) -> tuple[str, str] | None:
     if not match or text.endswith((",", ";")):
         return None
     title = match["title"].rstrip(". ")
+    if match["num"].isalpha() and re.match(r"[A-Z]\.(\s|$)", title):
+        return None  # 'G. E. Hinton, N. Srivastava': initials, not appendix G
     first = title.split()[0]
     if sum(c.isalpha() for c in title) < 3 or (first.isalpha() and first.islower()):
         return None  # '1 and 2 show ...': a sentence, not a heading ('t-SNE' passes)

@@ -122,3 +122,38 @@ def test_unnumbered_references_split_by_hanging_indent(paper: Paper) -> None:
     assert len(paper.references) == 3
     assert paper.references[2].startswith("Mikolov, Tomas")
     assert paper.references[2].count("Journal of Machine Learning Research") == 2
+
+
+def _one_column(path: Path) -> Path:
+    """A one-column preprint: the title over two lines, the author line in small bold type
+    with initials, then the abstract and sections."""
+    doc = pymupdf.open()
+    page = _Page(doc)
+    page.line("Improving neural networks by preventing", "tibo", 16, gap=1.25)
+    page.line("co-adaptation of feature detectors", "tibo", 16, gap=1.25)
+    page.y += 10
+    page.line("G. E. Hinton*, N. Srivastava, A. Krizhevsky and R. R. Salakhutdinov", "tibo", 8)
+    page.line("Department of Computer Science, Example University", "tiro", 8)
+    page.y += 16
+    page.line("Abstract", "tibo", 12)
+    page.paragraph(PROSE)
+    page.line("1 Introduction", "tibo", 12)
+    page.paragraph(PROSE * 2)
+    page.line("2 Method", "tibo", 12)
+    page.paragraph(PROSE * 2)
+    doc.save(path)
+    return path
+
+
+def test_one_column_preprint_with_a_small_author_line(tmp_path: Path) -> None:
+    paper = load_paper(_one_column(tmp_path / "preprint.pdf"))
+    assert (
+        paper.title == "Improving neural networks by preventing co-adaptation of feature detectors"
+    )
+    assert paper.authors == [
+        "G. E. Hinton",
+        "N. Srivastava",
+        "A. Krizhevsky",
+        "R. R. Salakhutdinov",
+    ]
+    assert [s.heading for s in paper.walk()] == ["1 Introduction", "2 Method"]
