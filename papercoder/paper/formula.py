@@ -96,7 +96,7 @@ def _limits(pieces: list[_Piece], scripts: list[_Piece], main: float) -> list[_P
 
 def _accented(spans: Sequence[Span]) -> list[_Piece]:
     """Pieces with accents put on their letter (a tilde glyph over 'D' -> 'D' + U+0303); a
-    glyph with no character that stands over no letter is kept for `_brackets`."""
+    glyph with no character that stands over no letter is kept for `_unmapped`."""
     pieces = [
         _Piece(s.text, s.x0, s.x1, s.base, s.size, s.y0, s.y1)
         for s in spans
@@ -113,7 +113,7 @@ def _accented(spans: Sequence[Span]) -> list[_Piece]:
         )
         if letter is not None and (span.text.strip() != "\ufffd" or span.x1 - span.x0 < 12):
             letter.text = _combine(letter, middle, mark)
-        elif span.text.strip() == "\ufffd":  # a big operator or bracket: see _brackets
+        elif span.text.strip() == "\ufffd":  # a big operator or bracket: see _unmapped
             pieces.append(
                 _Piece("\ufffd", span.x0, span.x1, span.base, span.size, span.y0, span.y1)
             )
@@ -186,6 +186,8 @@ def _stack(
     small: list[_Piece],
     size: float,
 ) -> tuple[_Piece, list[_Piece]]:
+    """One piece for a stack: a fraction 'num/den', or a big operator with its limits;
+    with the pieces and scripts it took."""
     upper, lower = stack
     x0 = min(p.x0 for part in stack for p in part)
     x1 = max(p.x1 for part in stack for p in part)
