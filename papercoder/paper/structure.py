@@ -1,5 +1,6 @@
-"""From body blocks in reading order to a `Paper`: title, authors, abstract, a section tree
-(headings found from numbering and font size or weight), and references kept apart."""
+"""From body blocks in reading order to a `Paper`: title and authors (see `front`), the
+abstract, a section tree (headings from the document's own model, see `headings`), and
+references kept apart (numbered, or split by hanging indent)."""
 
 from __future__ import annotations
 
