@@ -34,18 +34,36 @@ class Span:
     y1: float
     size: float
     bold: bool
+    base: float = 0.0  # the baseline: where sub- and superscripts are told apart
 
     @property
     def center(self) -> float:
+        """The middle of the letters, from the baseline: a tall glyph's box (a big bracket,
+        an arrow) says little about the line it stands on."""
+        if self.text.strip() == "\u221a":  # a radical hangs from its top: use its foot
+            return self.y1 - 0.3 * self.size
+        if self.base:
+            return self.base - 0.3 * self.size
         return (self.y0 + self.y1) / 2
 
 
 @dataclass(slots=True)
 class Line:
     spans: list[Span]
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+    _box: tuple[float, float, float, float, float] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def text(self) -> str:
+        """The spans left to right, spaced where they stand apart (computed once: a line's
+        spans do not change after it is made)."""
+        if self._text is None:
+            self._text = self._join()
+        return self._text
+
+    def _join(self) -> str:
         out = ""
         previous: Span | None = None
         for span in sorted(self.spans, key=lambda s: s.x0):
@@ -65,23 +83,36 @@ class Line:
 
     @property
     def x0(self) -> float:
-        return min(s.x0 for s in self.spans)
+        return self._geometry()[0]
 
     @property
     def x1(self) -> float:
-        return max(s.x1 for s in self.spans)
+        return self._geometry()[1]
 
     @property
     def y0(self) -> float:
-        return min(s.y0 for s in self.spans)
+        return self._geometry()[2]
 
     @property
     def y1(self) -> float:
-        return max(s.y1 for s in self.spans)
+        return self._geometry()[3]
 
     @property
     def size(self) -> float:
-        return max(s.size for s in self.spans)
+        return self._geometry()[4]
+
+    def _geometry(self) -> tuple[float, float, float, float, float]:
+        """x0, x1, y0, y1 and the largest size, computed once like the text."""
+        if self._box is None:
+            spans = self.spans
+            self._box = (
+                min(s.x0 for s in spans),
+                max(s.x1 for s in spans),
+                min(s.y0 for s in spans),
+                max(s.y1 for s in spans),
+                max(s.size for s in spans),
+            )
+        return self._box
 
     @property
     def bold(self) -> bool:
@@ -180,20 +211,29 @@ def learn_style(pages: list[tuple[dict[str, Any], float]]) -> DocumentStyle:
     return DocumentStyle(body_size=body, furniture=furniture)
 
 
-def _keep_line(line: dict[str, Any], text: str, height: float, style: DocumentStyle) -> bool:
+def _keep_line(
+    line: dict[str, Any],
+    text: str,
+    height: float,
+    style: DocumentStyle,
+    titled: set[int],
+    first: bool,
+) -> bool:
     if line.get("dir", (1.0, 0.0))[0] < 0.99:  # rotated: side stamps, axis labels
         return False
     y0, y1 = line["bbox"][1], line["bbox"][3]
     in_margin = y1 < MARGIN * height or y0 > (1 - MARGIN) * height
-    if in_margin and (
-        re.fullmatch(r"[\divxlc]{1,5}", text, re.I) or furniture_key(text) in style.furniture
-    ):
+    page_number = re.fullmatch(r"[\divxlc]{1,5}", text, re.I)
+    furniture = page_number or furniture_key(text) in style.furniture
+    if in_margin and furniture and id(line) not in titled:
         return False
     if _ARXIV.search(text):
         return False
     size = max(s["size"] for s in line["spans"])
     if size < 0.45 * style.body_size:  # labels inside figures
         return False
+    if first and y0 > (1 - MARGIN) * height and size <= 0.9 * style.body_size:
+        return False  # the first page's foot: proceedings, copyright, licence notes
     cjk = len(_CJK.findall(text))
     return not (cjk and cjk > len(text) / 3)  # reader's notes in another script
 
@@ -203,11 +243,12 @@ def page_blocks(
 ) -> list[Block]:
     """The page's text blocks in reading order."""
     blocks: list[Block] = []
+    titled = _numbers_with_titles(data, height)
     for raw in data.get("blocks", []):
         block = Block(page=page_no)
         for line in raw.get("lines", []):
             text = "".join(s["text"] for s in line["spans"]).strip()
-            if not text or not _keep_line(line, text, height, style):
+            if not text or not _keep_line(line, text, height, style, titled, page_no == 0):
                 continue
             spans = [
                 Span(
@@ -218,6 +259,7 @@ def page_blocks(
                     s["bbox"][3],
                     size=s["size"],
                     bold=bool(s["flags"] & 16) or bool(_BOLD_FONT.search(s["font"])),
+                    base=s["origin"][1],
                 )
                 for s in line["spans"]
                 if s["text"]
@@ -228,13 +270,59 @@ def page_blocks(
     return reading_order(blocks, width, style.body_size)
 
 
+def _numbers_with_titles(data: dict[str, Any], height: float) -> set[int]:
+    """Ids of the short number lines in the page's margins that have text beside them on
+    the same baseline: a heading's number set apart from its title (at the top of a column
+    it looks like a page number otherwise)."""
+    lines = [line for raw in data.get("blocks", []) for line in raw.get("lines", [])]
+    number = re.compile(r"\d{1,2}(\.\d{1,2})*\.?")
+    numbers = [
+        line
+        for line in lines
+        if (line["bbox"][3] < MARGIN * height or line["bbox"][1] > (1 - MARGIN) * height)
+        and number.fullmatch(_line_text(line))
+    ]
+    titled: set[int] = set()
+    for mark in numbers:
+        x1, y0, y1 = mark["bbox"][2], mark["bbox"][1], mark["bbox"][3]
+        for other in lines:
+            ox0, oy0, oy1 = other["bbox"][0], other["bbox"][1], other["bbox"][3]
+            if other is not mark and 0 <= ox0 - x1 < 40 and min(y1, oy1) - max(y0, oy0) > 0:
+                titled.add(id(mark))
+                break
+    return titled
+
+
+def _line_text(line: dict[str, Any]) -> str:
+    return "".join(s["text"] for s in line["spans"]).strip()
+
+
 def _footnote(block: Block, height: float, body: float) -> bool:
-    """A small-print note at the foot of the page, starting with its mark."""
-    return (
-        block.y0 > 0.7 * height
-        and block.max_size <= 0.8 * body
-        and bool(re.match(r"^[\d\u2217*\u2020\u2021\u00a7\u00b6]", block.text))
-    )
+    """A small-print note at the foot of the page, starting with its mark: a symbol, or a
+    number (set as a superscript when the note's type is close to the body's)."""
+    if block.y0 <= 0.7 * height or block.max_size > body - 0.5:
+        return False
+    text = block.text
+    if re.match("^[\u2217*\u2020\u2021\u00a7\u00b6]", text):
+        return block.max_size <= 0.8 * body or _raised(block)
+    if not re.match(r"^\d{1,2}(?![\d.,])", text):
+        return False
+    return _raised(block) or block.max_size <= 0.8 * body
+
+
+def _raised(block: Block) -> bool:
+    """Does the block start with a mark set smaller than the text after it?"""
+    spans = sorted(block.lines[0].spans, key=lambda s: s.x0)
+    return len(spans) > 1 and spans[0].size < 0.9 * spans[1].size
+
+
+def two_columns(blocks: list[Block], width: float) -> bool:
+    """Is the page set in two columns: a fair share of its text on each side of the middle?"""
+    mid, tol = width / 2, 0.02 * width
+    left = sum(len(b.text) for b in blocks if b.x1 <= mid + tol)
+    right = sum(len(b.text) for b in blocks if b.x0 >= mid - tol and b.x1 > mid + tol)
+    chars = sum(len(b.text) for b in blocks) or 1
+    return left > 0.15 * chars and right > 0.15 * chars
 
 
 def reading_order(blocks: list[Block], width: float, body: float) -> list[Block]:
@@ -242,12 +330,7 @@ def reading_order(blocks: list[Block], width: float, body: float) -> list[Block]
     tol = 0.02 * width
     left = [b for b in blocks if b.x1 <= mid + tol]
     right = [b for b in blocks if b.x0 >= mid - tol and b not in left]
-    chars = sum(len(b.text) for b in blocks) or 1
-    two_columns = (
-        sum(len(b.text) for b in left) > 0.15 * chars
-        and sum(len(b.text) for b in right) > 0.15 * chars
-    )
-    if not two_columns:
+    if not two_columns(blocks, width):
         return rebuild_lines(merge_overlapping(sorted(blocks, key=lambda b: (b.y0, b.x0))), body)
     full = sorted((b for b in blocks if b not in left and b not in right), key=lambda b: b.y0)
     ordered: list[Block] = []
@@ -295,10 +378,13 @@ def _regular(lines: list[Line]) -> list[Line]:
 
 def rebuild_lines(blocks: list[Block], body: float) -> list[Block]:
     """Regroup each block's spans into visual lines, left to right: full-size spans are
-    clustered by vertical centre, then sub- and superscripts join the nearest line."""
+    clustered by vertical centre, then sub- and superscripts join the nearest line. Blank
+    spans are left out: their boxes (a space set at a script's height) would split lines."""
     result: list[Block] = []
     for block in blocks:
-        spans = [s for line in block.lines for s in line.spans]
+        spans = [s for line in block.lines for s in line.spans if s.text.strip()]
+        if not spans:
+            continue
         full = max(s.size for s in spans)
         main = sorted((s for s in spans if s.size >= 0.8 * full), key=lambda s: s.center)
         rows: list[list[Span]] = []

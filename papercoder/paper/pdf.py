@@ -12,13 +12,17 @@ import pymupdf
 
 from papercoder.errors import InputError
 from papercoder.paper import layout, regions
-from papercoder.paper.layout import Block, DocumentStyle
+from papercoder.paper.equations import find_equations
+from papercoder.paper.formula import linear
+from papercoder.paper.layout import Block, DocumentStyle, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Table
 from papercoder.paper.structure import build_paper
 
 SAMPLE_PAGES = 40
 _EQ_NUMBER = re.compile(r"(?:^|\s)\((\d+[a-z]?)\)$")
-_ALGO_START = re.compile(r"\b(Require|Input|Ensure|Output|Initiali[sz]e|procedure|function)\b")
+_ALGO_START = re.compile(
+    r"\b(Require|Input|Ensure|Output|Data(?=:)|Initiali[sz]e|procedure|function)\b"
+)
 
 Item = Table | Figure | Algorithm | Equation
 
@@ -93,7 +97,9 @@ def _read(doc: pymupdf.Document, path: Path, sha: str) -> Paper:
             "run OCR first, e.g. `ocrmypdf in.pdf out.pdf`, and pass the result",
         )
     meta = doc.metadata or {}
-    return build_paper(flow.blocks, flow.items, style.body_size, meta, count, path.name, sha)
+    return build_paper(
+        flow.blocks, flow.items, style.body_size, meta, count, doc[0].rect.height, path.name, sha
+    )
 
 
 def _page_data(doc: pymupdf.Document, number: int, path: Path) -> dict[str, Any]:
@@ -125,10 +131,9 @@ def _claim(page: pymupdf.Page, blocks: list[Block], style: DocumentStyle, flow: 
     for block, item in found:
         position = sum(1 for b in kept if order[id(b)] < order[id(block)])
         flow.items.append((base + position, item))
-    for index, block in enumerate(kept):
-        equation = _equation(block, kept, body)
-        if equation is not None:
-            flow.items.append((base + index, equation))
+    columns = page.rect.width if layout.two_columns(blocks, page.rect.width) else 0.0
+    kept, equations = find_equations(kept, body, columns)
+    flow.items += [(base + index, equation) for index, equation in equations]
     flow.blocks += kept
 
 
@@ -143,15 +148,24 @@ def _captioned(
 ) -> tuple[Item, list[Block]]:
     text = caption.text
     if kind == "table":
+        rest = regions.continuation(blocks, caption, body, taken)
+        if rest is not None:  # a caption PyMuPDF cut in two: the rest is no table row
+            text = join_lines([text, rest.text])
+            taken = taken | {id(rest)}
         below = regions.grow(blocks, caption, body, True, taken)
         above = regions.grow(blocks, caption, body, False, taken)
         region = below if regions.rows_of(below) >= regions.rows_of(above) else above
         rows = regions.grid(_words(page, region)) if region else []
-        return Table(number=number, caption=text, rows=rows, page=page.number + 1), region
+        table = Table(number=number, caption=text, rows=rows, page=page.number + 1)
+        return table, region + ([rest] if rest is not None else [])
     if kind == "algorithm":
-        region = regions.grow(blocks, caption, body, True, taken)
+        region = regions.grow(blocks, caption, body, True, taken, steps=True)
         merged = Block(page=caption.page, lines=[ln for b in (caption, *region) for ln in b.lines])
-        lines = [line.text for part in layout.rebuild_lines([merged], body) for line in part.lines]
+        lines = [
+            linear(line.spans)
+            for part in layout.rebuild_lines([merged], body)
+            for line in part.lines
+        ]
         full = "\n".join(lines)
         start = _ALGO_START.search(full)
         head = full[: start.start()] if start else lines[0]
@@ -173,26 +187,3 @@ def _words(page: pymupdf.Page, region: list[Block]) -> list[regions.Word]:
     )
     words = page.get_text("words", clip=rect)
     return [(w[0], w[1], w[2], w[3], str(w[4])) for w in words]
-
-
-def _equation(block: Block, blocks: list[Block], body: float) -> Equation | None:
-    """A display equation: a block ending in '(N)' that is not prose, with what stands
-    level with that number (the pieces of the equation PyMuPDF put in other blocks)."""
-    match = _EQ_NUMBER.search(block.text.strip())
-    if match is None or regions.is_prose(block, body):
-        return None
-    anchor = block.lines[-1]
-    low, high = anchor.y0 - 0.8 * body, anchor.y1 + 0.8 * body
-    level = [
-        line
-        for other in blocks
-        if other is block or not regions.is_prose(other, body)
-        for line in other.lines
-        if line.y1 > low and line.y0 < high
-    ]
-    parts = layout.rebuild_lines([Block(page=block.page, lines=level)], body)
-    text = " ".join(line.text for part in parts for line in part.lines)
-    text = " ".join(text.replace(f"({match.group(1)})", " ", 1).split())
-    if not text:
-        return None
-    return Equation(number=match.group(1), text=text, page=block.page + 1)

@@ -53,15 +53,39 @@ def is_prose(block: Block, body: float) -> bool:
     )
 
 
+def continuation(
+    blocks: Sequence[Block], caption: Block, body: float, taken: frozenset[int]
+) -> Block | None:
+    """The rest of a caption that PyMuPDF set in a block of its own: right under it, in
+    its type, aligned with it, after a caption line that does not end a sentence."""
+    if caption.text.rstrip().endswith((".", ":")):
+        return None
+    for block in blocks:
+        if (
+            id(block) not in taken
+            and block is not caption
+            and 0 <= block.y0 - caption.y1 < 0.6 * body
+            and abs(block.x0 - caption.x0) < 2
+            and abs(block.size - caption.size) < 0.3
+            and not any(line.gappy for line in block.lines)
+            and caption_of(block) is None
+        ):
+            return block
+    return None
+
+
 def grow(
     blocks: Sequence[Block],
     caption: Block,
     body: float,
     downward: bool,
     taken: frozenset[int] = frozenset(),
+    steps: bool = False,
 ) -> list[Block]:
     """Blocks next to `caption` (below it, or above it) that belong to its region;
-    blocks whose id is in `taken` already belong to another caption."""
+    blocks whose id is in `taken` already belong to another caption. With `steps` (an
+    algorithm's body) prose-like lines are kept while they are indented past the caption
+    or read as steps."""
     left, right = caption.x0 - body, caption.x1 + body
     middle = (caption.y0 + caption.y1) / 2
     if downward:
@@ -84,13 +108,23 @@ def grow(
         ):
             continue
         gap = max(0.0, block.y0 - edge if downward else edge - block.y1)
-        if gap > 3.5 * body or is_prose(block, body) or caption_of(block):
+        prose = is_prose(block, body) and not (steps and _step(block, caption, body))
+        if gap > 3.5 * body or prose or caption_of(block):
             break
         if heading_of(block, body) is not None:
             break
         region.append(block)
         edge = max(edge, block.y1) if downward else min(edge, block.y0)
     return region
+
+
+_STEP = re.compile(
+    r"\u2190|:=|^(Require|Input|Output|Ensure|for|while|repeat|until|if|end|return)\b"
+)
+
+
+def _step(block: Block, caption: Block, body: float) -> bool:
+    return block.x0 > caption.x0 + 0.5 * body or bool(_STEP.search(block.text))
 
 
 def rows_of(region: list[Block]) -> int:

@@ -1,5 +1,6 @@
-"""From body blocks in reading order to a `Paper`: title, authors, abstract, a section tree
-(headings found from numbering and font size or weight), and references kept apart."""
+"""From body blocks in reading order to a `Paper`: title and authors (see `front`), the
+abstract, a section tree (headings from the document's own model, see `headings`), and
+references kept apart (numbered, or split by hanging indent)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,16 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from papercoder.paper.headings import heading_of
-from papercoder.paper.layout import Block, Line, Span, join_lines
+from papercoder.paper.front import authors_from, find_title, title_text
+from papercoder.paper.headings import Headings, find_headings
+from papercoder.paper.layout import Block, join_lines
 from papercoder.paper.model import Algorithm, Equation, Figure, Paper, Section, Table, nest
 
 Item = Table | Figure | Algorithm | Equation
 
 _REFERENCES = {"references", "bibliography"}
 _EQ_NUMBER = re.compile(r"^\(\d+[a-z]?\)$")
-_NOT_NAME = re.compile(
-    r"@|\d|university|institute|research|google|microsoft|department|lab\b|"
-    r"school|college|inc\b|corp|amsterdam|toronto|cifar|open ?ai",
-    re.I,
-)
-_MARKS = re.compile("[\u2217*\u2020\u2021\u00a7\u00b6]")  # footnote marks
+_NUMBERED_REF = re.compile(r"^(\[\d+\]|\d{1,3}\.\s)")
 
 
 def _continues(previous: str, text: str) -> bool:
@@ -32,81 +29,63 @@ def level_of(number: str | None) -> int:
     return number.count(".") + 1 if number else 1
 
 
-def split_references(block: Block) -> list[str]:
-    text = block.text
-    if re.match(r"^\[\d+\]", text):
-        return [part.strip() for part in re.split(r"\s(?=\[\d+\]\s)", text) if part.strip()]
-    start = block.x0
-    indented = any(line.x0 > start + 3 for line in block.lines)
-    if not indented:
-        return [text]
+def split_references(blocks: Sequence[Block]) -> list[str]:
+    """Entries of a reference list: numbered ('[12] ...', '12. ...') or, unnumbered, by
+    hanging indent: an entry starts at the column's left edge, its other lines are
+    indented. The edge is learnt per page and column, so a block holding only the
+    continuation of an entry (cut by PyMuPDF or by a page break) joins its entry."""
+    lines = [(block, line) for block in blocks for line in block.lines]
+    if not lines:
+        return []
+    texts = [line.text for _, line in lines]
+    if sum(bool(_NUMBERED_REF.match(text)) for text in texts) >= 3:
+        starts = [bool(_NUMBERED_REF.match(text)) for text in texts]
+    else:
+        edges = _edges(blocks)
+        starts = [line.x0 <= edges[id(block)] + 2 for block, line in lines]
+        if all(starts):  # no hanging indent: one entry per block
+            starts = [index == 0 for block in blocks for index in range(len(block.lines))]
     entries: list[list[str]] = []
-    for line in block.lines:
-        if line.x0 <= start + 3 or not entries:
-            entries.append([line.text])
+    for text, start in zip(texts, starts, strict=True):
+        if start or not entries:
+            entries.append([text])
         else:
-            entries[-1].append(line.text)
+            entries[-1].append(text)
     return [join_lines(entry) for entry in entries]
 
 
-def find_title(blocks: Sequence[Block], body: float) -> Block | None:
-    first_page = [b for b in blocks if b.page == 0 and len(b.text) > 3]
-    if not first_page:
-        return None
-    top = min(b.y0 for b in first_page)
-    candidates = [b for b in first_page if b.y0 < top + 400]
-    best = max(candidates, key=lambda b: (b.size, -b.y0))
-    return best if best.size >= 1.15 * body else None
-
-
-def authors_from(meta: dict[str, Any], front: list[Block]) -> list[str]:
-    listed = str(meta.get("author") or "").strip()
-    if listed:
-        return [a.strip() for a in re.split(r",|;|\band\b", listed) if a.strip()]
-    names: list[str] = []
-    for block in front:
-        for line in block.lines:
-            for cell in _cells(line):  # names set side by side on one line, apart
-                text = _MARKS.sub("", cell).strip(" ,")
-                words = text.split()
-                if (
-                    2 <= len(words) <= 4
-                    and not _NOT_NAME.search(text)
-                    and all(w[:1].isupper() for w in words)
-                ):
-                    names.append(text)
-    return names
-
-
-def _cells(line: Line) -> list[str]:
-    """The line's text split where spans stand more than an em apart."""
-    cells: list[list[Span]] = []
-    for span in sorted(line.spans, key=lambda s: s.x0):
-        if cells and span.x0 - cells[-1][-1].x1 <= span.size:
-            cells[-1].append(span)
-        else:
-            cells.append([span])
-    return [Line(cell).text for cell in cells]
+def _edges(blocks: Sequence[Block]) -> dict[int, float]:
+    """For each block, the left edge of the reference column it stands in on its page."""
+    starts = [(block.page, block.x0, min(line.x0 for line in block.lines)) for block in blocks]
+    return {
+        id(block): min(
+            edge for page, x0, edge in starts if page == block.page and abs(x0 - block.x0) < 30
+        )
+        for block in blocks
+    }
 
 
 class _Builder:
-    def __init__(self, body: float) -> None:
+    def __init__(self, body: float, headings: Headings) -> None:
         self.body = body
+        self.headings = headings
         self.state = "front"
         self.front: list[Block] = []
         self.abstract: list[str] = []
         self.flat: list[Section] = []
         self.paragraphs: dict[int, list[str]] = {}
-        self.references: list[str] = []
+        self.reference_blocks: list[Block] = []
 
     @property
     def current(self) -> Section | None:
         return self.flat[-1] if self.flat else None
 
     def add(self, block: Block) -> None:
-        heading = heading_of(block, self.body)
+        if id(block) in self.headings.absorbed:
+            return
+        heading = self.headings.found.get(id(block))
         if heading is not None:
-            self._heading(*heading)
+            self._heading(block, *heading)
             return
         text = block.text.strip()
         if self.state == "front":
@@ -119,16 +98,7 @@ class _Builder:
         elif self.state == "abstract":
             self.abstract.append(text)
         elif self.state == "references":
-            entries = split_references(block)
-            numbered = bool(self.references) and self.references[-1].startswith("[")
-            continues = bool(entries) and entries[0][:1].islower()
-            if (
-                self.references
-                and entries
-                and (continues or (numbered and not entries[0].startswith("[")))
-            ):
-                self.references[-1] = join_lines([self.references[-1], entries.pop(0)])
-            self.references += entries
+            self.reference_blocks.append(block)
         elif self.current is not None:
             paragraphs = self.paragraphs.setdefault(id(self.current), [])
             if paragraphs and (_EQ_NUMBER.match(text) or _continues(paragraphs[-1], text)):
@@ -136,7 +106,7 @@ class _Builder:
             else:
                 paragraphs.append(text)
 
-    def _heading(self, number: str | None, title: str) -> None:
+    def _heading(self, block: Block, number: str | None, title: str) -> None:
         low = title.lower()
         if low == "abstract":
             self.state = "abstract"
@@ -146,7 +116,7 @@ class _Builder:
             return
         resumes_body = low in ("appendix", "appendices") or low.startswith("supplementary")
         if self.state == "references" and number is None and not resumes_body:
-            self.references.append(title)
+            self.reference_blocks.append(block)
             return
         self.state = "body"
         self.flat.append(Section(number=number, title=title, level=level_of(number)))
@@ -163,23 +133,27 @@ def build_paper(
     body: float,
     meta: dict[str, Any],
     page_count: int,
+    first_height: float,
     name: str,
     sha: str,
 ) -> Paper:
-    title_block = find_title(blocks, body)
-    builder = _Builder(body)
+    title_blocks = find_title(blocks, body)
+    title_ids = {id(b) for b in title_blocks}
+    headings = find_headings([b for b in blocks if id(b) not in title_ids], body)
+    builder = _Builder(body, headings)
     section_at: list[str | None] = []
     for block in blocks:
         current = builder.current
         section_at.append(current.heading if current else None)
-        if block is not title_block:
-            builder.add(block)
+        if id(block) not in title_ids:
+            for part in headings.splits.get(id(block), [block]):
+                builder.add(part)
     paper = Paper(
-        title=" ".join(title_block.text.split()) if title_block else str(meta.get("title") or name),
-        authors=authors_from(meta, builder.front),
+        title=title_text(title_blocks) or str(meta.get("title") or name),
+        authors=authors_from(meta, builder.front, first_height),
         abstract="\n\n".join(builder.abstract),
         sections=builder.sections(),
-        references=builder.references,
+        references=split_references(builder.reference_blocks),
         page_count=page_count,
         source_name=name,
         source_sha256=sha,
