@@ -50,7 +50,11 @@ def test_numbers_as_papers_print_them(text: str, value: float) -> None:
 
 
 def stated(name: str) -> dict[tuple[str, float], str]:
-    return {(c.name, c.value): c.where for c in extract(paper(name))}
+    """Where each value stands, by its name as printed, subscripts marked or not (β_1, β1)."""
+    found: dict[tuple[str, float], str] = {}
+    for c in extract(paper(name)):
+        found.setdefault((c.name.replace("_", ""), c.value), c.where)
+    return found
 
 
 @needs_papers
@@ -83,7 +87,7 @@ def test_transformer_base_model() -> None:
     assert found[("dff", 2048.0)] == "Section 3.3"
     assert found[("layers", 6.0)] == "Section 3.1"
     assert found[("Pdrop", 0.1)] == "Section 5.4"
-    assert found[("warmup_steps", 4000.0)] == "Section 5.3"
+    assert found[("warmupsteps", 4000.0)] == "Section 5.3"
 
 
 @needs_papers
@@ -176,7 +180,7 @@ def test_a_value_the_cited_place_states_for_another_parameter_is_not_verified() 
     candidates = extract(paper("adam"))
     wrong = ground(paper("adam"), "training.beta1", 0.999, "Algorithm 1", False, candidates)
     assert wrong.status == "assumption"
-    assert wrong.note == "Algorithm 1 states 0.999 for β2, not for training.beta1"
+    assert wrong.note == "Algorithm 1 states 0.999 for β_2, not for training.beta1"
     right = ground(paper("adam"), "training.learning_rate", 0.001, "Algorithm 1", False, candidates)
     assert right.status == "verified", "α is the learning rate"
 
