@@ -47,6 +47,7 @@ class InstallResult(BaseModel):
     log: str = ""
     reused: bool = False
     failed_requirement: str | None = None
+    declared_in: str | None = Field(default=None, description="the file declaring them")
     duration_s: float = 0.0
 
 

@@ -133,7 +133,9 @@ class Verifier:
     def _install_result(self, outcome: InstallResult) -> CheckResult:
         log = self._write_log("install", outcome.log)
         if outcome.image == outcome.tools_image:
-            return CheckResult(name="install", status="pass", log=log, summary="no requirements")
+            return CheckResult(
+                name="install", status="pass", log=log, summary="no dependencies declared"
+            )
         if outcome.image is not None:
             summary = "dependencies reused" if outcome.reused else "dependencies installed"
             return CheckResult(
@@ -143,7 +145,7 @@ class Verifier:
                 log=log,
                 summary=summary,
             )
-        diag = dg.parse_pip_failure(outcome.log, outcome.failed_requirement)
+        diag = dg.parse_pip_failure(outcome.log, outcome.failed_requirement, outcome.declared_in)
         return CheckResult(
             name="install",
             status="fail",
