@@ -12,13 +12,14 @@ hook can change outcomes, so the verdict compares them with the first iteration'
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import pytest
 import pytest_timeout  # registered as an object: imported before /work joins sys.path
 
-WORK = "/work"
+WORK = os.environ.get("PAPERCODER_WORK", "/work")
 # hooks that only add options, fixtures or markers: they cannot change what a test reports
 HARMLESS = frozenset({"pytest_addoption", "pytest_configure", "pytest_plugins"})
 

@@ -282,29 +282,42 @@ def interpret_tests(
             name="tests", status="fail", diagnostics=[diag], summary=diag.message, counts=static
         )
     diags = dg.parse_junit(run.files.get("junit.xml", ""), repo)
-    if counts.collected == 0 and not diags and not test_files(repo):
-        if baseline is None or not baseline.collected:
-            return CheckResult(
-                name="tests",
-                status="skipped",
-                summary="no test files (test_*.py or *_test.py)",
-                counts=counts,
-            )
-    elif counts.collected == 0 and not diags:
-        diags = [
-            Diagnostic(
-                check="tests",
-                code="no-tests",
-                message=f"no test was collected from {len(test_files(repo))} test file(s):"
-                " a test run that collects nothing does not pass",
-            )
-        ]
+    if counts.collected == 0 and not diags:
+        nothing = _nothing_collected(repo, counts, baseline)
+        if isinstance(nothing, CheckResult):
+            return nothing
+        diags = nothing
     if baseline is not None:
         diags += regressions(counts, baseline)
     failed = bool(diags) or counts.failed > 0 or counts.errors > 0 or run.exit_code not in (0, 5)
     result = _verdict("tests", run, repo, failed, diags)
     summary = f"{result.summary}; {counts.describe()}" if failed else counts.describe()
     return result.model_copy(update={"counts": counts, "summary": summary})
+
+
+def _nothing_collected(
+    repo: Path, counts: TestCounts, baseline: TestCounts | None
+) -> CheckResult | list[Diagnostic]:
+    """No test collected: skipped when the repo has no test files (and never had tests),
+    else the reason it fails."""
+    files = test_files(repo)
+    if files:
+        return [
+            Diagnostic(
+                check="tests",
+                code="no-tests",
+                message=f"no test was collected from {len(files)} test file(s):"
+                " a test run that collects nothing does not pass",
+            )
+        ]
+    if baseline is not None and baseline.collected:
+        return []  # the comparison with the baseline says what went missing
+    return CheckResult(
+        name="tests",
+        status="skipped",
+        summary="no test files (test_*.py or *_test.py)",
+        counts=counts,
+    )
 
 
 def _diagnostics(name: CheckName, run: RunResult, repo: Path) -> list[Diagnostic]:
