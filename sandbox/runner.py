@@ -31,6 +31,7 @@ FILE_CAP = 2 * 1024 * 1024
 LINT_RULES = "E9,F63,F7,F82"
 INLINE_MYPY = re.compile(r"^(\s*#\s*)mypy:", re.M)
 WHOLE_FILE_IGNORE = re.compile(r"^(\s*#\s*)type:(\s*ignore)")
+NO_TYPE_CHECK = re.compile(r"^(\s*)@((?:typing\.)?no_type_check\s*)$", re.M)
 
 
 def run(argv: list[str], stdout: object = None) -> int:
@@ -60,14 +61,15 @@ def lint() -> int:
 
 def own_mypy_config_only(root: Path) -> None:
     """Disarm, in this container's copy, the configuration a file gives mypy about itself
-    (``# mypy: ignore-errors`` and the like, a ``# type: ignore`` above all code), so that
-    our configuration alone decides. Same-length edits: positions do not move."""
+    (``# mypy: ignore-errors`` and the like, a ``# type: ignore`` above all code, a
+    ``@no_type_check`` decorator), so that our configuration alone decides. Same-length
+    edits: positions do not move."""
     for path in sorted(root.rglob("*.py")):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        lines = INLINE_MYPY.sub(r"\1mypy-", text).split("\n")
+        lines = NO_TYPE_CHECK.sub(r"\1#\2", INLINE_MYPY.sub(r"\1mypy-", text)).split("\n")
         for i, line in enumerate(lines):
             if line.strip() and not line.lstrip().startswith("#"):
                 break
