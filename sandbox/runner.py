@@ -1,26 +1,37 @@
 """Runs one check inside the sandbox container.
 
-    runner.py lint | types | tests [PER_TEST_TIMEOUT] | smoke -- ARGV...
+    python3 -I runner.py lint | types | tests [PER_TEST_TIMEOUT] | smoke -- ARGV... | metadata
 
 The check's output (stdout and stderr of the tool) goes to stdout: the host keeps it, capped,
 as the check's log. When the check ends, one JSON object goes to stderr: the exit code, the
-machine-readable results (ruff JSON, mypy JSON lines, JUnit XML) and whether the kernel
-killed anything for memory.
+machine-readable results (ruff JSON, mypy JSON lines, JUnit XML, pytest's record of what ran,
+pip's metadata report) and whether the kernel killed anything for memory.
+
+The gating rules are ours: every tool gets its options on the command line and reads no
+configuration from the repo, and the tools run with ``-I`` (no repo or environment on their
+``sys.path``, so a repo's ``sitecustomize.py`` or a module named like a tool is never imported
+by them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 WORK = Path(os.environ.get("PAPERCODER_WORK", "/work"))
 OUT = Path(os.environ.get("PAPERCODER_OUT", "/tmp/papercoder-out"))
-MYPY_INI = Path(__file__).with_name("mypy.ini")
+HERE = Path(__file__).resolve().parent
+MYPY_INI = HERE / "mypy.ini"
+PYTEST_MAIN = HERE / "pytest_main.py"
 FILE_CAP = 2 * 1024 * 1024
 LINT_RULES = "E9,F63,F7,F82"
+INLINE_MYPY = re.compile(r"^(\s*#\s*)mypy:", re.M)
+WHOLE_FILE_IGNORE = re.compile(r"^(\s*#\s*)type:(\s*ignore)")
+NO_TYPE_CHECK = re.compile(r"^(\s*)@((?:typing\.)?no_type_check\s*)$", re.M)
 
 
 def run(argv: list[str], stdout: object = None) -> int:
@@ -32,11 +43,14 @@ def run(argv: list[str], stdout: object = None) -> int:
 def lint() -> int:
     common = [
         sys.executable,
+        "-I",
         "-m",
         "ruff",
         "check",
         "--isolated",
         "--no-cache",
+        "--ignore-noqa",
+        "--no-respect-gitignore",
         "--select",
         LINT_RULES,
         ".",
@@ -45,11 +59,37 @@ def lint() -> int:
     return run([*common, "--output-format", "json", "--output-file", str(OUT / "ruff.json")])
 
 
+def own_mypy_config_only(root: Path) -> None:
+    """Disarm, in this container's copy, the configuration a file gives mypy about itself
+    (``# mypy: ignore-errors`` and the like, a ``# type: ignore`` above all code, a
+    ``@no_type_check`` decorator), so that our configuration alone decides. Same-length
+    edits: positions do not move."""
+    for path in sorted(root.rglob("*.py")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        lines = NO_TYPE_CHECK.sub(r"\1#\2", INLINE_MYPY.sub(r"\1mypy-", text)).split("\n")
+        for i, line in enumerate(lines):
+            if line.strip() and not line.lstrip().startswith("#"):
+                break
+            lines[i] = WHOLE_FILE_IGNORE.sub(r"\1type-\2", line)
+        disarmed = "\n".join(lines)
+        if disarmed != text:
+            print(f"note: {path.relative_to(root)}: its own mypy configuration is not applied")
+            try:
+                path.write_text(disarmed, encoding="utf-8")
+            except OSError as exc:
+                print(f"note: cannot disarm it: {exc}")
+
+
 def types() -> int:
+    own_mypy_config_only(WORK)
     with (OUT / "mypy.json").open("w", encoding="utf-8") as sink:
         code = run(
             [
                 sys.executable,
+                "-I",
                 "-m",
                 "mypy",
                 "--config-file",
@@ -73,21 +113,26 @@ def types() -> int:
 
 
 def tests(per_test_timeout: str = "60") -> int:
+    """pytest with an empty configuration file (so no pytest.ini, tox.ini, setup.cfg or
+    pyproject.toml section of the repo applies), no plugins but ours and pytest-timeout."""
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ.pop("PYTEST_ADDOPTS", None)
     return run(
         [
             sys.executable,
-            "-m",
-            "pytest",
+            "-I",
+            str(PYTEST_MAIN),
+            str(OUT / "pytest.json"),
+            "-c",
+            os.devnull,
+            "--rootdir",
+            str(WORK),
             "-q",
             "-p",
             "no:cacheprovider",
             "-o",
-            "addopts=",
-            "-o",
             "junit_family=xunit1",
             f"--timeout={per_test_timeout}",
-            "--rootdir",
-            str(WORK),
             f"--junitxml={OUT / 'junit.xml'}",
             str(WORK),
         ]
@@ -99,6 +144,30 @@ def smoke(argv: list[str]) -> int:
         print("no smoke command given")
         return 2
     return run(argv)
+
+
+def metadata() -> int:
+    """The repo's declared dependencies as pip reads them (setup.py run here, not on the host):
+    a dry run with no index, no dependencies and no build isolation, reported as JSON."""
+    return run(
+        [
+            sys.executable,
+            "-I",
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--ignore-installed",
+            "--disable-pip-version-check",
+            "--quiet",
+            "--report",
+            str(OUT / "pip-report.json"),
+            str(WORK),
+        ]
+    )
 
 
 def results(exit_code: int) -> dict[str, object]:
@@ -134,6 +203,8 @@ def main(argv: list[str]) -> int:
         code = tests(*rest[:1])
     elif check == "smoke":
         code = smoke(rest[1:] if rest[:1] == ["--"] else rest)
+    elif check == "metadata":
+        code = metadata()
     else:
         print(f"unknown check {check!r}")
         return 2

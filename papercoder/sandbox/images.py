@@ -27,7 +27,14 @@ from papercoder.resources import data_dir
 from papercoder.runstore import atomic_write_text
 from papercoder.sandbox.engine import CONTAINER_LABEL
 
-SANDBOX_FILES = ("Dockerfile", "runner.py", "mypy.ini", "tools.txt")
+SANDBOX_FILES = (
+    "Dockerfile",
+    "runner.py",
+    "mypy.ini",
+    "tools.txt",
+    "lifetime.py",
+    "pytest_main.py",
+)
 SANDBOX_REPO = "papercoder-sandbox"
 DEPS_REPO = "papercoder-deps"
 LABEL = "papercoder.image"

@@ -31,6 +31,7 @@ class RunResult(BaseModel):
     output: str
     output_bytes: int
     timed_out: bool = False
+    timeout_s: float | None = Field(default=None, description="the limit it ran under")
     oom: bool = False
     duration_s: float = 0.0
     files: dict[str, str] = Field(default_factory=dict, description="the runner's results")
@@ -46,6 +47,7 @@ class InstallResult(BaseModel):
     log: str = ""
     reused: bool = False
     failed_requirement: str | None = None
+    declared_in: str | None = Field(default=None, description="the file declaring them")
     duration_s: float = 0.0
 
 

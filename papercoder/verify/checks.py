@@ -2,6 +2,10 @@
 
 A later check is skipped when an earlier one makes it meaningless: a syntax error skips
 types, tests and smoke; a failed install skips tests and smoke.
+
+The tests check is decided from what ran (the sandbox's record of tests collected, passed,
+failed and skipped, and the asserts of each test counted statically), not from pytest's exit
+code alone; given a baseline (the first iteration's counts), testing less than it fails.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from papercoder.errors import InputError
 from papercoder.runstore import atomic_write_text
 from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox, Session
 from papercoder.verify import diagnostics as dg
+from papercoder.verify.asserts import count_asserts, test_files
+from papercoder.verify.counts import RECORD, TestCounts, from_record, regressions
 from papercoder.verify.diagnostics import CheckName, Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
 
 ALL_CHECKS: tuple[CheckName, ...] = ("install", "lint", "types", "tests", "smoke")
-RUNNER = ["python3", "/opt/papercoder/runner.py"]
+RUNNER = ["python3", "-I", "/opt/papercoder/runner.py"]
 DEFAULT_SMOKE = "python main.py --smoke"
 SYNTAX_CODES = {"syntax", "E999", "invalid-syntax"}
 
@@ -44,8 +50,11 @@ class Timeouts(BaseModel):
         )
 
 
-def smoke_command(repo: Path) -> list[str] | None:
-    """The smoke command the repo declares (``[tool.papercoder] smoke``), or the default."""
+def smoke_command(repo: Path, given: str | None = None) -> list[str] | None:
+    """The smoke command given (e.g. on the command line), else the one the repo declares
+    (``[tool.papercoder] smoke``), else ``python main.py --smoke`` when there is a main.py."""
+    if given is not None and given.strip():
+        return shlex.split(given)
     pyproject = repo / "pyproject.toml"
     if pyproject.is_file():
         try:
@@ -69,12 +78,26 @@ def check_repo(repo: Path) -> Path:
 
 
 class Verifier:
-    """Runs the selected checks of one repo in a sandbox and writes a log per check."""
+    """Runs the selected checks of one repo in a sandbox and writes a log per check.
 
-    def __init__(self, sandbox: Sandbox, log_dir: Path, timeouts: Timeouts | None = None):
+    `baseline`: the tests check's counts of the first iteration (``report.test_counts()``);
+    testing less than it fails the tests check. `smoke`: the smoke command, overriding the
+    repo's declaration."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        log_dir: Path,
+        timeouts: Timeouts | None = None,
+        *,
+        baseline: TestCounts | None = None,
+        smoke: str | None = None,
+    ):
         self.sandbox = sandbox
         self.log_dir = log_dir
         self.timeouts = timeouts or Timeouts()
+        self.baseline = baseline
+        self.smoke = smoke
 
     def verify(self, repo: Path, checks: tuple[CheckName, ...] = ALL_CHECKS) -> VerifyReport:
         repo = check_repo(repo)
@@ -91,7 +114,12 @@ class Verifier:
         with self.sandbox.session(image, repo) as session:
             for index, name in enumerate(selected):
                 if name in blocked:
-                    results.append(CheckResult(name=name, status="skipped", summary=blocked[name]))
+                    counts = self._static_counts(repo) if name == "tests" else None
+                    results.append(
+                        CheckResult(
+                            name=name, status="skipped", summary=blocked[name], counts=counts
+                        )
+                    )
                     continue
                 more = any(later not in blocked for later in selected[index + 1 :])
                 result = self._run_check(session, name, repo, more)
@@ -105,7 +133,9 @@ class Verifier:
     def _install_result(self, outcome: InstallResult) -> CheckResult:
         log = self._write_log("install", outcome.log)
         if outcome.image == outcome.tools_image:
-            return CheckResult(name="install", status="pass", log=log, summary="no requirements")
+            return CheckResult(
+                name="install", status="pass", log=log, summary="no dependencies declared"
+            )
         if outcome.image is not None:
             summary = "dependencies reused" if outcome.reused else "dependencies installed"
             return CheckResult(
@@ -115,7 +145,7 @@ class Verifier:
                 log=log,
                 summary=summary,
             )
-        diag = dg.parse_pip_failure(outcome.log, outcome.failed_requirement)
+        diag = dg.parse_pip_failure(outcome.log, outcome.failed_requirement, outcome.declared_in)
         return CheckResult(
             name="install",
             status="fail",
@@ -132,19 +162,27 @@ class Verifier:
         if name == "tests":
             argv.append(f"{self.timeouts.per_test:g}")
         if name == "smoke":
-            command = smoke_command(repo)
+            command = smoke_command(repo, self.smoke)
             if command is None:
                 return CheckResult(
                     name=name,
                     status="skipped",
-                    summary="no main.py and no [tool.papercoder] smoke command in pyproject.toml",
+                    summary="no main.py, no [tool.papercoder] smoke command in pyproject.toml"
+                    " and no smoke command given",
                 )
             argv += ["--", *command]
         timeout: float = getattr(self.timeouts, name)
         run = session.run(argv, timeout, prepare_next)
         log = self._write_log(name, _log_text(argv, run))
-        result = interpret(name, run, repo, timeout)
+        if name == "tests":
+            result = interpret_tests(run, repo, timeout, self.baseline)
+        else:
+            result = interpret(name, run, repo, timeout)
         return result.model_copy(update={"log": log, "duration_s": round(run.duration_s, 3)})
+
+    @staticmethod
+    def _static_counts(repo: Path) -> TestCounts:
+        return TestCounts(asserts=count_asserts(repo))
 
     def _write_log(self, name: str, text: str) -> str:
         path = self.log_dir / f"{name}.log"
@@ -163,11 +201,25 @@ def _log_text(argv: list[str], run: RunResult) -> str:
 
 def interpret(name: CheckName, run: RunResult, repo: Path, timeout: float) -> CheckResult:
     """Status and diagnostics of one check from what its container did."""
+    if name == "tests":
+        return interpret_tests(run, repo, timeout)
+    killed = _killed(name, run, repo, timeout)
+    if killed is not None:
+        return killed
+    diags = _diagnostics(name, run, repo)
+    if run.exit_code is None:
+        return CheckResult(name=name, status="error", summary="the check did not report")
+    failed = bool(diags) if name in ("lint", "types") else run.exit_code != 0
+    return _verdict(name, run, repo, failed, diags)
+
+
+def _killed(name: CheckName, run: RunResult, repo: Path, timeout: float) -> CheckResult | None:
+    """The verdict of a check the sandbox killed (time or memory), else None."""
     if run.timed_out:
         diag = Diagnostic(
             check=name,
             code="timeout",
-            message=f"{name} did not finish within {timeout:g}s; the container "
+            message=f"{name} did not finish within {timeout:g} s; the container "
             "was killed (an endless loop, or work too big for a smoke run?)",
         )
         return CheckResult(name=name, status="timeout", diagnostics=[diag], summary=diag.message)
@@ -181,12 +233,12 @@ def interpret(name: CheckName, run: RunResult, repo: Path, timeout: float) -> Ch
         if located and located.file:
             diag = diag.model_copy(update={"file": located.file, "line": located.line})
         return CheckResult(name=name, status="fail", diagnostics=[diag], summary=diag.message)
-    diags = _diagnostics(name, run, repo)
-    if name == "tests" and run.exit_code == 5:
-        return CheckResult(name=name, status="skipped", summary="no tests collected")
-    if run.exit_code is None:
-        return CheckResult(name=name, status="error", summary="the check did not report")
-    failed = bool(diags) if name in ("lint", "types") else run.exit_code != 0
+    return None
+
+
+def _verdict(
+    name: CheckName, run: RunResult, repo: Path, failed: bool, diags: list[Diagnostic]
+) -> CheckResult:
     if failed and not diags:
         tail = [x for x in run.output.strip().splitlines() if x.strip()][-1:] or ["(no output)"]
         diags = [
@@ -203,14 +255,77 @@ def interpret(name: CheckName, run: RunResult, repo: Path, timeout: float) -> Ch
     )
 
 
+def interpret_tests(
+    run: RunResult, repo: Path, timeout: float, baseline: TestCounts | None = None
+) -> CheckResult:
+    """The tests check from what ran: failures and errors fail it whatever pytest's exit code
+    says; so do a run that left no record, test files of which nothing was collected, and
+    testing less than `baseline`. A repo without test files skips it."""
+    asserts = count_asserts(repo)
+    static = TestCounts(asserts=asserts)
+    killed = _killed("tests", run, repo, timeout)
+    if killed is not None:
+        return killed.model_copy(update={"counts": static})
+    if run.exit_code is None:
+        return CheckResult(
+            name="tests", status="error", summary="the check did not report", counts=static
+        )
+    counts = from_record(run.files.get(RECORD, ""), asserts)
+    if counts is None:
+        diag = Diagnostic(
+            check="tests",
+            code="no-record",
+            message=f"the test run ended (exit {run.exit_code}) without reporting what ran:"
+            " something in the repo ended or replaced pytest",
+        )
+        return CheckResult(
+            name="tests", status="fail", diagnostics=[diag], summary=diag.message, counts=static
+        )
+    diags = dg.parse_junit(run.files.get("junit.xml", ""), repo)
+    if counts.collected == 0 and not diags:
+        nothing = _nothing_collected(repo, counts, baseline)
+        if isinstance(nothing, CheckResult):
+            return nothing
+        diags = nothing
+    if baseline is not None:
+        diags += regressions(counts, baseline)
+    failed = bool(diags) or counts.failed > 0 or counts.errors > 0 or run.exit_code not in (0, 5)
+    result = _verdict("tests", run, repo, failed, diags)
+    summary = f"{result.summary}; {counts.describe()}" if failed else counts.describe()
+    return result.model_copy(update={"counts": counts, "summary": summary})
+
+
+def _nothing_collected(
+    repo: Path, counts: TestCounts, baseline: TestCounts | None
+) -> CheckResult | list[Diagnostic]:
+    """No test collected: skipped when the repo has no test files (and never had tests),
+    else the reason it fails."""
+    files = test_files(repo)
+    if files:
+        return [
+            Diagnostic(
+                check="tests",
+                code="no-tests",
+                message=f"no test was collected from {len(files)} test file(s):"
+                " a test run that collects nothing does not pass",
+            )
+        ]
+    if baseline is not None and baseline.collected:
+        return []  # the comparison with the baseline says what went missing
+    return CheckResult(
+        name="tests",
+        status="skipped",
+        summary="no test files (test_*.py or *_test.py)",
+        counts=counts,
+    )
+
+
 def _diagnostics(name: CheckName, run: RunResult, repo: Path) -> list[Diagnostic]:
     files = run.files
     if name == "lint":
         return dg.parse_ruff(files.get("ruff.json", ""))
     if name == "types":
         return dg.parse_mypy(files.get("mypy.json", ""))
-    if name == "tests":
-        return dg.parse_junit(files.get("junit.xml", ""), repo) if run.exit_code else []
     if run.exit_code:
         traced = dg.parse_traceback(run.output, "smoke", repo)
         return [traced] if traced else []

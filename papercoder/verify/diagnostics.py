@@ -230,13 +230,15 @@ def _junit_case(case: ET.Element, node: ET.Element, repo: Path | None) -> Diagno
     )
 
 
-def parse_pip_failure(log: str, requirement: str | None) -> Diagnostic:
+def parse_pip_failure(
+    log: str, requirement: str | None, file: str | None = "requirements.txt"
+) -> Diagnostic:
     lines = [x for x in log.splitlines() if x.strip().startswith("ERROR")] or log.splitlines()[-1:]
     detail = lines[-1].strip() if lines else "pip failed"
     what = f"requirement {requirement!r} cannot be installed" if requirement else detail
     return Diagnostic(
         check="install",
-        file="requirements.txt",
+        file=file,
         code="install",
         message=f"{what}: {detail}" if requirement else what,
     )

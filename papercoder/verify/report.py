@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.runstore import atomic_write_text
+from papercoder.verify.counts import TestCounts
 from papercoder.verify.diagnostics import CheckName, Diagnostic
 
 Status = Literal["pass", "fail", "timeout", "error", "skipped"]
@@ -24,6 +25,7 @@ class CheckResult(BaseModel):
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     log: str | None = None
     summary: str = ""
+    counts: TestCounts | None = Field(default=None, description="tests check: what ran")
 
 
 class VerifyReport(BaseModel):
@@ -42,6 +44,12 @@ class VerifyReport(BaseModel):
 
     def check(self, name: CheckName) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
+
+    def test_counts(self) -> TestCounts | None:
+        """What the tests check ran: pass the first iteration's to later `Verifier`s as their
+        baseline."""
+        tests = self.check("tests")
+        return tests.counts if tests is not None else None
 
 
 def write_json(report: VerifyReport, path: Path) -> None:

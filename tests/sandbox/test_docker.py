@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from papercoder.sandbox.docker import CONTAINER_LABEL, DockerSandbox
+from papercoder.sandbox.docker import CONTAINER_LABEL, PID_LABEL, DockerSandbox
 from papercoder.sandbox.protocol import Limits
 from papercoder.verify.checks import Timeouts, Verifier
 from papercoder.verify.report import VerifyReport
@@ -28,19 +29,23 @@ def sandbox() -> Iterator[DockerSandbox]:
     box.close()
 
 
-def leftover_containers() -> list[str]:
-    """Ids of PaperCoder's containers: a raw listing, since inspecting each one races with
-    containers that are being removed meanwhile."""
+STARTED: set[int] = set()  # PaperCoder processes these tests started
+
+
+def leftover_containers(running_only: bool = False) -> list[str]:
+    """Ids of the containers of this test process and of the PaperCoder processes it started
+    (the engine is shared with other runs): a raw listing, since inspecting each one races
+    with containers that are being removed meanwhile."""
+    ours = {str(os.getpid()), *map(str, STARTED)}
     client = docker.from_env()
     try:
-        return [
-            c["Id"] for c in client.api.containers(all=True, filters={"label": CONTAINER_LABEL})
-        ]
+        listed = client.api.containers(all=not running_only, filters={"label": CONTAINER_LABEL})
+        return [c["Id"] for c in listed if (c.get("Labels") or {}).get(PID_LABEL) in ours]
     finally:
         client.close()
 
 
-def start_endless_verify(tmp: Path) -> subprocess.Popen[str]:
+def start_endless_verify(tmp: Path, timeout: int = 120) -> subprocess.Popen[str]:
     """`papercoder verify` of a repo whose smoke run never ends, in a subprocess, returned once
     its smoke container is running (output captured for the caller)."""
     repo = write(tmp / "repo", {"main.py": "while True:\n    pass\n"})
@@ -54,7 +59,7 @@ def start_endless_verify(tmp: Path) -> subprocess.Popen[str]:
             "--checks",
             "smoke",
             "--timeout",
-            "120",
+            str(timeout),
             "--runs-dir",
             str(tmp / "runs"),
         ],
@@ -62,6 +67,7 @@ def start_endless_verify(tmp: Path) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    STARTED.add(proc.pid)
     deadline = time.monotonic() + 60
     while not leftover_containers() and time.monotonic() < deadline:
         time.sleep(0.1)
