@@ -121,7 +121,10 @@ class RepairLoop:
         if done is not None:
             return done
         log_dir = self.store.path(f"verify/iter-{n:03d}")
-        report = Verifier(self.sandbox, log_dir, self.timeouts).verify(self.repo)
+        first = self.report_of(0) if n > 0 else None  # the tests as generated: the bar
+        baseline = first.test_counts() if first is not None else None
+        verifier = Verifier(self.sandbox, log_dir, self.timeouts, baseline=baseline)
+        report = verifier.verify(self.repo)
         write_json(report, log_dir / "report.json")
         return report
 

@@ -153,3 +153,32 @@ def test_verify_with_a_model_repairs_and_writes_ci_outputs(tmp_path: Path) -> No
     assert json.loads((tmp_path / "r.json").read_text("utf-8"))["checks"][3]["status"] == "pass"
     assert 'failures="0"' in (tmp_path / "j.xml").read_text("utf-8")
     assert "return 2 * x" in (repo / "model.py").read_text("utf-8")
+
+
+def test_later_iterations_are_held_to_the_first_iterations_tests(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    """A repair that got past the edit guards still cannot pass by testing less: the loop
+    verifies every later iteration against the tests the first one ran."""
+    from papercoder.llm.ledger import Ledger
+    from papercoder.repair.loop import RepairLoop
+
+    two = "from model import double\n\n\ndef test_a():\n    assert double(2) == 4\n\n\n"
+    two += "def test_b():\n    assert double(3) == 6\n"
+    repo = write(tmp_path / "repo", {**BROKEN, "tests/test_model.py": two})
+    settings = Settings.resolve({"runs_dir": tmp_path / "runs"}, {})
+    store = RunStore.create(settings.runs_dir, "baseline")
+    loop = RepairLoop(repo, store, sandbox, None, Ledger("m", None), settings)  # type: ignore[arg-type]  # no model is asked
+    first = loop.verify(0)
+    assert first.check("tests") is not None and first.check("tests").status == "fail"  # type: ignore[union-attr]
+    write(
+        repo,
+        {
+            "model.py": "def double(x):\n    return 2 * x\n",
+            "tests/test_model.py": two.split("\n\n\ndef test_b")[0] + "\n",
+        },
+    )
+    later = loop.verify(1)
+    tests = later.check("tests")
+    assert tests is not None and tests.status == "fail"
+    assert {"fewer-tests", "fewer-tests-run"} <= {d.code for d in tests.diagnostics}
