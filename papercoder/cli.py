@@ -458,7 +458,7 @@ def _repair(
     repair as repair.patch for the user's repository and, when True, applies it there."""
     from papercoder.render import iteration_line, loop_summary, patch_summary, verify_summary
     from papercoder.repair.loop import run_repair
-    from papercoder.verify.run import deliver, publish
+    from papercoder.verify.run import as_given, deliver, publish
 
     box = sandbox or _sandbox(settings)
     _running["run_dir"] = store.root
@@ -474,6 +474,7 @@ def _repair(
         )
     finally:
         box.close()
+    final = as_given(store, final)
     publish(final, report, junit)
     out().print(verify_summary(final, store.root))
     out().print(loop_summary(loop, store.root))

@@ -80,6 +80,12 @@ def repair_copy(store: RunStore) -> Path:
     return copy
 
 
+def as_given(store: RunStore, report: VerifyReport) -> VerifyReport:
+    """The report of a verify run's copy, naming the repository the user gave."""
+    record = store.manifest.inputs.get("repo")
+    return report.model_copy(update={"repo": record.path}) if record else report
+
+
 def deliver(store: RunStore, apply: bool) -> PatchDelivery:
     """Write `repair.patch` (the copy against the repository as it was given) and, when asked,
     apply it to the user's working tree."""

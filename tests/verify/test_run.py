@@ -4,6 +4,7 @@ branch or history, with or without repair; `--apply` changes the working tree on
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 from pathlib import Path
 
@@ -100,9 +101,11 @@ def test_repair_leaves_a_dirty_repository_byte_identical(
     monkeypatch.chdir(repo)  # runs/ here would be inside the repository
     before = state(repo)
     with scripted() as srv:
-        code, output = verify(repo, server=srv)
+        code, output = verify(repo, "--report", str(tmp_path / "r.json"), server=srv)
     assert code == 0, output
     assert state(repo) == before
+    report = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    assert report["repo"] == str(repo.resolve()), "the report names the repository given"
     assert not (repo / "runs").exists()
     [run] = run_dirs(tmp_path / "home")
     patch = (run / "repair.patch").read_text("utf-8")
