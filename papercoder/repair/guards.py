@@ -119,11 +119,18 @@ def config_problem(path: str, before: str, after: str) -> str | None:
         return f"{name} runs code whenever Python starts; fix the code instead"
     if name.endswith(".pyi"):
         return f"{name} is a type stub, which hides the module from the type check"
+    if _plugins(after) - _plugins(before) and (name.endswith(".txt") or name == "pyproject.toml"):
+        return "a pytest plugin changes how the tests run; fix the code instead"
     if name == "pyproject.toml" and _toml_tool(before) != _toml_tool(after):
         return "pyproject.toml's [tool] table configures the checks; fix the code instead"
     if name == "setup.cfg" and _cfg_tool(before) != _cfg_tool(after):
         return "setup.cfg's tool section configures the checks; fix the code instead"
     return None
+
+
+def _plugins(text: str) -> set[str]:
+    """pytest plugins a requirements file or pyproject.toml names (pytest loads them all)."""
+    return {m.lower().replace("_", "-") for m in re.findall(r"\bpytest[-_][\w.-]+", text, re.I)}
 
 
 def _toml_tool(text: str) -> object:

@@ -296,6 +296,13 @@ TESTS = [
         "starts",
     ),
     Trick(
+        "a pytest plugin as a requirement",
+        "tests",
+        "requirements.txt",
+        "pytest-custom-exit-code\n",
+        "pytest plugin",
+    ),
+    Trick(
         "PYTEST_ADDOPTS from the code",
         "tests",
         "model.py",
