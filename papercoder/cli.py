@@ -394,9 +394,14 @@ def _resume(
         _repair(store, repair_copy(store), settings, {}, deliver_patch=False)
         return
     sandbox = _sandbox(settings) if verify else None
-    with BuildProgress(err()) as progress:
-        result = resume_build(store, settings, progress=progress.update, paper=paper)
-    out().print(build_summary(result))
+    try:
+        with BuildProgress(err()) as progress:
+            result = resume_build(store, settings, progress=progress.update, paper=paper)
+        out().print(build_summary(result))
+    except BaseException:
+        if sandbox is not None:
+            sandbox.close()
+        raise
     if sandbox is not None:
         _repair(store, Path(result.repo), settings, _plan_entries(store), sandbox=sandbox)
 
