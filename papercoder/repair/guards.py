@@ -23,6 +23,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 
+from papercoder.repair.testchecks import dotted, empty, module_rebinds, tests_of
+
 WHOLE_FILE_MAX_LINES = 200
 
 CONFIG_FILES = {
@@ -86,7 +88,6 @@ SILENCER_REASONS = {
     "sys.exit": "adding an exit to a test module ends the tests before they report",
     "empty parametrize": "an empty `parametrize` list skips the test",
 }
-_BROAD = {"AssertionError", "Exception", "BaseException"}
 RUNNERS = {"pytest", "_pytest", "unittest"}
 
 
@@ -216,12 +217,12 @@ def _silencers(tree: ast.Module | None, is_test: bool) -> Counter[str]:
             if word in SILENCERS:
                 counts[SILENCERS[word]] += 1
         if isinstance(node, ast.Call):
-            name = _dotted(node.func)
+            name = dotted(node.func)
             if name.rsplit(".", 1)[-1] == "exit" and name.split(".", 1)[0] in runners:
                 counts["pytest.exit"] += 1
             if is_test and name in ("sys.exit", "exit", "quit", "os.abort"):
                 counts["sys.exit"] += 1
-            if name.endswith("parametrize") and len(node.args) > 1 and _empty(node.args[1]):
+            if name.endswith("parametrize") and len(node.args) > 1 and empty(node.args[1]):
                 counts["empty parametrize"] += 1
     return counts
 
@@ -249,7 +250,7 @@ def _words(node: ast.AST, is_test: bool, runners: set[str]) -> Iterable[str]:
         words = (node.id,)
     elif isinstance(node, ast.Attribute):
         words = (node.attr,)
-        if node.attr == "skip" and not is_test and _dotted(node.value).split(".")[0] in runners:
+        if node.attr == "skip" and not is_test and dotted(node.value).split(".")[0] in runners:
             return ("skip",)
     elif isinstance(node, ast.ImportFrom):
         if (node.module or "").split(".")[0] in RUNNERS:
@@ -292,170 +293,18 @@ def _hooks(tree: ast.Module) -> dict[str, str]:
     }
 
 
-class _Test:
-    def __init__(self, checks: int, early_return: bool) -> None:
-        self.checks = checks
-        self.early_return = early_return
-
-
-def _tests(tree: ast.Module) -> dict[str, _Test]:
-    """Each test function by qualified name: its live checks, and whether a return comes
-    before its first check."""
-    found: dict[str, _Test] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
-            "test"
-        ):
-            found[node.name] = _test(node)
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and (
-                    item.name.startswith("test")
-                ):
-                    found[f"{node.name}.{item.name}"] = _test(item)
-    return found
-
-
-def _test(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Test:
-    nodes = list(_own_nodes(node.body))
-    first_check = min(
-        (n.lineno for n in nodes if _is_check(n) and isinstance(n, ast.expr | ast.stmt)),
-        default=None,
-    )
-    early = any(
-        isinstance(n, ast.Return) and (first_check is None or n.lineno < first_check) for n in nodes
-    )
-    return _Test(_live_checks(node.body), early)
-
-
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a function body, without those of functions or classes defined in it."""
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                stack.append(child)
-
-
-def _is_check(node: ast.AST) -> bool:
-    if isinstance(node, ast.Assert):
-        return True
-    if isinstance(node, ast.Call):
-        last = _dotted(node.func).rsplit(".", 1)[-1]
-        return last.lower().startswith("assert") or last in ("raises", "warns", "fail")
-    return False
-
-
-def _live_checks(body: list[ast.stmt]) -> int:
-    """Checks that can fail: not tautologies, not swallowed, not after a return or raise."""
-    total = 0
-    for stmt in body:
-        total += _stmt_checks(stmt)
-        if isinstance(stmt, ast.Return | ast.Raise | ast.Continue | ast.Break):
-            break
-    return total
-
-
-def _stmt_checks(stmt: ast.stmt) -> int:
-    if isinstance(stmt, ast.Assert):
-        return 0 if _tautology(stmt.test) else 1
-    if isinstance(stmt, ast.Expr):
-        return sum(1 for n in ast.walk(stmt.value) if _is_check(n))
-    if isinstance(stmt, ast.If):
-        constant = _constant(stmt.test)
-        if constant is None:
-            return _live_checks(stmt.body) + _live_checks(stmt.orelse)
-        return _live_checks(stmt.body if constant else stmt.orelse)
-    if isinstance(stmt, ast.For | ast.AsyncFor):
-        return 0 if _empty(stmt.iter) else _live_checks(stmt.body) + _live_checks(stmt.orelse)
-    if isinstance(stmt, ast.While):
-        return 0 if _constant(stmt.test) is False else _live_checks(stmt.body)
-    if isinstance(stmt, ast.With | ast.AsyncWith):
-        names = [
-            _dotted(i.context_expr.func) for i in stmt.items if isinstance(i.context_expr, ast.Call)
-        ]
-        if any(n.rsplit(".", 1)[-1] == "suppress" for n in names):
-            return 0
-        raises = sum(
-            1 for n in names if n.rsplit(".", 1)[-1] in ("raises", "warns", "assertRaises")
-        )
-        return raises + _live_checks(stmt.body)
-    if isinstance(stmt, ast.Try | ast.TryStar):
-        broad = any(_broad(h) for h in stmt.handlers)
-        inner = 0 if broad else _live_checks(stmt.body)
-        handlers = sum(_live_checks(h.body) for h in stmt.handlers)
-        return inner + handlers + _live_checks(stmt.orelse) + _live_checks(stmt.finalbody)
-    if isinstance(stmt, ast.Match):
-        return sum(_live_checks(case.body) for case in stmt.cases)
-    return 0
-
-
-def _broad(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(_dotted(k).rsplit(".", 1)[-1] in _BROAD for k in kinds)
-
-
-def _constant(node: ast.expr) -> bool | None:
-    """The truth of an expression that is a literal, or None."""
-    try:
-        return bool(ast.literal_eval(node))
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def _tautology(test: ast.expr) -> bool:
-    """An assert that cannot fail: a true literal, a non-empty tuple, `x or True`, `x == x`."""
-    if _constant(test) is True or (isinstance(test, ast.Tuple) and test.elts):
-        return True
-    if isinstance(test, ast.BoolOp):
-        parts = [_tautology(v) for v in test.values]
-        return any(parts) if isinstance(test.op, ast.Or) else all(parts)
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _constant(test.operand) is False
-    if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        same = ast.dump(test.left) == ast.dump(test.comparators[0])
-        return same and isinstance(test.ops[0], ast.Eq | ast.Is | ast.LtE | ast.GtE)
-    if isinstance(test, ast.Call) and _dotted(test.func) == "isinstance" and len(test.args) == 2:
-        return _dotted(test.args[1]) == "object"
-    return isinstance(test, ast.Lambda)
-
-
-def _empty(node: ast.expr) -> bool:
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return not node.elts
-    if isinstance(node, ast.Dict):
-        return not node.keys
-    if isinstance(node, ast.Call) and _dotted(node.func) == "range" and node.args:
-        return all(_constant(a) is False for a in node.args[:1]) and len(node.args) == 1
-    return False
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    if isinstance(node, ast.Call):
-        return _dotted(node.func)
-    return ""
-
-
 def _test_problem(old_tree: ast.Module | None, new_tree: ast.Module, old: str) -> str | None:
     if old_tree is None:  # the old file did not parse: compare what its text shows
         names = set(re.findall(r"^\s*(?:async\s+)?def (test\w*)", old, re.M))
         asserts = len(re.findall(r"\bassert", old))
-        new_tests = _tests(new_tree)
+        new_tests = tests_of(new_tree)
         gone = sorted(names - {n.rsplit(".", 1)[-1] for n in new_tests})
         if gone:
             return f"deleting tests weakens the checks: {gone[0]} is gone"
         if sum(t.checks for t in new_tests.values()) < asserts:
             return "deleting asserts weakens the checks"
         return None
-    before, after = _tests(old_tree), _tests(new_tree)
+    before, after = tests_of(old_tree), tests_of(new_tree)
     for name, old_test in before.items():
         new_test = after.get(name)
         if new_test is None:
@@ -468,23 +317,7 @@ def _test_problem(old_tree: ast.Module | None, new_tree: ast.Module, old: str) -
             )
         if new_test.early_return and not old_test.early_return:
             return f"a return before the first assert of {name} skips its checks"
-    hidden = _module_rebinds(new_tree, after) - _module_rebinds(old_tree, before)
+    hidden = module_rebinds(new_tree, after) - module_rebinds(old_tree, before)
     if hidden:
         return f"rebinding or deleting {sorted(hidden)[0]} at module level hides the test"
     return None
-
-
-def _module_rebinds(tree: ast.Module, tests: dict[str, _Test]) -> set[str]:
-    """Test names assigned or deleted at module level (pytest then collects something else)."""
-    names = {n for n in tests if "." not in n}
-    found: set[str] = set()
-    for node in tree.body:
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-            targets = [node.target]
-        elif isinstance(node, ast.Delete):
-            targets = node.targets
-        found |= {t.id for t in targets if isinstance(t, ast.Name) and t.id in names}
-    return found
