@@ -429,9 +429,10 @@ def _build(
     fresh: bool = False,
     demo: bool = False,
 ) -> None:
-    from papercoder.pipeline import open_run, run_stages
+    from papercoder.pipeline import check_paper, open_run, run_stages
     from papercoder.render import BuildProgress, build_summary
 
+    check_paper(paper)  # a missing paper is bad input, whether or not Docker is up
     sandbox = _sandbox(settings) if verify else None
     try:
         store = open_run(paper, settings, run_dir, fresh=fresh, demo=demo)
@@ -607,12 +608,14 @@ def _verify(
     flags: dict[str, object],
 ) -> None:
     from papercoder.render import verify_summary
+    from papercoder.verify.checks import check_repo
     from papercoder.verify.run import check_outputs, start_repair, verify_repo
 
     settings = settings_from(**{**flags, **served})
     selected = parse_checks(checks)
     timeouts = Timeouts.uniform(parse_timeout(timeout)) if timeout else None
     check_outputs(report, junit)
+    check_repo(repo)  # a bad repository is bad input, whether or not Docker is up
     if not no_repair and settings.endpoint_configured:
         sandbox = _sandbox(settings)
         try:
