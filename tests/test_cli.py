@@ -155,3 +155,15 @@ def test_build_with_verify_and_docker_down_fails_before_generating(
         assert srv.chat_requests() == [], "nothing is generated before the engine is checked"
     assert result.exit_code == 5 and "no Docker engine answers" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_bad_input_is_reported_before_the_docker_engine_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    missing = runner.invoke(app, ["build", str(tmp_path / "missing.pdf")])
+    assert missing.exit_code == 3 and "does not exist" in missing.output
+    gone = runner.invoke(
+        app, ["verify", str(tmp_path / "gone"), "--base-url", "http://127.0.0.1:9"]
+    )
+    assert gone.exit_code == 3 and "does not exist" in gone.output
