@@ -11,10 +11,11 @@ import contextlib
 import functools
 import os
 import signal
+import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,10 +32,13 @@ from papercoder.errors import (
     VerificationFailed,
 )
 from papercoder.llm.client import ChatModel
-from papercoder.runstore import InputRecord, RunStore
-from papercoder.settings import Settings, parse_duration
+from papercoder.runstore import RunStore
+from papercoder.settings import Settings, parse_timeout
 from papercoder.verify.checks import ALL_CHECKS, Timeouts
 from papercoder.verify.diagnostics import CheckName
+
+if TYPE_CHECKING:
+    from papercoder.sandbox.docker import DockerSandbox
 
 EXIT_CODES: tuple[tuple[type[PaperCoderError], int], ...] = (
     (VerificationFailed, 1),
@@ -65,6 +69,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 _state = {"debug": os.environ.get("PAPERCODER_DEBUG") == "1"}
+_running: dict[str, Path] = {}  # the run directory in progress, named when interrupted
 
 
 def exit_code_for(exc: PaperCoderError) -> int:
@@ -87,9 +92,9 @@ def handled(command: Callable[P, R]) -> Callable[P, R]:
             err().print(f"error: {exc.one_line()}", markup=False, highlight=False)
             raise typer.Exit(exit_code_for(exc)) from None
         except KeyboardInterrupt:
-            err().print(
-                "interrupted — rerun or `papercoder resume RUN_DIR` to continue", markup=False
-            )
+            where = _running.get("run_dir")
+            how = f"`papercoder resume {where}`" if where else "rerun the command"
+            err().print(f"interrupted — {how} to continue", markup=False, highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except typer.Exit:
             raise
@@ -233,9 +238,9 @@ def local_model(
     if gguf is None:
         yield {}
         return
-    from papercoder.local import LOCAL_MODEL, LocalServer
+    from papercoder.local import LOCAL_MODEL, LocalServer, server_log
 
-    log = (runs_dir or Path("runs")) / "local-server.log"
+    log = server_log(runs_dir)
     err().print(f"starting the local model {gguf.name} on 127.0.0.1 (log: {log}) ...", markup=False)
     with LocalServer(gguf, ctx=ctx, log=log) as server:
         yield {
@@ -274,6 +279,18 @@ def serve(
             out().print("stopped", markup=False)
 
 
+FreshOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fresh", help="Discard the run directory's earlier run (another or a changed paper)."
+    ),
+]
+ContextTokensOpt = Annotated[
+    int | None,
+    typer.Option("--context-tokens", help="The model's context window in tokens [32768]."),
+]
+
+
 @app.command()
 @handled
 def build(
@@ -284,6 +301,7 @@ def build(
     verify: Annotated[
         bool, typer.Option("--verify/--no-verify", help="Verify the repo in the sandbox.")
     ] = True,
+    fresh: FreshOpt = False,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -297,12 +315,15 @@ def build(
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
     structured_mode: ModeOpt = None,
+    context_tokens: ContextTokensOpt = None,
     edit_format: EditFormatOpt = None,
     profile: ProfileOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
 ) -> None:
-    """Turn a paper into a repository: plan, analyse, code (then verify). Reruns resume."""
+    """Turn a paper into a repository: plan, analyse, code (then verify). Reruns resume.
+    A run directory belongs to one paper: another (or a changed) paper needs --fresh or
+    another --out."""
     with local_model(local, ctx, runs_dir) as served:
         _build(
             paper,
@@ -321,6 +342,7 @@ def build(
                     "price_input": price_in,
                     "price_output": price_out,
                     "structured_mode": structured_mode,
+                    "context_tokens": context_tokens,
                     "edit_format": edit_format,
                     "profile": profile,
                     **served,
@@ -328,6 +350,7 @@ def build(
             ),
             out_dir,
             verify,
+            fresh=fresh,
         )
 
 
@@ -342,42 +365,85 @@ def resume(
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
     jobs: JobsOpt = None,
+    max_iterations: MaxIterationsOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_time: MaxTimeOpt = None,
+    patience: PatienceOpt = None,
+    context_tokens: ContextTokensOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
 ) -> None:
-    """Continue an interrupted run; calls already answered are not paid for again."""
+    """Continue a run that stopped (interrupted, killed, out of budget: raise the budget
+    here); calls already answered are not paid for again. The paper's file is not needed."""
+    given: dict[str, object] = {
+        "model": model,
+        "base_url": base_url,
+        "api_key": api_key,
+        "jobs": jobs,
+        "max_iterations": max_iterations,
+        "max_cost": max_cost,
+        "max_tokens": max_tokens,
+        "max_time": max_time,
+        "patience": patience,
+        "context_tokens": context_tokens,
+    }
+    if RunStore.open(run_dir).manifest.demo:
+        from papercoder.demo import BANNER, scripted_demo
+
+        err().print(BANNER, style="bold yellow")
+        with (
+            tempfile.TemporaryDirectory(prefix="papercoder-demo-") as tmp,
+            scripted_demo(Path(tmp)) as (paper, scripted_url),
+        ):
+            _resume(
+                run_dir, verify, {**given, "base_url": scripted_url, "model": "scripted"}, paper
+            )
+        return
     with local_model(local, ctx, run_dir.parent) as served:
-        _resume(
-            run_dir, verify, {"model": model, "base_url": base_url, "jobs": jobs, **served}, api_key
-        )
+        _resume(run_dir, verify, {**given, **served})
 
 
-def _resume(run_dir: Path, verify: bool, given: dict[str, object], api_key: str | None) -> None:
-    store = RunStore.open(run_dir)
-    recorded = store.manifest.settings
-    keep = (
-        "model",
-        "base_url",
-        "structured_mode",
-        "jobs",
-        "price_input",
-        "price_output",
-        "max_output_tokens",
-        "context_tokens",
-        "edit_format",
-        "profile",
-    )
-    flags = {key: recorded.get(key) for key in keep}
-    flags.update(dict(recorded.get("budgets") or {}))
-    flags.update({key: value for key, value in given.items() if value is not None})
-    settings = settings_from(api_key=api_key, **flags)
-    paper, repo = store.manifest.inputs.get("paper"), store.manifest.inputs.get("repo")
-    if paper is not None:
-        _build(Path(paper.path), settings, run_dir, verify)
-    elif repo is not None:
-        _repair(store, Path(repo.path), settings, {})
-    else:
-        raise UsageError(f"{run_dir} has nothing to resume", "start it with build or verify")
+def _resume(
+    run_dir: Path, verify: bool, given: dict[str, object], paper: Path | None = None
+) -> None:
+    from papercoder.pipeline import reopen
+    from papercoder.pipeline import resume as resume_build
+    from papercoder.render import BuildProgress, build_summary
+
+    recorded = RunStore.open(run_dir).manifest
+    settings = Settings.resumed(recorded.settings, given, os.environ)
+    store = reopen(run_dir, settings)
+    _running["run_dir"] = store.root
+    if "repo" in store.manifest.inputs:
+        from papercoder.verify.run import repair_copy
+
+        _repair(store, repair_copy(store), settings, {}, deliver_patch=False)
+        return
+    sandbox = _sandbox(settings) if verify else None
+    try:
+        with BuildProgress(err()) as progress:
+            result = resume_build(store, settings, progress=progress.update, paper=paper)
+        out().print(build_summary(result))
+    except BaseException:
+        if sandbox is not None:
+            sandbox.close()
+        raise
+    if sandbox is not None:
+        _repair(store, Path(result.repo), settings, _plan_entries(store), sandbox=sandbox)
+
+
+def _sandbox(settings: Settings) -> DockerSandbox:
+    """The sandbox, connected now: a build that will verify fails before generating when
+    the Docker engine is down."""
+    from papercoder.sandbox.docker import DockerSandbox
+
+    return DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
+
+
+def _plan_entries(store: RunStore) -> dict[str, str]:
+    logic = store.read_model("plan/logic.json", LogicDesign)
+    return {f.path: f.responsibilities for f in logic.files} if logic else {}
 
 
 def _build(
@@ -386,19 +452,27 @@ def _build(
     run_dir: Path | None,
     verify: bool,
     model: ChatModel | None = None,
+    *,
+    fresh: bool = False,
+    demo: bool = False,
 ) -> None:
-    from papercoder.pipeline import build as run_build
+    from papercoder.pipeline import check_paper, open_run, run_stages
     from papercoder.render import BuildProgress, build_summary
 
-    with BuildProgress(err()) as progress:
-        result, store = run_build(
-            paper, settings, run_dir=run_dir, model=model, progress=progress.update
-        )
-    out().print(build_summary(result))
-    if verify:
-        logic = store.read_model("plan/logic.json", LogicDesign)
-        entries = {f.path: f.responsibilities for f in logic.files} if logic else {}
-        _repair(store, Path(result.repo), settings, entries, model)
+    check_paper(paper)  # a missing paper is bad input, whether or not Docker is up
+    sandbox = _sandbox(settings) if verify else None
+    try:
+        store = open_run(paper, settings, run_dir, fresh=fresh, demo=demo)
+        _running["run_dir"] = store.root
+        with BuildProgress(err()) as progress:
+            result = run_stages(store, paper, settings, model, progress.update)
+        out().print(build_summary(result))
+    except BaseException:
+        if sandbox is not None:
+            sandbox.close()
+        raise
+    if sandbox is not None:
+        _repair(store, Path(result.repo), settings, _plan_entries(store), model, sandbox=sandbox)
 
 
 def _repair(
@@ -409,28 +483,36 @@ def _repair(
     model: ChatModel | None = None,
     report: Path | None = None,
     junit: Path | None = None,
+    *,
+    sandbox: DockerSandbox | None = None,
+    deliver_patch: bool | None = None,
 ) -> None:
-    from papercoder.render import iteration_line, loop_summary, verify_summary
+    """The repair loop over `repo`; `deliver_patch` (None: not a verify run) writes the
+    repair as repair.patch for the user's repository and, when True, applies it there."""
+    from papercoder.render import iteration_line, loop_summary, patch_summary, verify_summary
     from papercoder.repair.loop import run_repair
-    from papercoder.sandbox.docker import DockerSandbox
-    from papercoder.verify.run import publish
+    from papercoder.verify.run import as_given, deliver, publish
 
-    sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
+    box = sandbox or _sandbox(settings)
+    _running["run_dir"] = store.root
     try:
         loop, final = run_repair(
             store,
             repo,
             settings,
-            sandbox,
+            box,
             plan_entries=entries,
             model=model,
             on_iteration=lambda record: err().print(iteration_line(record)),
         )
     finally:
-        sandbox.close()
+        box.close()
+    final = as_given(store, final)
     publish(final, report, junit)
     out().print(verify_summary(final, store.root))
     out().print(loop_summary(loop, store.root))
+    if deliver_patch is not None:
+        out().print(patch_summary(deliver(store, apply=deliver_patch and loop.passed), loop.passed))
     if not loop.passed:
         raise typer.Exit(1)
 
@@ -461,7 +543,15 @@ def parse_checks(text: str | None) -> tuple[CheckName, ...]:
 def verify(
     repo: Annotated[Path, typer.Argument(help="The repository to verify.")],
     no_repair: Annotated[
-        bool, typer.Option("--no-repair", help="Only check; never edit the repo.")
+        bool, typer.Option("--no-repair", help="Only check, even when a model is configured.")
+    ] = False,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Apply a repair that passes to the repository's working tree (no commit). "
+            "Without it the repository is never changed: the repair is repair.patch in the run.",
+        ),
     ] = False,
     checks: CheckList = None,
     report: Annotated[
@@ -479,7 +569,14 @@ def verify(
     pip_constraint: Annotated[
         Path | None, typer.Option("--pip-constraint", help="Constraints file for requirements.")
     ] = None,
-    runs_dir: RunsDirOpt = None,
+    runs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--runs-dir",
+            help="Where runs go [runs/ here; ~/.local/state/papercoder/runs when here is "
+            "inside REPO].",
+        ),
+    ] = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key: ApiKeyOpt = None,
@@ -490,17 +587,20 @@ def verify(
     patience: PatienceOpt = None,
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
+    context_tokens: ContextTokensOpt = None,
     edit_format: EditFormatOpt = None,
     profile: ProfileOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
-    when a model is configured, repair it until the checks pass or a budget is spent."""
+    when a model is configured, repair a copy of it until the checks pass or a budget is
+    spent. The repository itself is only read, unless --apply."""
     with local_model(local, ctx, runs_dir) as served:
         _verify(
             repo,
             no_repair,
+            apply,
             checks,
             report,
             junit,
@@ -520,6 +620,7 @@ def verify(
                 "patience": patience,
                 "price_input": price_in,
                 "price_output": price_out,
+                "context_tokens": context_tokens,
                 "edit_format": edit_format,
                 "profile": profile,
             },
@@ -529,6 +630,7 @@ def verify(
 def _verify(
     repo: Path,
     no_repair: bool,
+    apply: bool,
     checks: str | None,
     report: Path | None,
     junit: Path | None,
@@ -537,22 +639,33 @@ def _verify(
     flags: dict[str, object],
 ) -> None:
     from papercoder.render import verify_summary
-    from papercoder.sandbox.docker import DockerSandbox
     from papercoder.verify.checks import check_repo
-    from papercoder.verify.run import verify_repo
+    from papercoder.verify.run import check_outputs, start_repair, verify_repo
 
     settings = settings_from(**{**flags, **served})
     selected = parse_checks(checks)
-    timeouts = Timeouts.uniform(parse_duration(timeout)) if timeout else None
+    timeouts = Timeouts.uniform(parse_timeout(timeout)) if timeout else None
+    check_outputs(report, junit)
+    check_repo(repo)  # a bad repository is bad input, whether or not Docker is up
     if not no_repair and settings.endpoint_configured:
-        target = check_repo(repo)
-        store = RunStore.create(settings.runs_dir, f"verify-{target.name}")
-        store.manifest.settings = settings.public()
-        store.manifest.inputs["repo"] = InputRecord(path=str(target), sha256="-")
-        store.save_manifest()
-        _repair(store, target, settings, {}, report=report, junit=junit)
+        sandbox = _sandbox(settings)
+        try:
+            store = start_repair(repo, settings)
+        except BaseException:
+            sandbox.close()
+            raise
+        _repair(
+            store,
+            store.path("repo"),
+            settings,
+            {},
+            report=report,
+            junit=junit,
+            sandbox=sandbox,
+            deliver_patch=apply,
+        )
         return
-    sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
+    sandbox = _sandbox(settings)
     try:
         result, store = verify_repo(
             repo,
@@ -578,7 +691,6 @@ def demo(
 ) -> None:
     """The whole pipeline on the bundled fixture paper with a SCRIPTED model (no real LLM):
     build, verify in the real sandbox, repair until every check is green."""
-    import tempfile
     import time
 
     from papercoder.demo import BANNER, scripted_demo
@@ -590,7 +702,7 @@ def demo(
     ):
         settings = settings_from(base_url=base_url, model="scripted", runs_dir=runs_dir, jobs=jobs)
         run_dir = settings.runs_dir / f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
-        _build(paper, settings, run_dir, verify=True)
+        _build(paper, settings, run_dir, verify=True, demo=True)
 
 
 @app.command()
@@ -603,9 +715,12 @@ def logs(
     check: Annotated[
         str | None, typer.Option("--check", help="Print this check's log: install, lint, ...")
     ] = None,
-    llm: Annotated[bool, typer.Option("--llm", help="The model calls instead.")] = False,
+    llm: Annotated[
+        bool, typer.Option("--llm", help="The model calls instead, with the errors of failed ones.")
+    ] = False,
 ) -> None:
-    """Inspect a run: iterations, sandbox logs and diagnostics per check, and the model calls."""
+    """Inspect a run: iterations, sandbox logs and diagnostics per check, the model calls,
+    and the repair of a verified repository (repair.patch)."""
     from papercoder import logs as run_logs
     from papercoder.render import calls_table, iterations_table, verify_summary
 
@@ -625,9 +740,16 @@ def logs(
                 out().print(text, markup=False, highlight=False)
     else:
         out().print(iterations_table(store, run_logs.loop_state(store), run_logs.iterations(store)))
-    server_log = store.root.parent / "local-server.log"
-    if server_log.is_file():
-        err().print(f"the local model server's own log: {server_log}", markup=False)
+        patch = run_logs.repair_patch(store)
+        if patch is not None:
+            out().print(f"== {store.path('repair.patch')}", markup=False)
+            typer.echo(patch or "(empty: the repair changed nothing)")
+    from papercoder.local import server_log
+
+    for log in (store.root.parent / "local-server.log", server_log(None)):
+        if log.is_file():
+            err().print(f"the local model server's own log: {log}", markup=False)
+            break
 
 
 @app.command()

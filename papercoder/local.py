@@ -25,6 +25,14 @@ GGUF_MAGIC = b"GGUF"
 LOCAL_MODEL = "local"
 
 
+def server_log(runs_dir: Path | None) -> Path:
+    """Where a --local server's own log goes: beside the runs when --runs-dir is given, else
+    in the per-user state directory (never in the folder being verified)."""
+    from papercoder.settings import user_state_dir
+
+    return (runs_dir if runs_dir is not None else user_state_dir()) / "local-server.log"
+
+
 def check_gguf(path: Path) -> Path:
     if not path.is_file():
         raise InputError(f"model file {path} does not exist", "pass the path of a .gguf file")

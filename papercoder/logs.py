@@ -45,7 +45,7 @@ def check_log(store: RunStore, iteration: int | None, check: str) -> tuple[Path,
         raise UsageError(
             f"iteration {chosen} has no log for check {check!r}", f"choose one of {names}"
         )
-    path = Path(result.log)
+    path = store.path(f"verify/iter-{chosen:03d}/{Path(result.log).name}")  # moved runs too
     return path, path.read_text("utf-8", errors="replace")
 
 
@@ -56,3 +56,9 @@ def calls(store: RunStore) -> list[CallRecord]:
 def repair_files(store: RunStore, iteration: int) -> dict[str, str]:
     folder = store.path(f"repair/iter-{iteration:03d}")
     return {p.name: p.read_text("utf-8") for p in sorted(folder.glob("*")) if p.is_file()}
+
+
+def repair_patch(store: RunStore) -> str | None:
+    """The repair of a verified repository as a patch, or None when the run has none."""
+    path = store.path("repair.patch")
+    return path.read_text("utf-8") if path.is_file() else None

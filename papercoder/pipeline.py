@@ -7,6 +7,7 @@ run never pays twice for an answered call.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,7 +32,7 @@ from papercoder.agents.plan import (
 )
 from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
-from papercoder.errors import InputError
+from papercoder.errors import InputError, UsageError
 from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
@@ -39,7 +40,7 @@ from papercoder.paper import Paper, load_paper
 from papercoder.repair.digest import read_repo
 from papercoder.repo import GitRepo, interfaces, write_file
 from papercoder.requirements import missing_requirements, with_requirements
-from papercoder.runstore import RunStore, StageState, sha256_file, slugify
+from papercoder.runstore import MANIFEST, InputRecord, RunStore, StageState, sha256_file, slugify
 from papercoder.settings import Settings
 
 T = TypeVar("T")
@@ -84,16 +85,68 @@ def run_dir_for(paper: Path, settings: Settings) -> Path:
     return settings.runs_dir / f"{slugify(paper.stem)}-{sha256_file(paper)[:8]}"
 
 
-def open_run(paper: Path, settings: Settings, run_dir: Path | None) -> RunStore:
+def check_paper(paper: Path) -> None:
+    if paper.is_dir():
+        raise InputError(
+            f"{paper} is a directory, not a paper", "pass the paper's file: .pdf, .md, .tex or .txt"
+        )
     if not paper.is_file():
         raise InputError(f"paper {paper} does not exist", "check the path")
-    root = run_dir or run_dir_for(paper, settings)
-    if (root / "manifest.json").is_file():
-        return RunStore.open(root)
+
+
+def ownership_problem(store: RunStore, paper: Path, digest: str) -> UsageError | None:
+    """Why `paper` may not be built in `store`'s directory: a run belongs to one paper."""
+    recorded = store.manifest.inputs.get("paper")
+    fix = "build into another directory (--out), or pass --fresh to start this one over"
+    if recorded is None:
+        return UsageError(f"{store.root} is a verify run, not a build", fix)
+    if recorded.sha256 == digest:
+        return None
+    if Path(recorded.path) == paper.resolve():
+        return UsageError(
+            f"{paper} changed since the run in {store.root} began "
+            f"(content {recorded.sha256[:8]}, now {digest[:8]})",
+            fix,
+        )
+    return UsageError(
+        f"{store.root} belongs to another paper ({Path(recorded.path).name}, "
+        f"content {recorded.sha256[:8]})",
+        fix,
+    )
+
+
+def open_run(
+    paper: Path,
+    settings: Settings,
+    run_dir: Path | None,
+    *,
+    fresh: bool = False,
+    demo: bool = False,
+) -> RunStore:
+    """The run directory of `paper`: the existing run when it is this paper's, else a new one.
+    The paper is read before a new directory is made, so a bad paper leaves nothing behind."""
+    check_paper(paper)
+    digest = sha256_file(paper)
+    root = run_dir or settings.runs_dir / f"{slugify(paper.stem)}-{digest[:8]}"
+    if (root / MANIFEST).is_file():
+        store = RunStore.open(root)
+        problem = None if fresh else ownership_problem(store, paper, digest)
+        if problem is not None:
+            raise problem
+        if not fresh:
+            return store
+        shutil.rmtree(root)
+    elif root.is_dir() and any(root.iterdir()):
+        raise UsageError(
+            f"{root} is not empty and holds no run", "choose a new or empty directory for --out"
+        )
+    document = load_paper(paper)
     store = RunStore.create_at(root)
-    store.record_input("paper", paper.resolve())
+    store.manifest.inputs["paper"] = InputRecord(path=str(paper.resolve()), sha256=digest)
     store.manifest.settings = settings.public()
-    store.save_manifest()
+    store.manifest.demo = demo
+    store.write_model("paper.json", document)
+    store.set_stage("ingest", StageState.DONE)
     return store
 
 
@@ -138,10 +191,15 @@ class Builder:
         self.store.set_stage(name, StageState.DONE)
         return result
 
-    def ingest(self, paper_path: Path) -> Paper:
-        stored = self.store.read_model("paper.json", Paper)
-        if stored is not None and self.store.stage_done("ingest"):
+    def ingest(self, paper_path: Path | None) -> Paper:
+        stored = self.store.read_model("paper.json", Paper)  # written whole or not at all
+        if stored is not None:
             return stored
+        if paper_path is None:
+            raise InputError(
+                f"the paper of {self.store.root} is gone and was never read in full",
+                "build again from the paper",
+            )
         paper = load_paper(paper_path)
         self.store.write_model("paper.json", paper)
         return paper
@@ -375,9 +433,21 @@ def build(
     run_dir: Path | None = None,
     model: ChatModel | None = None,
     progress: ProgressFn | None = None,
+    fresh: bool = False,
 ) -> tuple[BuildResult, RunStore]:
     """Generate the repository for `paper_path`; resumes the run when it exists on disk."""
-    store = open_run(paper_path, settings, run_dir)
+    store = open_run(paper_path, settings, run_dir, fresh=fresh)
+    return run_stages(store, paper_path, settings, model, progress), store
+
+
+def run_stages(
+    store: RunStore,
+    paper_path: Path | None,
+    settings: Settings,
+    model: ChatModel | None = None,
+    progress: ProgressFn | None = None,
+) -> BuildResult:
+    """The stages over an open run directory; each one done is skipped."""
     builder = Builder(store, settings, model, progress)
     try:
         paper = builder.stage("ingest", lambda: builder.ingest(paper_path))
@@ -398,18 +468,36 @@ def build(
         stage_seconds=builder.stage_seconds,
     )
     store.write_model("build.json", result)
-    return result, store
+    return result
+
+
+def reopen(run_dir: Path, settings: Settings) -> RunStore:
+    """A run directory to resume, its settings replaced by `settings` (e.g. raised budgets)."""
+    store = RunStore.open(run_dir)
+    store.manifest.settings = settings.public()
+    store.save_manifest()
+    return store
 
 
 def resume(
-    run_dir: Path,
+    store: RunStore,
     settings: Settings,
     *,
     model: ChatModel | None = None,
     progress: ProgressFn | None = None,
-) -> tuple[BuildResult, RunStore]:
-    store = RunStore.open(run_dir)
+    paper: Path | None = None,
+) -> BuildResult:
+    """Continue a build from its run directory. The stored paper.json is used; the paper's
+    file is needed only when it was never read in full (`paper` stands in for it)."""
     record = store.manifest.inputs.get("paper")
     if record is None:
-        raise InputError(f"{run_dir} has no paper recorded", "start it again with `build`")
-    return build(Path(record.path), settings, run_dir=run_dir, model=model, progress=progress)
+        raise UsageError(f"{store.root} is not a build run", "resume it as a verify run")
+    recorded = Path(record.path)
+    if paper is None and recorded.is_file() and not store.path("paper.json").is_file():
+        if sha256_file(recorded) != record.sha256:
+            raise UsageError(
+                f"{recorded} changed since the run in {store.root} began",
+                "restore it, or start over with `papercoder build --fresh`",
+            )
+        paper = recorded
+    return run_stages(store, paper, settings, model, progress)

@@ -25,6 +25,7 @@ from papercoder.pipeline import Progress as BuildEvent
 from papercoder.repair.loop import Iteration, LoopReport, LoopState
 from papercoder.runstore import RunStore
 from papercoder.verify.report import VerifyReport
+from papercoder.verify.run import PatchDelivery
 
 _MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
 
@@ -53,7 +54,7 @@ def verify_summary(report: VerifyReport, run_dir: Path, limit: int = 5) -> Group
     for column in ("check", "status", "time", "summary", "log"):
         table.add_column(column, overflow="fold")
     for check in report.checks:
-        log = str(Path(check.log).relative_to(run_dir)) if check.log else ""
+        log = _relative(check.log, run_dir) if check.log else ""
         table.add_row(
             check.name,
             _STATUS[check.status],
@@ -73,6 +74,14 @@ def verify_summary(report: VerifyReport, run_dir: Path, limit: int = 5) -> Group
     verdict = "all checks pass" if report.passed else "checks failing"
     parts.append(Text(f"{verdict} — logs and report.json in {run_dir}"))
     return Group(*parts)
+
+
+def _relative(path: str, root: Path) -> str:
+    """`path` inside `root` as a relative path, however either was given; else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path
 
 
 class BuildProgress:
@@ -125,14 +134,40 @@ def iteration_line(record: Iteration) -> Text:
     return text
 
 
+RAISE = {
+    "max-iterations": "--max-iterations",
+    "max-tokens": "--max-tokens",
+    "max-cost": "--max-cost",
+    "max-time": "--max-time",
+    "no-progress": "--patience",
+}
+
+
 def loop_summary(report: LoopReport, run_dir: Path) -> Text:
     verdict = "every check passes" if report.passed else "checks still failing"
-    return Text(
+    text = Text(
         f"{verdict}: stop reason {report.stop_reason}, {report.iterations} repair iterations "
         f"(best {report.best_iteration}), tokens {report.tokens:,}, cost ${report.cost:.4f}, "
         f"time {report.seconds:.1f}s\nlogs: papercoder logs {run_dir}   report: "
         f"{run_dir / 'report.json'}"
     )
+    flag = RAISE.get(report.stop_reason)
+    if flag is not None:
+        text.append(f"\nto go on: papercoder resume {run_dir} {flag} <a higher value>")
+    return text
+
+
+def patch_summary(delivery: PatchDelivery, passed: bool) -> Text:
+    """Where the repair of a user's repository is, and whether it was applied."""
+    if not delivery.files:
+        return Text("the repair changed nothing: your repository is as it was")
+    files = ", ".join(delivery.files[:5]) + (" …" if len(delivery.files) > 5 else "")
+    head = f"repair of {len(delivery.files)} file(s) ({files}): {delivery.patch}\n"
+    if delivery.applied:
+        return Text(head + "applied to your working tree (not committed; review with git diff)")
+    if not passed:
+        head += "not applied (checks still failing); "
+    return Text(head + f"your repository is unchanged; to apply it: {delivery.apply_command}")
 
 
 def iterations_table(store: RunStore, state: LoopState | None, verified: list[int]) -> Table:
@@ -161,6 +196,7 @@ def calls_table(calls: list[CallRecord]) -> Table:
     table = Table(title="model calls")
     for column in ("agent", "outcome", "prompt", "output", "cost", "latency", "attempts"):
         table.add_column(column)
+    table.add_column("error", overflow="fold")
     for call in calls:
         cost = "" if call.cost is None else f"${call.cost:.4f}"
         table.add_row(
@@ -171,5 +207,6 @@ def calls_table(calls: list[CallRecord]) -> Table:
             cost,
             f"{call.latency_s:.2f}s",
             str(call.attempts),
+            escape(call.error or ""),
         )
     return table

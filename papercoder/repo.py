@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import shlex
+import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -168,3 +171,107 @@ class GitRepo:
         added = self._git("diff", "--name-only", "--diff-filter=A", commit, "HEAD")
         for name in added.splitlines():
             (self.root / name).unlink(missing_ok=True)
+
+    def diff_from(self, commit: str) -> str:
+        """The working tree against `commit` as a patch `git apply` takes (binary-safe, a/ b/
+        prefixes whatever the user's git configuration says)."""
+        self._git("add", "-A")
+        return self._git_raw(
+            "-c",
+            "diff.noprefix=false",
+            "diff",
+            "--cached",
+            "--binary",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            commit,
+        )
+
+    def _git_raw(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=self.root, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise InputError(f"git failed in {self.root}: {done.stderr.strip()}", "check git")
+        return done.stdout
+
+
+# Not part of what a repository is: copies and patches leave these out (as the sandbox does).
+SNAPSHOT_SKIP = {
+    ".git",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
+# git must never write to a user's repository, not even the index it refreshes on `status`.
+READ_ONLY_GIT = {"GIT_OPTIONAL_LOCKS": "0"}
+
+
+def snapshot(source: Path, dest: Path, exclude: Path | None = None) -> list[str]:
+    """Copy the working tree of `source` into `dest` as the user sees it (uncommitted and
+    untracked files included), without git internals, caches, virtual environments and
+    `exclude` (a run directory inside it). The source is only read. Returns the files."""
+    source, skip = source.resolve(), exclude.resolve() if exclude else None
+    copied: list[str] = []
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder)
+        return {
+            name
+            for name in names
+            if name in SNAPSHOT_SKIP or name.endswith(".pyc") or (here / name).resolve() == skip
+        }
+
+    def copy(src: str, dst: str) -> object:
+        copied.append(Path(src).relative_to(source).as_posix())
+        return shutil.copy2(src, dst)
+
+    shutil.copytree(source, dest, symlinks=True, ignore=ignore, copy_function=copy)
+    return sorted(copied)
+
+
+def git_prefix(folder: Path) -> str | None:
+    """`folder`'s path inside the git work tree holding it ("" at its top), or None."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--show-prefix"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **READ_ONLY_GIT},
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def apply_command(folder: Path, patch: Path) -> list[str]:
+    """The `git apply` that puts `patch` (paths relative to `folder`) into `folder`'s working
+    tree, and only there: in a subfolder of a git repository, `git apply` alone would skip
+    every file (its paths are read from the top of the work tree)."""
+    prefix = git_prefix(folder)
+    directory = [f"--directory={prefix.rstrip('/')}"] if prefix else []
+    return ["git", "apply", *directory, str(patch)]
+
+
+def apply_patch(folder: Path, patch: Path) -> None:
+    """Apply `patch` to the working tree of `folder`: no index, no commit; all or nothing."""
+    command = apply_command(folder, patch)
+    for args in ([*command[:2], "--check", *command[2:]], command):
+        done = subprocess.run(
+            args,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **READ_ONLY_GIT},
+        )
+        if done.returncode != 0:
+            raise InputError(
+                f"the repair does not apply to {folder}: {done.stderr.strip()}",
+                f"the files changed meanwhile? review and apply it by hand: {shlex.join(command)}",
+            )

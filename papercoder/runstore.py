@@ -81,6 +81,7 @@ class Manifest(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     stages: dict[str, StageState] = Field(default_factory=dict)
     tool_versions: dict[str, str] = Field(default_factory=dict)
+    demo: bool = Field(default=False, description="made by `papercoder demo` (scripted model)")
 
 
 def slugify(text: str, limit: int = 40) -> str:
@@ -92,7 +93,7 @@ class RunStore:
     """One run directory; all writes go through here."""
 
     def __init__(self, root: Path, manifest: Manifest) -> None:
-        self.root = root
+        self.root = root.resolve()  # given relative or absolute, every recorded path agrees
         self.manifest = manifest
 
     @classmethod

@@ -8,6 +8,7 @@ Lookup order, first found wins:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,22 @@ def parse_duration(text: str) -> float:
         )
     hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
     return hours * 3600 + minutes * 60 + seconds
+
+
+def user_state_dir() -> Path:
+    """PaperCoder's per-user state: ``$XDG_STATE_HOME/papercoder`` (``~/.local/state/...``).
+    Run directories go there when ``runs/`` here would fall inside a repository being
+    verified."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "papercoder"
+
+
+def parse_timeout(text: str) -> float:
+    """A per-check limit: a duration above zero."""
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise UsageError(f"invalid timeout {text!r}", "give a limit above zero, e.g. 120 or 5m")
+    return seconds
 
 
 class Budgets(BaseModel):
@@ -96,6 +113,30 @@ class Settings(BaseModel):
     def public(self) -> dict[str, Any]:
         """The settings as recorded in a manifest: no secrets."""
         return self.model_dump(mode="json", exclude={"api_key"})
+
+    @classmethod
+    def resumed(
+        cls, recorded: Mapping[str, Any], flags: Mapping[str, Any], env: Mapping[str, str]
+    ) -> Settings:
+        """The settings of a run being resumed: what its manifest recorded, then the flags
+        given now (a raised budget, another endpoint), then the environment for the key."""
+        keep = (
+            "model",
+            "base_url",
+            "structured_mode",
+            "jobs",
+            "price_input",
+            "price_output",
+            "max_output_tokens",
+            "context_tokens",
+            "timeout",
+            "base_image",
+            "pip_constraint",
+        )
+        values: dict[str, Any] = {key: recorded.get(key) for key in keep}
+        values.update(dict(recorded.get("budgets") or {}))
+        values.update({key: value for key, value in flags.items() if value is not None})
+        return cls.resolve(values, env)
 
     @classmethod
     def resolve(

@@ -20,6 +20,7 @@ from papercoder import prompts
 from papercoder.agents.planner import system_message
 from papercoder.llm.client import ChatModel, ChatReply, ChatRequest, Message, ResponseFormatRejected
 from papercoder.llm.structured import extract_json
+from papercoder.repair import guards
 from papercoder.repair.digest import (
     build_digest,
     build_file_digest,
@@ -40,7 +41,7 @@ from papercoder.repair.formats import (
     strip_numbers,
     whole_file_problem,
 )
-from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, guard, parse_edits
+from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, parse_edits
 from papercoder.verify.report import VerifyReport
 
 RETRIES = 2
@@ -384,13 +385,16 @@ def apply_line_edits(
     for edit in sorted(usable, key=lambda e: (e.path, -e.start_line)):
         current = files[edit.path]
         as_block = _as_block(edit, current)
-        reason = guard(as_block, current, is_link)
+        updated = apply_line_edit(edit, current)
+        reason = guards.path_problem(edit.path, is_link) or guards.edit_problem(
+            edit.path, current, updated, whole_file=False
+        )
         if reason is None and as_block.search == as_block.replace:
             reason = "the edit changes nothing: the replacement equals the lines it replaces"
         if reason is not None:
             rejected.append(Rejection(path=edit.path, reason=reason))
             continue
-        files[edit.path] = apply_line_edit(edit, current)
+        files[edit.path] = updated
         applied.append(as_block)
     return PatchResult(files=files, applied=applied, rejected=rejected)
 

@@ -18,29 +18,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict
 
-WHOLE_FILE_MAX_LINES = 200
-GATE_FILES = {
-    "pyproject.toml",
-    "setup.cfg",
-    "mypy.ini",
-    ".mypy.ini",
-    "ruff.toml",
-    ".ruff.toml",
-    "tox.ini",
-    "pytest.ini",
-    ".flake8",
-    "conftest.py",
-}
-WEAKENERS = {
-    "noqa": re.compile(r"#\s*noqa", re.I),
-    "type: ignore": re.compile(r"#\s*type:\s*ignore"),
-    "pytest.skip": re.compile(r"pytest\.(skip|importorskip)\b|mark\.skip"),
-    "xfail": re.compile(r"xfail"),
-}
+from papercoder.repair import guards
+
 _BLOCK = re.compile(
     r"^(?P<path>[^\n`<>=]+?)\s*\n(?:```[\w-]*\n)?<{5,9} SEARCH\s*\n(?P<search>.*?)^={5,9}\s*\n"
     r"(?P<replace>.*?)^>{5,9} REPLACE\s*$(?:\n```)?",
@@ -95,42 +77,6 @@ def parse_edits(reply: str) -> list[Edit]:
     return edits
 
 
-def guard(edit: Edit, current: str | None, is_link: Callable[[str], bool]) -> str | None:
-    """Why `edit` must not be applied, or None when it may."""
-    path = PurePosixPath(edit.path)
-    if path.is_absolute() or ".." in path.parts or not edit.path:
-        return "the path leaves the repository"
-    if is_link(edit.path):
-        return "the path goes through a symbolic link"
-    if path.name in GATE_FILES:
-        return f"{path.name} configures the checks; fix the code instead"
-    for name, pattern in WEAKENERS.items():
-        if len(pattern.findall(edit.replace)) > len(pattern.findall(edit.search)):
-            return f"adding `{name}` weakens the checks; fix the cause instead"
-    whole_file = not edit.search.strip()
-    if _is_test(edit.path):
-        before = (current or "") if whole_file else edit.search
-        if _count(r"^\s*def test_", edit.replace) < _count(r"^\s*def test_", before):
-            return "deleting tests weakens the checks"
-        if _count(r"\bassert\b", edit.replace) < _count(r"\bassert\b", before):
-            return "deleting asserts weakens the checks"
-    if whole_file and current is not None and current.count("\n") > WHOLE_FILE_MAX_LINES:
-        return (
-            f"whole-file rewrites are allowed for files under {WHOLE_FILE_MAX_LINES} lines;"
-            " use SEARCH/REPLACE blocks"
-        )
-    return None
-
-
-def _is_test(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return name.startswith("test_") or name.endswith("_test.py") or "tests" in path.split("/")
-
-
-def _count(pattern: str, text: str) -> int:
-    return len(re.findall(pattern, text, re.M))
-
-
 _NUMBERED = re.compile(r"^\s*\d+ \| ?")
 
 
@@ -168,32 +114,33 @@ def apply_edits(
     rejected: list[Rejection] = []
     for edit in (normalise(e, files) for e in edits):
         current = files.get(edit.path)
-        reason = guard(edit, current, is_link)
+        whole = not edit.search.strip()
+        reason = guards.path_problem(edit.path, is_link)
         if reason is None and edit.search == edit.replace:  # whitespace may be the fix
             reason = "the edit changes nothing: REPLACE must differ from SEARCH"
-        if reason is None and not edit.search.strip() and current == edit.replace:
+        if reason is None and whole and current == edit.replace:
             reason = "the rewrite is the file as it is: change what the errors point at"
         if reason is not None:
             rejected.append(Rejection(path=edit.path, reason=reason))
             continue
-        if not edit.search.strip():
-            files[edit.path] = edit.replace
-            applied.append(edit)
-            continue
-        if current is None:
+        if current is None and not whole:
             known = "\n".join(sorted(f for f in files if f.endswith(".py")))
             reason = "no such file; to create it, leave the SEARCH part empty"
             rejected.append(Rejection(path=edit.path, reason=reason, nearest=known))
             continue
-        updated = replace_once(current, edit.search, edit.replace)
+        updated = edit.replace if whole else replace_once(current or "", edit.search, edit.replace)
         if updated is None:
             rejected.append(
                 Rejection(
                     path=edit.path,
                     reason="the SEARCH lines match nothing",
-                    nearest=nearest_lines(current, edit.search),
+                    nearest=nearest_lines(current or "", edit.search),
                 )
             )
+            continue
+        reason = guards.edit_problem(edit.path, current, updated, whole_file=whole)
+        if reason is not None:
+            rejected.append(Rejection(path=edit.path, reason=reason))
             continue
         files[edit.path] = updated
         applied.append(edit)

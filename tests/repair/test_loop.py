@@ -147,6 +147,7 @@ def test_verify_with_a_model_repairs_and_writes_ci_outputs(tmp_path: Path) -> No
                 str(tmp_path / "r.json"),
                 "--junit",
                 str(tmp_path / "j.xml"),
+                "--apply",
             ],
         )
     assert result.exit_code == 0, result.output

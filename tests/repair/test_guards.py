@@ -1,0 +1,88 @@
+"""The repair guards, edit by edit: every trick in `tricks` is refused, honest fixes are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from papercoder.repair.guards import edit_problem
+from papercoder.repair.patch import Edit, apply_edits, parse_edits
+from tests.repair.tricks import ALL, REPOS, TEST, TEST_FILE, Trick
+
+
+@pytest.mark.parametrize("trick", ALL, ids=[t.name for t in ALL])
+def test_every_trick_is_refused_with_its_reason(trick: Trick) -> None:
+    files = REPOS[trick.repo]
+    edits = parse_edits(trick.reply())
+    assert [e.path for e in edits] == [trick.path], "the scripted reply parses as one edit"
+    result = apply_edits(files, edits)
+    assert result.applied == [], f"{trick.name} was applied"
+    [rejection] = result.rejected
+    assert trick.reason in rejection.reason
+    assert result.files == files
+
+
+def test_a_trick_spread_over_two_edits_is_still_refused() -> None:
+    first = Edit(
+        path=TEST_FILE, search="def test_double():\n", replace="def test_double():\n    return\n"
+    )
+    result = apply_edits({TEST_FILE: TEST}, [first])
+    assert result.applied == [] and "asserts" in result.rejected[0].reason
+
+
+SMOKE = '[tool.papercoder]\nsmoke = "python main.py"\n'
+HONEST = [
+    (
+        "fix the code",
+        "model.py",
+        "def double(x):\n    return 3 * x\n",
+        "def double(x):\n    return 2 * x\n",
+    ),
+    (
+        "skip connection in model code",
+        "model.py",
+        "def block(x):\n    return x\n",
+        "def block(x, skip=None):\n    out = x\n    if skip is not None:\n"
+        "        out = out + skip\n    return out\n",
+    ),
+    ("another assert", TEST_FILE, TEST, TEST + "    assert double(0) == 0\n"),
+    (
+        "assert becomes a numeric check",
+        TEST_FILE,
+        TEST,
+        "import numpy as np\n\nfrom model import double\n\n\ndef test_double():\n"
+        "    np.testing.assert_allclose(double(2), 4)\n",
+    ),
+    (
+        "pytest.raises counts as a check",
+        TEST_FILE,
+        "def test_bad():\n    assert f(-1) is None\n",
+        "import pytest\n\n\ndef test_bad():\n    with pytest.raises(ValueError):\n        f(-1)\n",
+    ),
+    ("a new test", "tests/test_more.py", None, "def test_more():\n    assert 1 + 1 == 2\n"),
+    (
+        "a dependency in pyproject",
+        "pyproject.toml",
+        '[project]\nname = "x"\ndependencies = []\n\n' + SMOKE,
+        '[project]\nname = "x"\ndependencies = ["numpy"]\n\n' + SMOKE,
+    ),
+    ("a requirement", "requirements.txt", "numpy\n", "numpy\nscipy\n"),
+    (
+        "a fixture in conftest",
+        "tests/conftest.py",
+        None,
+        "import pytest\n\n\n@pytest.fixture\ndef data():\n    return [1, 2]\n",
+    ),
+    (
+        "setup.cfg install_requires",
+        "setup.cfg",
+        "[options]\ninstall_requires =\n    numpy\n",
+        "[options]\ninstall_requires =\n    numpy\n    scipy\n",
+    ),
+    ("a comment that mentions noqa in prose", "model.py", "x = 1\n", "x = 1\ny = 'noqa'\n"),
+    ("a broken test file rewritten whole", TEST_FILE, "def test_double(:\n    assert 1\n", TEST),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "before", "after"), HONEST, ids=[h[0] for h in HONEST])
+def test_honest_edits_pass(name: str, path: str, before: str | None, after: str) -> None:
+    assert edit_problem(path, before, after, whole_file=True) is None, name
