@@ -35,6 +35,8 @@ from papercoder.runstore import InputRecord, RunStore
 from papercoder.settings import Settings, parse_duration
 from papercoder.verify.checks import ALL_CHECKS, Timeouts
 from papercoder.verify.diagnostics import CheckName
+from papercoder.verify.github import OutputFormat
+from papercoder.verify.report import VerifyReport
 
 EXIT_CODES: tuple[tuple[type[PaperCoderError], int], ...] = (
     (VerificationFailed, 1),
@@ -380,6 +382,7 @@ def _repair(
     model: ChatModel | None = None,
     report: Path | None = None,
     junit: Path | None = None,
+    annotate: Path | None = None,
 ) -> None:
     from papercoder.render import iteration_line, loop_summary, verify_summary
     from papercoder.repair.loop import run_repair
@@ -402,6 +405,7 @@ def _repair(
     publish(final, report, junit)
     out().print(verify_summary(final, store.root))
     out().print(loop_summary(loop, store.root))
+    _workflow_commands(final, annotate)
     if not loop.passed:
         raise typer.Exit(1)
 
@@ -463,6 +467,14 @@ def verify(
     price_out: PriceOutOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="github: also print each diagnostic as a GitHub Actions workflow command"
+            " (::error file=…,line=…::…) [default: github when GITHUB_ACTIONS=true, else text].",
+        ),
+    ] = None,
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
     when a model is configured, repair it until the checks pass or a budget is spent."""
@@ -475,6 +487,7 @@ def verify(
             junit,
             timeout,
             served,
+            output_format,
             {
                 "base_image": base_image,
                 "pip_constraint": pip_constraint,
@@ -501,23 +514,27 @@ def _verify(
     junit: Path | None,
     timeout: str | None,
     served: dict[str, object],
+    output_format: OutputFormat | None,
     flags: dict[str, object],
 ) -> None:
     from papercoder.render import verify_summary
     from papercoder.sandbox.docker import DockerSandbox
     from papercoder.verify.checks import check_repo
+    from papercoder.verify.github import resolve_format
     from papercoder.verify.run import verify_repo
 
     settings = settings_from(**{**flags, **served})
     selected = parse_checks(checks)
     timeouts = Timeouts.uniform(parse_duration(timeout)) if timeout else None
+    github = resolve_format(output_format, os.environ) is OutputFormat.GITHUB
+    annotate = repo if github else None
     if not no_repair and settings.endpoint_configured:
         target = check_repo(repo)
         store = RunStore.create(settings.runs_dir, f"verify-{target.name}")
         store.manifest.settings = settings.public()
         store.manifest.inputs["repo"] = InputRecord(path=str(target), sha256="-")
         store.save_manifest()
-        _repair(store, target, settings, {}, report=report, junit=junit)
+        _repair(store, target, settings, {}, report=report, junit=junit, annotate=annotate)
         return
     sandbox = DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
     try:
@@ -533,8 +550,18 @@ def _verify(
     finally:
         sandbox.close()
     out().print(verify_summary(result, store.root))
+    _workflow_commands(result, annotate)
     if not result.passed:
         raise typer.Exit(1)
+
+
+def _workflow_commands(report: VerifyReport, repo: Path | None) -> None:
+    """The diagnostics as GitHub workflow commands, unwrapped, when `repo` is given."""
+    if repo is not None:
+        from papercoder.verify.github import workflow_commands
+
+        for line in workflow_commands(report, repo, os.environ):
+            typer.echo(line)
 
 
 @app.command()
