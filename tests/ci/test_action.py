@@ -353,3 +353,15 @@ def test_the_verify_step_for_real_writes_summary_outputs_and_annotations(tmp_pat
     assert "## PaperCoder verify: checks failing" in summary
     assert "| lint | fail |" in summary and "`model.py:2` lint: Undefined name `twice`" in summary
     assert list(step.workspace.iterdir()) == [step.workspace / "generated"]  # nothing added
+
+
+def test_the_readme_workflow_is_one_github_accepts(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Use in CI") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n")]
+    workflow = tmp_path / "papercoder.yml"
+    workflow.write_text(block, encoding="utf-8")
+    code, output = schema_check("vendor.github-workflows", workflow)
+    assert code == 0, output
+    assert secrets_in_if(load(workflow)) == []
+    assert "uses: OWNER/papercoder@main" in block and "secrets.OPENAI_API_KEY" in block
