@@ -136,15 +136,15 @@ def test_inputs_and_outputs_are_wired() -> None:
     assert len(run_scripts(action)) == 3  # install, sandbox image, verify: all checked by bash -n
 
 
-def verify_step(action: Any) -> dict[str, Any]:
-    [step] = [s for s in action["runs"]["steps"] if s.get("id") == "verify"]
+def verify_step(action: Any, name: str = "Verify") -> dict[str, Any]:
+    [step] = [s for s in action["runs"]["steps"] if s.get("name") == name]
     return dict(step)
 
 
-def step_env(action: Any, inputs: dict[str, str]) -> dict[str, str]:
-    """The verify step's `env:` with `${{ inputs.X }}` resolved from `inputs`, else defaults."""
+def step_env(step: dict[str, Any], action: Any, inputs: dict[str, str]) -> dict[str, str]:
+    """A step's `env:` with `${{ inputs.X }}` resolved from `inputs`, else the defaults."""
     env = {}
-    for var, value in verify_step(action)["env"].items():
+    for var, value in step["env"].items():
         match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
         assert match, f"{var} is not an input: {value}"
         name = match[1]
@@ -167,13 +167,16 @@ class Step:
         self.output.touch()
         self.summary.touch()
 
-    def run(self, inputs: dict[str, str], **extra: str) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, inputs: dict[str, str], step: str = "Verify", **extra: str
+    ) -> subprocess.CompletedProcess[str]:
         action = load(ACTION)
-        script = self.root / "verify-step.sh"
-        script.write_text(verify_step(action)["run"], encoding="utf-8")
+        chosen = verify_step(action, step)
+        script = self.root / "step.sh"
+        script.write_text(chosen["run"], encoding="utf-8")
         env = {
             **os.environ,
-            **step_env(action, inputs),
+            **step_env(chosen, action, inputs),
             "PATH": self.path,
             "GITHUB_ACTIONS": "true",
             "GITHUB_WORKSPACE": str(self.workspace),
@@ -319,18 +322,31 @@ def test_apply_other_than_true_or_false_is_an_error(fake: Step) -> None:
     assert not (fake.root / "args").exists() and fake.outputs() == {}
 
 
-@pytest.mark.docker
-def test_the_verify_step_for_real_writes_summary_outputs_and_annotations(tmp_path: Path) -> None:
+def local_base_image() -> str:
     from papercoder.sandbox import engine
 
-    papercoder = shutil.which("papercoder", path=str(BIN))
-    assert papercoder, f"papercoder is not installed next to {sys.executable}"
+    assert shutil.which("papercoder", path=str(BIN)), f"no papercoder next to {sys.executable}"
     client = engine.connect()
     try:
         base = engine.local_base_image(client)
     finally:
         client.close()
     assert base, "no sandbox base image: ./scripts/setup builds one"
+    return base
+
+
+@pytest.mark.docker
+def test_the_sandbox_step_builds_on_the_base_image_given(tmp_path: Path) -> None:
+    done = Step(tmp_path, [BIN]).run({"base-image": local_base_image()}, "Build the sandbox image")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.fullmatch(
+        r"sandbox image papercoder-sandbox:\w+ (built|already present)\n", done.stdout
+    )
+
+
+@pytest.mark.docker
+def test_the_verify_step_for_real_writes_summary_outputs_and_annotations(tmp_path: Path) -> None:
+    base = local_base_image()
     step = Step(tmp_path, [BIN])
     write(step.workspace / "generated", {"model.py": "def double(x):\n    return twice * x\n"})
     done = step.run({"path": "generated", "checks": "lint", "base-image": base})
