@@ -189,3 +189,18 @@ def test_a_passing_repo_prints_no_workflow_command(
     )
     assert result.exit_code == 0, result.output
     assert annotations(result.output) == []
+
+
+@pytest.mark.docker
+def test_with_a_model_the_final_report_is_annotated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repair path: no iteration allowed, so the final report is the first one."""
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    repo = write(tmp_path / "generated", BROKEN["types"][0])
+    args = ["verify", str(repo), "--runs-dir", str(tmp_path / "runs"), "--format", "github"]
+    endpoint = ["--base-url", "http://127.0.0.1:9/v1", "--max-iterations", "0"]
+    result = runner.invoke(app, [*args, *endpoint])
+    assert result.exit_code == 1, result.output
+    assert "0 repair iterations" in result.output
+    assert annotations(result.output) == [BROKEN["types"][1]]
