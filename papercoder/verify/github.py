@@ -12,11 +12,13 @@ import itertools
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
 
-_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
+Level = Literal["error", "warning", "notice"]
+_LEVEL: dict[str, Level] = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 class OutputFormat(StrEnum):
@@ -42,7 +44,7 @@ def escape_property(text: str) -> str:
 
 
 def command(
-    level: str,
+    level: Level,
     message: str,
     *,
     file: str | None = None,

@@ -315,6 +315,15 @@ def test_a_failing_verify_fails_the_step_but_still_sets_the_outputs(fake: Step) 
     assert "artifact `papercoder-run-patch`" in summary and "checkout is unchanged" in summary
 
 
+def test_a_verify_that_could_not_run_is_annotated(fake: Step) -> None:
+    done = fake.run({}, FAKE_ARGS=str(fake.root / "args"), FAKE_EXIT="5")
+    assert done.returncode == 5
+    assert done.stdout.startswith(
+        "::error title=papercoder verify::papercoder verify stopped with exit code 5 ("
+    )
+    assert fake.outputs()["exit-code"] == "5"
+
+
 def test_apply_other_than_true_or_false_is_an_error(fake: Step) -> None:
     done = fake.run({"apply": "yes"}, FAKE_ARGS=str(fake.root / "args"))
     assert done.returncode == 2
