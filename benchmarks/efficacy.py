@@ -1,165 +1,198 @@
-"""What the repair loop achieves with a real small model, against a one-shot baseline.
+"""What the repair loop achieves with a real small model, per edit format, against a one-shot
+baseline measured side by side in the same run.
 
-Eight small broken repositories, one per fault kind, each verified and repaired with the
-local Qwen2.5-Coder-1.5B model under the default budget; and, side by side, a one-shot
-baseline on the same repos: one repair call from the raw error log (no digest, no loop),
-its edits applied, one verification. Prints per repo fixed or not, iterations, tokens and
-seconds, then the fix rates and the median iterations to green.
+The set (fixtures/efficacy/): a repository shaped like what the coder writes from a paper
+(data, model, train, config.yaml, main.py with --smoke, tests; numpy on the CPU) and broken
+copies of it, one fault each of every kind, plus cascades where fixing one failure reveals
+the next. For every case and format: the loop under the default budget (fixed or not,
+iterations, tokens, seconds) and the one-shot baseline (same model, same format, one call on
+the first verification's failures, its edits applied, verified once).
 
-    .venv/bin/python benchmarks/efficacy.py
+    .venv/bin/python benchmarks/efficacy.py                       # every case, every format
+    .venv/bin/python benchmarks/efficacy.py --formats whole --cases syntax-missing-colon
+    .venv/bin/python benchmarks/efficacy.py --json results.json   # also the rows as JSON
+
+Each row is appended to the JSON file as it is measured, so a long run that is stopped keeps
+what it measured.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
-import statistics
+import json
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from papercoder.agents.planner import system_message
-from papercoder.agents.repairer import repair_prompt
-from papercoder.llm.client import ChatRequest, Message, OpenAIChatModel
+import yaml
+
+from papercoder.agents.repairer import RepairRequest, repair
+from papercoder.llm.client import OpenAIChatModel
 from papercoder.local import LocalServer
 from papercoder.repair.digest import read_repo
-from papercoder.repair.loop import run_repair
-from papercoder.repair.patch import apply_edits, parse_edits
+from papercoder.repair.formats import EDIT_FORMATS, EditFormat
+from papercoder.repair.loop import DIGEST_TOKENS, run_repair
 from papercoder.repo import write_file
 from papercoder.runstore import RunStore
 from papercoder.sandbox.docker import DockerSandbox
 from papercoder.settings import Settings
-from papercoder.verify.checks import Verifier
+from papercoder.verify.checks import Timeouts, Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = {
-    "model.py": "def double(x):\n    return 2 * x\n",
-    "main.py": "from model import double\n\n\ndef run():\n    return double(21)\n\n\n"
-    "if __name__ == '__main__':\n    print(run())\n",
-    "tests/test_model.py": "from model import double\n\n\ndef test_double():\n"
-    "    assert double(2) == 4\n",
-}
-FAULTS: dict[str, dict[str, str]] = {
-    "syntax error": {"model.py": "def double(x)\n    return 2 * x\n"},
-    "undefined name": {"main.py": BASE["main.py"].replace("double(21)", "double(totl)")},
-    "wrong attribute across modules": {
-        "main.py": "import model\n\n\ndef run():\n    return model.triple(21)\n\n\n"
-        "if __name__ == '__main__':\n    print(run())\n"
-    },
-    "wrong call signature": {"main.py": BASE["main.py"].replace("double(21)", "double(21, 2)")},
-    "failing test": {"model.py": "def double(x):\n    return 3 * x\n"},
-    "length error in smoke": {
-        "main.py": "from model import double\n\n\ndef run():\n    values = [1, 2, 3]\n"
-        "    weights = [0.5, 0.5]\n    return sum(double(v) * w for v, w in "
-        "zip(values, weights, strict=True))\n\n\nif __name__ == '__main__':\n"
-        "    print(run())\n"
-    },
-    "missing dependency": {
-        "main.py": "import yaml\n\nfrom model import double\n\n\ndef run():\n"
-        "    return double(yaml.safe_load('21'))\n\n\nif __name__ == '__main__':\n"
-        "    print(run())\n",
-        "requirements.txt": "\n",
-    },
-    "wrong config key": {
-        "config.json": '{"factor": 21}\n',
-        "main.py": "import json\nfrom pathlib import Path\n\nfrom model import double\n\n\n"
-        "def run():\n    config = json.loads(Path(__file__).with_name('config.json')"
-        ".read_text())\n    return double(config['scale'])\n\n\n"
-        "if __name__ == '__main__':\n    print(run())\n",
-    },
-}
+SET = ROOT / "fixtures" / "efficacy"
+TIMEOUTS = Timeouts(lint=60, types=120, tests=60, smoke=30, per_test=20)
 
 
-def make_repo(root: Path, fault: dict[str, str]) -> Path:
-    for name, text in {**BASE, **fault}.items():
-        write_file(root, name, text)
-    return root
+def load_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = yaml.safe_load((SET / "faults.yaml").read_text("utf-8"))["cases"]
+    return cases
 
 
-def one_shot(repo: Path, sandbox: DockerSandbox, model: OpenAIChatModel, logs: Path) -> bool:
-    before = Verifier(sandbox, logs / "before").verify(repo)
-    raw = "".join(Path(c.log).read_text("utf-8") for c in before.checks if c.log)
-    files = read_repo(repo)  # in the order the log names them: the example path is the first
-    files = dict(sorted(files.items(), key=lambda kv: (kv[0] not in raw, raw.find(kv[0]))))
-    everything = "".join(f"## {p}\n```\n{t}\n```\n" for p, t in files.items())
-    prompt = repair_prompt(f"## Logs\n```\n{raw}\n```\n{everything}", files)
-    reply = model.complete(
-        ChatRequest(
-            agent="baseline",
-            max_tokens=1024,
-            messages=(system_message(), Message(role="user", content=prompt)),
-        )
+def make_repo(target: Path, case: dict[str, Any]) -> Path:
+    shutil.copytree(SET / "base", target, ignore=shutil.ignore_patterns("__pycache__"))
+    for edit in case["edits"]:
+        path = target / edit["file"]
+        text = path.read_text("utf-8")
+        if edit["old"] not in text:
+            raise SystemExit(f"case {case['name']}: {edit['old']!r} not in {edit['file']}")
+        path.write_text(text.replace(edit["old"], edit["new"], 1), "utf-8")
+    return target
+
+
+def one_shot(
+    repo: Path, sandbox: DockerSandbox, model: OpenAIChatModel, fmt: EditFormat, logs: Path
+) -> tuple[bool, int]:
+    """One call in format `fmt` on the first verification's failures, applied, verified."""
+    before = Verifier(sandbox, logs / "before", TIMEOUTS).verify(repo)
+    if before.passed:
+        return True, 0
+    request = RepairRequest(
+        report=before,
+        files=read_repo(repo),
+        edit_format=fmt,
+        digest_tokens=min(DIGEST_TOKENS, 8192 // 2),
+        max_tokens=1024,
     )
-    result = apply_edits(files, parse_edits(reply.content))
-    for path in result.changed():
-        write_file(repo, path, result.files[path])
-    return Verifier(sandbox, logs / "after").verify(repo).passed
+    outcome = repair(model, request, lambda _: False, max_calls=1)
+    for path in outcome.result.changed():
+        write_file(repo, path, outcome.result.files[path])
+    return Verifier(sandbox, logs / "after", TIMEOUTS).verify(repo).passed, len(outcome.replies)
+
+
+def local_model_path() -> Path:
+    spec = importlib.util.spec_from_file_location("local_model", ROOT / "benchmarks/local_model.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path: Path = module.ensure_model()
+    return path
 
 
 def main() -> None:
-    spec = importlib.util.spec_from_file_location("local_model", ROOT / "benchmarks/local_model.py")
-    assert spec and spec.loader
-    local_model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(local_model)
-    gguf = local_model.ensure_model()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--formats", default=",".join(EDIT_FORMATS))
+    parser.add_argument("--cases", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    formats: list[EditFormat] = [f for f in EDIT_FORMATS if f in args.formats.split(",")]
+    cases = load_cases()
+    if args.cases:
+        wanted = set(args.cases.split(","))
+        cases = [c for c in cases if c["name"] in wanted]
     sandbox = DockerSandbox()
-    rows = []
-    with LocalServer(gguf, ctx=8192) as server, tempfile.TemporaryDirectory() as tmp:
-        settings = Settings.resolve(
+    rows: list[dict[str, Any]] = []
+    with (
+        LocalServer(local_model_path(), ctx=8192) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        base = Settings.resolve(
             {
                 "base_url": server.base_url,
                 "model": "local",
-                "runs_dir": Path(tmp) / "runs",
                 "context_tokens": 8192,
                 "max_output_tokens": 1024,
-                "timeout": 600,
+                "timeout": 900,
             },
             {},
         )
-        model = OpenAIChatModel(settings)
-        for index, (kind, fault) in enumerate(FAULTS.items()):
-            repo = make_repo(Path(tmp) / f"loop{index}", fault)
-            store = RunStore.create(settings.runs_dir, f"efficacy-{index}")
-            started = time.monotonic()
-            report, _ = run_repair(store, repo, settings, sandbox)
-            loop_seconds = time.monotonic() - started
-            started = time.monotonic()
-            baseline = one_shot(
-                make_repo(Path(tmp) / f"once{index}", fault),
-                sandbox,
-                model,
-                Path(tmp) / f"once-logs{index}",
-            )
-            rows.append(
-                (
-                    kind,
-                    report.passed,
-                    report.iterations,
-                    report.tokens,
-                    loop_seconds,
-                    baseline,
-                    time.monotonic() - started,
-                )
-            )
-            print(
-                f"{kind:<32} loop: {'fixed' if report.passed else 'not fixed':<9} "
-                f"{report.iterations} it {report.tokens:>6} tok {loop_seconds:6.1f}s | "
-                f"one-shot: {'fixed' if baseline else 'not fixed'}",
-                flush=True,
-            )
+        model = OpenAIChatModel(base)
+        for fmt in formats:
+            for case in cases:
+                rows.append(measure(case, fmt, base, sandbox, model, Path(tmp), args.no_baseline))
+                print(line(rows[-1]), flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps(rows, indent=1) + "\n", "utf-8")
         model.close()
     sandbox.close()
-    fixed = [r for r in rows if r[1]]
-    print(
-        f"loop fix rate: {len(fixed)}/{len(rows)}; one-shot fix rate: "
-        f"{sum(r[5] for r in rows)}/{len(rows)}"
+    summary(rows, formats)
+
+
+def measure(
+    case: dict[str, Any],
+    fmt: EditFormat,
+    base: Settings,
+    sandbox: DockerSandbox,
+    model: OpenAIChatModel,
+    tmp: Path,
+    no_baseline: bool,
+) -> dict[str, Any]:
+    work = tmp / f"{fmt}-{case['name']}"
+    settings = base.model_copy(update={"edit_format": fmt, "runs_dir": work / "runs"})
+    store = RunStore.create(settings.runs_dir, "efficacy")
+    started = time.monotonic()
+    report, _ = run_repair(
+        store, make_repo(work / "loop", case), settings, sandbox, timeouts=TIMEOUTS
     )
-    if fixed:
-        print(f"median iterations to green: {statistics.median(r[2] for r in fixed)}")
-    print(
-        f"loop tokens total: {sum(r[3] for r in rows)}, seconds total: "
-        f"{sum(r[4] for r in rows):.0f}"
+    row: dict[str, Any] = {
+        "case": case["name"],
+        "kind": case["kind"],
+        "cascade": bool(case.get("cascade")),
+        "format": fmt,
+        "fixed": report.passed,
+        "iterations": report.iterations,
+        "stop": report.stop_reason,
+        "tokens": report.tokens,
+        "seconds": round(time.monotonic() - started, 1),
+        "formats_used": sorted({f for h in report.history for f in h.formats}),
+    }
+    if not no_baseline:
+        started = time.monotonic()
+        fixed, _calls = one_shot(make_repo(work / "once", case), sandbox, model, fmt, work / "logs")
+        row |= {"baseline_fixed": fixed, "baseline_seconds": round(time.monotonic() - started, 1)}
+    return row
+
+
+def line(row: dict[str, Any]) -> str:
+    text = (
+        f"{row['format']:<14} {row['case']:<30} loop: {'fixed' if row['fixed'] else 'not fixed':<9}"
+        f" {row['iterations']} it {row['tokens']:>6} tok {row['seconds']:6.1f}s ({row['stop']})"
     )
+    if "baseline_fixed" in row:
+        text += f" | one-shot: {'fixed' if row['baseline_fixed'] else 'not fixed'}"
+    return text
+
+
+def summary(rows: list[dict[str, Any]], formats: list[EditFormat]) -> None:
+    print()
+    print(f"{'format':<14} {'loop':>9} {'one-shot':>9} {'cascade loop':>13} {'cascade 1-shot':>15}")
+    for fmt in formats:
+        mine = [r for r in rows if r["format"] == fmt]
+        cascades = [r for r in mine if r["cascade"]]
+
+        def rate(items: list[dict[str, Any]], key: str) -> str:
+            return f"{sum(bool(r.get(key)) for r in items)}/{len(items)}"
+
+        print(
+            f"{fmt:<14} {rate(mine, 'fixed'):>9} {rate(mine, 'baseline_fixed'):>9} "
+            f"{rate(cascades, 'fixed'):>13} {rate(cascades, 'baseline_fixed'):>15}"
+            f"   tokens {sum(r['tokens'] for r in mine)}, "
+            f"{sum(r['seconds'] for r in mine):.0f} s"
+        )
 
 
 if __name__ == "__main__":

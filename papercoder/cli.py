@@ -203,6 +203,22 @@ ModeOpt = Annotated[
 ]
 
 
+EditFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--edit-format",
+        help="How the repair agent edits: auto (default: whole for a small local model,"
+        " search-replace otherwise), search-replace, whole or lines.",
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        help="small: turns, outputs and prompts sized for a small model (automatic with"
+        " --local); standard; auto (default).",
+    ),
+]
 LocalOpt = Annotated[
     Path | None,
     typer.Option("--local", help="Serve this GGUF model on 127.0.0.1 for the command."),
@@ -211,21 +227,26 @@ CtxOpt = Annotated[int, typer.Option("--ctx", help="Context size of the --local 
 
 
 @contextlib.contextmanager
-def local_model(gguf: Path | None, ctx: int) -> Iterator[dict[str, object]]:
-    """Settings that point at a local model served for the duration, or none."""
+def local_model(
+    gguf: Path | None, ctx: int, runs_dir: Path | None = None
+) -> Iterator[dict[str, object]]:
+    """Settings that point at a local model served for the duration, or none. The server's
+    own log goes to local-server.log in the runs directory, never to the terminal."""
     if gguf is None:
         yield {}
         return
     from papercoder.local import LOCAL_MODEL, LocalServer
 
-    err().print(f"starting the local model {gguf.name} on 127.0.0.1 ...", markup=False)
-    with LocalServer(gguf, ctx=ctx) as server:
+    log = (runs_dir or Path("runs")) / "local-server.log"
+    err().print(f"starting the local model {gguf.name} on 127.0.0.1 (log: {log}) ...", markup=False)
+    with LocalServer(gguf, ctx=ctx, log=log) as server:
         yield {
             "base_url": server.base_url,
             "model": LOCAL_MODEL,
             "context_tokens": ctx,
             "max_output_tokens": min(2048, ctx // 4),
             "timeout": 600.0,
+            "jobs": 1,  # one server slot holds the whole context: calls queue there anyway
         }
 
 
@@ -244,7 +265,9 @@ def serve(
 
     with LocalServer(gguf, port=port, ctx=ctx, threads=threads) as server:
         out().print(
-            f"serving {gguf.name} — use --base-url {server.base_url} --model local", markup=False
+            f"serving {gguf.name} — use --base-url {server.base_url} --model local"
+            f" (the server's log: {server.log})",
+            markup=False,
         )
         try:
             while True:
@@ -276,11 +299,13 @@ def build(
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
     structured_mode: ModeOpt = None,
+    edit_format: EditFormatOpt = None,
+    profile: ProfileOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
 ) -> None:
     """Turn a paper into a repository: plan, analyse, code (then verify). Reruns resume."""
-    with local_model(local, ctx) as served:
+    with local_model(local, ctx, runs_dir) as served:
         _build(
             paper,
             settings_from(
@@ -298,6 +323,8 @@ def build(
                     "price_input": price_in,
                     "price_output": price_out,
                     "structured_mode": structured_mode,
+                    "edit_format": edit_format,
+                    "profile": profile,
                     **served,
                 }
             ),
@@ -321,7 +348,7 @@ def resume(
     ctx: CtxOpt = 8192,
 ) -> None:
     """Continue an interrupted run; calls already answered are not paid for again."""
-    with local_model(local, ctx) as served:
+    with local_model(local, ctx, run_dir.parent) as served:
         _resume(
             run_dir, verify, {"model": model, "base_url": base_url, "jobs": jobs, **served}, api_key
         )
@@ -339,6 +366,8 @@ def _resume(run_dir: Path, verify: bool, given: dict[str, object], api_key: str 
         "price_output",
         "max_output_tokens",
         "context_tokens",
+        "edit_format",
+        "profile",
     )
     flags = {key: recorded.get(key) for key in keep}
     flags.update(dict(recorded.get("budgets") or {}))
@@ -465,6 +494,8 @@ def verify(
     patience: PatienceOpt = None,
     price_in: PriceInOpt = None,
     price_out: PriceOutOpt = None,
+    edit_format: EditFormatOpt = None,
+    profile: ProfileOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
     output_format: Annotated[
@@ -478,7 +509,7 @@ def verify(
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
     when a model is configured, repair it until the checks pass or a budget is spent."""
-    with local_model(local, ctx) as served:
+    with local_model(local, ctx, runs_dir) as served:
         _verify(
             repo,
             no_repair,
@@ -502,6 +533,8 @@ def verify(
                 "patience": patience,
                 "price_input": price_in,
                 "price_output": price_out,
+                "edit_format": edit_format,
+                "profile": profile,
             },
         )
 
@@ -619,6 +652,9 @@ def logs(
                 out().print(text, markup=False, highlight=False)
     else:
         out().print(iterations_table(store, run_logs.loop_state(store), run_logs.iterations(store)))
+    server_log = store.root.parent / "local-server.log"
+    if server_log.is_file():
+        err().print(f"the local model server's own log: {server_log}", markup=False)
 
 
 sandbox_app = typer.Typer(help="The sandbox image.", no_args_is_help=True)

@@ -6,8 +6,12 @@ Install with `pip install 'papercoder[local]'`.
 
 from __future__ import annotations
 
-import gc
+import importlib.util
+import os
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -46,49 +50,61 @@ def free_port(port: int) -> int:
 
 
 class LocalServer:
-    """Serves `gguf` on 127.0.0.1 while the context is open."""
+    """Serves `gguf` on 127.0.0.1 while the context is open.
 
-    def __init__(self, gguf: Path, port: int = 0, ctx: int = 8192, threads: int = 0) -> None:
+    The server runs in a child process whose output (llama.cpp's own log lines) goes to
+    `log` (a temporary file when not given), never to the user's terminal. The child exits
+    when its standard input closes, so it cannot outlive PaperCoder, even after a kill -9.
+    """
+
+    def __init__(
+        self,
+        gguf: Path,
+        port: int = 0,
+        ctx: int = 8192,
+        threads: int = 0,
+        log: Path | None = None,
+    ) -> None:
         self.gguf = check_gguf(gguf)
         self.port = free_port(port)
         self.ctx = ctx
         self.threads = threads
-        self._server: Any = None
+        self.log = log
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self, ready_timeout: float = 300) -> LocalServer:
-        try:
-            import xllamacpp
-        except ImportError as exc:
+        if importlib.util.find_spec("xllamacpp") is None:
             raise UsageError(
                 "the local model server is not installed",
                 "pip install 'papercoder[local]' (it brings xllamacpp)",
-            ) from exc
-        params = xllamacpp.CommonParams()
-        params.model.path = str(self.gguf)
-        params.model_alias = LOCAL_MODEL
-        params.n_ctx = self.ctx
-        params.hostnames = ["127.0.0.1"]
-        params.port = self.port
-        if self.threads:
-            params.cpuparams.n_threads = self.threads
-            params.cpuparams_batch.n_threads = self.threads
-        try:
-            self._server = xllamacpp.Server(params)
-        except Exception as exc:
-            raise EndpointError(
-                f"the local model {self.gguf.name} failed to load ({exc})",
-                "check the file (a complete GGUF?) and the free memory",
-            ) from exc
+            )
+        if self.log is None:
+            handle, name = tempfile.mkstemp(prefix="papercoder-local-server-", suffix=".log")
+            os.close(handle)
+            self.log = Path(name)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "papercoder.local", str(self.gguf), str(self.port)]
+        argv += [str(self.ctx), str(self.threads)]
+        with self.log.open("ab") as sink:
+            self._process = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=sink, stderr=subprocess.STDOUT
+            )
         self._wait(ready_timeout)
         return self
 
     def _wait(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                self.stop()
+                raise EndpointError(
+                    f"the local model {self.gguf.name} failed to load: {self._last_error()}",
+                    f"check the file (a complete GGUF?) and the free memory; log: {self.log}",
+                )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=5):
                     return
@@ -97,12 +113,25 @@ class LocalServer:
         self.stop()
         raise EndpointError(
             f"the local model server did not answer within {timeout:g}s",
-            "check the free memory and the server's log above",
+            f"check the free memory and the server's log: {self.log}",
         )
 
+    def _last_error(self) -> str:
+        lines = (self.log.read_text("utf-8", errors="replace") if self.log else "").splitlines()
+        errors = [x for x in lines if " E " in x or "error" in x.lower()]
+        return (errors or lines or ["no output"])[-1].strip()[:300]
+
     def stop(self) -> None:
-        self._server = None
-        gc.collect()  # the server stops when its object is destroyed
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin:
+            process.stdin.close()  # the child's watchdog exits on end of input
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -111,3 +140,26 @@ class LocalServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _serve(gguf: str, port: int, ctx: int, threads: int) -> None:
+    """The child process: serve until standard input closes (the parent is gone)."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = gguf
+    params.model_alias = LOCAL_MODEL
+    params.n_ctx = ctx
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    if threads:
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+    server: Any = xllamacpp.Server(params)
+    sys.stdin.buffer.read()  # blocks until the parent closes the pipe or dies
+    del server
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from papercoder import prompts
+from papercoder import grounding, prompts
 from papercoder.agents import plan_checks
 from papercoder.agents.analyst import FileAnalysis, analyse
 from papercoder.agents.coder import code_file
@@ -30,6 +30,7 @@ from papercoder.agents.plan import (
     overall_markdown,
     plan_text,
 )
+from papercoder.agents.plan_normalise import PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
 from papercoder.errors import InputError
 from papercoder.llm.client import ChatModel, Message
@@ -75,6 +76,7 @@ class BuildResult(BaseModel):
     tokens: int
     cost: float
     seconds: float
+    stage_seconds: dict[str, float] = {}
 
 
 def run_dir_for(paper: Path, settings: Settings) -> Path:
@@ -112,6 +114,7 @@ class Builder:
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self.repo = store.path("repo")
+        self.stage_seconds: dict[str, float] = {}
 
     def report(self, stage: str, done: int, total: int) -> None:
         if self.progress:
@@ -124,11 +127,13 @@ class Builder:
 
     def stage(self, name: str, work: Callable[[], T]) -> T:
         self.store.set_stage(name, StageState.RUNNING)
+        started = time.monotonic()
         try:
             result = work()
         except BaseException:
             self.store.set_stage(name, StageState.FAILED)
             raise
+        self.stage_seconds[name] = round(time.monotonic() - started, 3)
         self.store.set_stage(name, StageState.DONE)
         return result
 
@@ -141,7 +146,8 @@ class Builder:
         return paper
 
     def paper_prompt(self, paper: Paper) -> str:
-        return paper.to_prompt(min(12000, self.settings.context_tokens // 2))
+        share = 3 if self.settings.small_model else 2  # a small model's turns must fit too
+        return paper.to_prompt(min(12000, self.settings.context_tokens // share))
 
     def plan(self, paper: Paper) -> Plan:
         done = {
@@ -156,10 +162,24 @@ class Builder:
             done[name] = answer
             self.report("plan", len(done), len(PLAN_TURNS))
 
-        plan = make_plan(
-            self.client, self.paper_prompt(paper), done, keep, self.settings.max_output_tokens
+        candidates = grounding.extract(paper, limit=25 if self.settings.small_model else 40)
+        plan, fixes = make_plan(
+            self.client,
+            self.paper_prompt(paper),
+            done,
+            keep,
+            self.settings.max_output_tokens,
+            values=grounding.candidates_text(candidates),
+            small=self.settings.small_model,
         )
-        config_yaml = plan_checks.render_config(plan.config)
+        recorded = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
+        self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*recorded.fixes, *fixes]))
+        config, groundings = grounding.ground_config(paper, plan.config, candidates)
+        plan = plan.model_copy(update={"config": config})
+        self.store.write_model(
+            "plan/grounding.json", grounding.GroundingReport(values=candidates, config=groundings)
+        )
+        config_yaml = plan_checks.render_config(config, grounding.config_comments(groundings))
         self.store.write_model("plan/architecture.json", plan.architecture)
         self.store.write_model("plan/logic.json", plan.logic)
         self.store.write_text("plan/overall_plan.md", overall_markdown(plan.overall))
@@ -214,6 +234,8 @@ class Builder:
         }
         shared = self.shared(paper, plan)
         limit = self.settings.max_output_tokens
+        if self.settings.small_model:  # a short design: the coder reads it whole
+            limit = min(limit, 768)
 
         def one(path: str) -> FileAnalysis:
             result = analyse(self.client, shared, plan, path, limit)
@@ -308,6 +330,7 @@ def build(
         tokens=ledger.tokens,
         cost=round(ledger.cost, 6),
         seconds=round(time.monotonic() - builder.started, 3),
+        stage_seconds=builder.stage_seconds,
     )
     store.write_model("build.json", result)
     return result, store

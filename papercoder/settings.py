@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from papercoder.errors import UsageError
 
 StructuredMode = Literal["json_schema", "json_object", "fenced"]
+EditFormatChoice = Literal["auto", "search-replace", "whole", "lines"]
+Profile = Literal["auto", "small", "standard"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -72,7 +74,16 @@ class Settings(BaseModel):
         default=None, description="constraints file for resolving a repo's requirements"
     )
     runs_dir: Path = Path("runs")
+    edit_format: EditFormatChoice = "auto"
+    profile: Profile = Field(
+        default="auto", description="small: turns and outputs sized for a small model"
+    )
     budgets: Budgets = Budgets()
+
+    @property
+    def small_model(self) -> bool:
+        """The small-model profile: asked for, or automatic for a model served by --local."""
+        return self.profile == "small" or (self.profile == "auto" and self.model == "local")
 
     @property
     def endpoint_configured(self) -> bool:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder import prompts
-from papercoder.agents.plan import Plan
+from papercoder.agents.plan import Line, Name, Paragraph, Plan, Steps, cut
 from papercoder.llm.client import Message
 from papercoder.llm.structured import StructuredClient
+
+Interfaces = Annotated[list[Line], cut(16), Field(max_length=16)]
+Cases = Annotated[list[Line], cut(6), Field(max_length=6)]
 
 
 class FileAnalysis(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str
-    summary: str
-    interfaces: list[str] = Field(description="each class and function with its signature")
-    steps: list[str]
-    edge_cases: list[str] = Field(default_factory=list)
+    path: Name
+    summary: Paragraph
+    interfaces: Interfaces = Field(description="each class and function with its signature")
+    steps: Steps
+    edge_cases: Cases = Field(default_factory=list)
 
     def to_markdown(self) -> str:
         parts = [f"# {self.path}", "", self.summary, "", "## Interfaces"]

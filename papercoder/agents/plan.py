@@ -2,7 +2,30 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import copy
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+
+def cut(limit: int) -> BeforeValidator:
+    """Keep the first `limit` characters or items: the schema sent to the endpoint carries
+    the bound (so a grammar stops a looping model), and a reply that ignores it is cut, not
+    refused."""
+    return BeforeValidator(lambda v: v[:limit] if isinstance(v, str | list) else v)
+
+
+NAME, LINE, PARAGRAPH, DIAGRAM = 80, 300, 1200, 2000
+MAX_FILES, MAX_STEPS, MAX_ENTRIES, FEW = 16, 12, 40, 6
+
+Name = Annotated[str, cut(NAME), StringConstraints(max_length=NAME)]
+Line = Annotated[str, cut(LINE), StringConstraints(max_length=LINE)]
+Paragraph = Annotated[str, cut(PARAGRAPH), StringConstraints(max_length=PARAGRAPH)]
+Diagram = Annotated[str, cut(DIAGRAM), StringConstraints(max_length=DIAGRAM)]
+Steps = Annotated[list[Line], cut(MAX_STEPS), Field(max_length=MAX_STEPS)]
+Few = Annotated[list[Line], cut(FEW), Field(max_length=FEW)]
+Names = Annotated[list[Name], cut(MAX_FILES), Field(max_length=MAX_FILES)]
+MoreNames = Annotated[list[Name], cut(24), Field(max_length=24)]
 
 
 class _Model(BaseModel):
@@ -10,57 +33,73 @@ class _Model(BaseModel):
 
 
 class Hyperparameter(_Model):
-    name: str
-    value: str
-    source: str = Field(description="where the paper states it, e.g. 'Table 1'")
+    name: Name
+    value: Name
+    source: Name = Field(description="where the paper states it, e.g. 'Table 1'")
 
 
 class OverallPlan(_Model):
-    summary: str
-    methodology: list[str]
-    experiments: list[str]
-    datasets: list[str]
-    hyperparameters: list[Hyperparameter]
-    open_questions: list[str] = Field(default_factory=list)
+    summary: Paragraph
+    methodology: Steps
+    experiments: Few
+    datasets: Few
+    hyperparameters: Annotated[
+        list[Hyperparameter], cut(MAX_ENTRIES), Field(max_length=MAX_ENTRIES)
+    ]
+    open_questions: Few = Field(default_factory=list)
 
 
 class FileSpec(_Model):
-    path: str
-    purpose: str
+    path: Name
+    purpose: Line
 
 
 class Architecture(_Model):
-    implementation_approach: str
-    files: list[FileSpec]
-    entry_point: str
-    smoke_command: str
-    class_diagram: str
-    sequence_diagram: str
+    implementation_approach: Paragraph
+    files: Annotated[list[FileSpec], cut(MAX_FILES), Field(max_length=MAX_FILES)]
+    entry_point: Name
+    smoke_command: Name
+    class_diagram: Diagram = ""
+    sequence_diagram: Diagram = ""
 
 
 class FileLogic(_Model):
-    path: str
-    responsibilities: str
-    depends_on: list[str] = Field(default_factory=list)
-    classes: list[str] = Field(default_factory=list)
-    functions: list[str] = Field(default_factory=list)
+    path: Name
+    responsibilities: Paragraph
+    depends_on: Names = Field(default_factory=list)
+    classes: Names = Field(default_factory=list)
+    functions: MoreNames = Field(default_factory=list)
 
 
 class LogicDesign(_Model):
-    files: list[FileLogic]
-    task_order: list[str]
-    requirements: list[str] = Field(default_factory=list)
+    files: Annotated[list[FileLogic], cut(MAX_FILES), Field(max_length=MAX_FILES)]
+    task_order: Names
+    requirements: Names = Field(default_factory=list)
 
 
 class ConfigEntry(_Model):
-    key: str
+    key: Name
     value: str | int | float | bool
-    source: str
+    source: Name
     assumption: bool = False
 
 
 class ConfigPlan(_Model):
-    entries: list[ConfigEntry]
+    entries: Annotated[list[ConfigEntry], cut(MAX_ENTRIES), Field(max_length=MAX_ENTRIES)]
+
+
+def with_paths(schema: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """`schema` (a LogicDesign's) with every file path an enum of the planned `paths`, so
+    an endpoint that enforces the schema cannot produce a file that was not planned."""
+    result = copy.deepcopy(schema)
+    enum = {"type": "string", "enum": sorted(paths)}
+    defs = result.get("$defs", {})
+    logic = defs.get("FileLogic", {}).get("properties", {})
+    if "path" in logic:
+        logic["path"] = dict(enum)
+        logic["depends_on"]["items"] = dict(enum)
+    result["properties"]["task_order"]["items"] = dict(enum)
+    return result
 
 
 class Plan(_Model):

@@ -49,8 +49,12 @@ def check_architecture(arch: Architecture) -> list[str]:
         arch.smoke_command.replace("/", ".")
     ):
         problems.append(f"smoke command {arch.smoke_command!r} does not run the entry point")
-    problems += check_mermaid(arch.class_diagram, "classDiagram")
-    problems += check_mermaid(arch.sequence_diagram, "sequenceDiagram")
+    for text, header in (
+        (arch.class_diagram, "classDiagram"),
+        (arch.sequence_diagram, "sequenceDiagram"),
+    ):
+        if text.strip():  # diagrams are optional (a small model's plan may have none)
+            problems += check_mermaid(text, header)
     core = [
         p
         for p in paths
@@ -103,12 +107,19 @@ def check_logic(logic: LogicDesign, arch: Architecture) -> list[str]:
     return problems + _check_classes_and_requirements(logic, arch)
 
 
+def diagram_gaps(logic: LogicDesign, arch: Architecture) -> list[str]:
+    """Classes of the class diagram that no file defines: worth a note, not a re-ask (the
+    diagram documents the design; the files are the design)."""
+    defined = {c for f in logic.files for c in f.classes}
+    return [
+        f"class {name!r} of the class diagram is defined in no file"
+        for name in diagram_classes(arch.class_diagram)
+        if name not in defined
+    ]
+
+
 def _check_classes_and_requirements(logic: LogicDesign, arch: Architecture) -> list[str]:
     problems = []
-    defined = {c for f in logic.files for c in f.classes}
-    for name in diagram_classes(arch.class_diagram):
-        if name not in defined:
-            problems.append(f"class {name!r} of the class diagram is defined in no file")
     for requirement in logic.requirements:
         try:
             normalise_requirement(requirement)
@@ -184,8 +195,9 @@ def normalise_requirements(lines: Iterable[str]) -> list[str]:
     return sorted(seen.values())
 
 
-def render_config(config: ConfigPlan) -> str:
-    """config.yaml with a comment per value saying where the paper states it."""
+def render_config(config: ConfigPlan, comments: dict[str, str] | None = None) -> str:
+    """config.yaml with a comment per value saying where the paper states it (`comments`:
+    the checked source of each key, when the sources have been checked)."""
     lines = ["# Hyperparameters of the paper; `assumption` marks values the paper leaves open."]
     previous: list[str] = []
     for entry in sorted(config.entries, key=lambda e: e.key):
@@ -197,6 +209,7 @@ def render_config(config: ConfigPlan) -> str:
             lines.append("  " * depth + f"{parts[depth]}:")
         value = yaml.safe_dump(entry.value, default_flow_style=True).strip().removesuffix("...")
         source = "assumption" if entry.assumption else entry.source
+        source = (comments or {}).get(entry.key, source).replace("\n", " ")
         lines.append("  " * (len(parts) - 1) + f"{parts[-1]}: {value.strip()}  # {source}")
         previous = parts[:-1]
     return "\n".join(lines) + "\n"

@@ -1,18 +1,67 @@
-"""The repair agent: the digest in, SEARCH/REPLACE edits out. Edits that match nothing go
-back to the model with the nearest real lines (bounded); guard refusals are final."""
+"""The repair agent: failures in, edits out, in the edit format chosen for the model.
+
+- ``search-replace``: SEARCH/REPLACE blocks; blocks that match nothing go back with the
+  nearest real lines; a file whose edits fail to apply twice is asked for whole.
+- ``whole``: the file the first failure points at, rewritten whole (when small enough).
+- ``lines``: line-range edits under the JSON schema the endpoint enforces.
+
+A reply identical to one given earlier in the loop is not applied twice: the question is
+asked again at a higher temperature, saying so. Guard refusals are final.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercoder import prompts
 from papercoder.agents.planner import system_message
-from papercoder.llm.client import ChatModel, ChatRequest, Message
-from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, parse_edits
+from papercoder.llm.client import ChatModel, ChatReply, ChatRequest, Message, ResponseFormatRejected
+from papercoder.llm.structured import extract_json
+from papercoder.repair.digest import (
+    build_digest,
+    build_file_digest,
+    failing_diagnostics,
+    repair_targets,
+)
+from papercoder.repair.formats import (
+    MAX_LINE_EDITS,
+    WHOLE_FILE_MAX_LINES,
+    EditFormat,
+    LineEdit,
+    LineEdits,
+    apply_line_edit,
+    line_edit_problem,
+    lines_schema,
+    old_lines,
+    parse_whole,
+    strip_numbers,
+    whole_file_problem,
+)
+from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, guard, parse_edits
+from papercoder.verify.report import VerifyReport
 
 RETRIES = 2
+RETRY_TEMPERATURE = 0.7
+EXAMPLE_LINE = "def relu(x):"  # the prompts' worked example edits this function
+
+
+class RepairRequest(BaseModel):
+    """One iteration's question to the repair agent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report: VerifyReport
+    files: dict[str, str]
+    plan_entries: dict[str, str] = Field(default_factory=dict)
+    edit_format: EditFormat = "search-replace"
+    digest_tokens: int = 6000
+    max_tokens: int = 1024
+    narrow: bool = Field(default=False, description="only the first failing diagnostic")
+    note: str = Field(default="", description="what the previous iteration did wrong")
+    seen: list[str] = Field(default_factory=list, description="hashes of earlier replies")
 
 
 class RepairOutcome(BaseModel):
@@ -20,7 +69,71 @@ class RepairOutcome(BaseModel):
 
     prompt: str
     replies: list[str] = Field(default_factory=list)
+    formats: list[EditFormat] = Field(default_factory=list)
     result: PatchResult
+
+
+def reply_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+
+
+class _Session:
+    """One iteration's conversation: every reply is kept, repeated ones are re-asked."""
+
+    def __init__(
+        self, model: ChatModel, request: RepairRequest, max_calls: int | None = None
+    ) -> None:
+        self.model = model
+        self.request = request
+        self.calls_left = max_calls
+        self.replies: list[str] = []
+        self.formats: list[EditFormat] = []
+        self.first_prompt = ""
+
+    def ask(
+        self,
+        messages: list[Message],
+        fmt: EditFormat,
+        response_format: dict[str, object] | None = None,
+    ) -> str:
+        if not self.first_prompt:
+            self.first_prompt = messages[-1].content
+        reply = self._send(messages, 0.0, response_format)
+        if reply_hash(reply) in self.request.seen or reply in self.replies:
+            again = [
+                *messages,
+                Message(role="assistant", content=reply),
+                Message(role="user", content=prompts.render("repair_repeated")),
+            ]
+            reply = self._send(again, RETRY_TEMPERATURE, response_format)
+        self.replies.append(reply)
+        self.formats.append(fmt)
+        return reply
+
+    def _send(
+        self, messages: list[Message], temperature: float, response_format: dict[str, object] | None
+    ) -> str:
+        if self.calls_left is not None:
+            if self.calls_left <= 0:
+                return ""  # out of calls (a one-shot baseline): an empty reply changes nothing
+            self.calls_left -= 1
+        reply: ChatReply = self.model.complete(
+            ChatRequest(
+                agent="repairer",
+                messages=(system_message(), *messages),
+                max_tokens=self.request.max_tokens,
+                temperature=temperature,
+                response_format=response_format,
+            )
+        )
+        return reply.content
+
+    def repeated(self, reply: str) -> bool:
+        return reply_hash(reply) in self.request.seen
+
+
+def _note(request: RepairRequest) -> str:
+    return f"\n\n{request.note}" if request.note else ""
 
 
 def _problems(rejected: list[Rejection]) -> str:
@@ -29,52 +142,269 @@ def _problems(rejected: list[Rejection]) -> str:
         text = f"- {rejection.path}: {rejection.reason}"
         if rejection.nearest and rejection.reason.startswith("no such file"):
             text += f"; the repository's Python files are:\n{rejection.nearest}"
-        elif rejection.nearest:
+        elif rejection.nearest and rejection.reason != _COPIED:
             text += f"; the closest lines in the file are:\n```\n{rejection.nearest}\n```"
         parts.append(text)
     return "\n".join(parts)
 
 
-def repair_prompt(digest: str, files: Iterable[str]) -> str:
-    """The repair prompt; its example names a real file, since small models copy it."""
-    example = next((p for p in files if p.endswith(".py") and f"## {p}" in digest), "model.py")
-    return prompts.render("repair", digest=digest, example_path=example)
+def repair_prompt(request: RepairRequest) -> str:
+    """The first prompt of a SEARCH/REPLACE iteration; its example names a real file."""
+    digest = _digest(request)
+    example = next(
+        (p for p in request.files if p.endswith(".py") and f"## {p}" in digest), "model.py"
+    )
+    return prompts.render("repair", digest=digest, example_path=example, note=_note(request))
+
+
+def _digest(request: RepairRequest) -> str:
+    report = narrowed(request.report) if request.narrow else request.report
+    return build_digest(report, request.files, request.plan_entries, request.digest_tokens).text
+
+
+def narrowed(report: VerifyReport) -> VerifyReport:
+    """`report` with only its first failing diagnostic (in repair order) left."""
+    first = failing_diagnostics(report)[:1]
+    checks = [
+        c.model_copy(update={"diagnostics": [d for d in c.diagnostics if d in first]})
+        for c in report.checks
+    ]
+    return report.model_copy(update={"checks": checks})
 
 
 def repair(
     model: ChatModel,
-    digest: str,
-    files: dict[str, str],
+    request: RepairRequest,
     is_link: Callable[[str], bool],
-    max_tokens: int,
+    max_calls: int | None = None,
 ) -> RepairOutcome:
-    prompt = repair_prompt(digest, files)
-    messages = [system_message(), Message(role="user", content=prompt)]
-    replies: list[str] = []
+    """Ask `model` to fix `request.report` in `request.edit_format`; apply what may be.
+    `max_calls=1` is the one-shot baseline: one question, no re-ask, no escalation."""
+    session = _Session(model, request, max_calls)
+    if request.edit_format == "whole":
+        result = _whole(session, request.files, is_link, _first_target(request))
+    elif request.edit_format == "lines":
+        result = _lines(session, request.files, is_link)
+    else:
+        result = _search_replace(session, request.files, is_link)
+    return RepairOutcome(
+        prompt=session.first_prompt, replies=session.replies, formats=session.formats, result=result
+    )
+
+
+def _first_target(request: RepairRequest) -> str | None:
+    targets = repair_targets(request.report, request.files)
+    if request.narrow:
+        targets = targets[:1]
+    small = [
+        t for t in targets if len(request.files.get(t, "").splitlines()) <= WHOLE_FILE_MAX_LINES
+    ]
+    return small[0] if small else None
+
+
+def _search_replace(
+    session: _Session, files: dict[str, str], is_link: Callable[[str], bool]
+) -> PatchResult:
+    prompt = repair_prompt(session.request)
+    messages = [Message(role="user", content=prompt)]
     applied: list[Edit] = []
     final: list[Rejection] = []
+    failures: dict[str, int] = {}
     for attempt in range(RETRIES + 1):
-        reply = model.complete(
-            ChatRequest(agent="repairer", messages=tuple(messages), max_tokens=max_tokens)
-        )
-        replies.append(reply.content)
-        edits = parse_edits(reply.content)
+        reply = session.ask(messages, "search-replace")
+        if session.repeated(reply):
+            final.append(Rejection(path="(reply)", reason="the same reply as an earlier iteration"))
+            break
+        edits = parse_edits(reply)
+        copied = [e for e in edits if _copies_example(e.search, e.replace, files)]
+        edits = [e for e in edits if e not in copied]
         result = apply_edits(files, edits, is_link)
+        result.rejected += [Rejection(path=e.path, reason=_COPIED, nearest="-") for e in copied]
         files = result.files
         applied += result.applied
         retry = [r for r in result.rejected if r.nearest]
         final += [r for r in result.rejected if not r.nearest]
-        if not edits:
+        for rejection in retry:
+            failures[rejection.path] = failures.get(rejection.path, 0) + 1
+        if not edits and not copied:
             retry = [Rejection(path="(reply)", reason="it holds no SEARCH/REPLACE block")]
-        if not retry or attempt == RETRIES:
-            final += [r for r in retry if r.path != "(reply)"] if attempt == RETRIES else []
+        if not retry:
+            break
+        stuck = [p for p, n in failures.items() if n >= 2 and p in files]
+        if stuck or attempt == RETRIES:  # twice unmatched: ask for the file whole
+            for path in stuck or [r.path for r in retry if r.path in files][:1]:
+                whole = _whole(session, files, is_link, path)
+                files = whole.files
+                applied += whole.applied
+                final += whole.rejected
+            if not stuck and attempt == RETRIES:
+                final += [r for r in retry if r.path == "(reply)"]
             break
         messages += [
-            Message(role="assistant", content=reply.content),
+            Message(role="assistant", content=reply),
             Message(role="user", content=prompts.render("repair_retry", problems=_problems(retry))),
         ]
-    return RepairOutcome(
-        prompt=prompt,
-        replies=replies,
-        result=PatchResult(files=files, applied=applied, rejected=final),
+    return PatchResult(files=files, applied=applied, rejected=final)
+
+
+_COPIED = "that edit is the example's, from another repository: fix the failures shown instead"
+
+
+def _copies_example(search: str, replace: str, files: dict[str, str]) -> bool:
+    """An edit that repeats the prompt's example (a small model's habit)."""
+    example = EXAMPLE_LINE in search and "import numpy as np" in replace
+    return example and not any(EXAMPLE_LINE in text for text in files.values())
+
+
+def _whole(
+    session: _Session, files: dict[str, str], is_link: Callable[[str], bool], path: str | None
+) -> PatchResult:
+    request = session.request
+    if path is None or len(files.get(path, "").splitlines()) > WHOLE_FILE_MAX_LINES:
+        why = "no failure points at a file small enough to rewrite whole"
+        refusal = Rejection(path="(reply)", reason=why)
+        return PatchResult(files=files, applied=[], rejected=[refusal])
+    fence = "python" if path.endswith(".py") else ""
+    digest = build_file_digest(
+        narrowed(request.report) if request.narrow else request.report,
+        files,
+        path,
+        request.plan_entries,
+        request.digest_tokens,
     )
+    prompt = prompts.render(
+        "repair_whole", digest=digest, path=path, fence=fence, note=_note(request)
+    )
+    messages = [Message(role="user", content=prompt)]
+    problem = "the reply holds no code block"
+    for _ in range(RETRIES):
+        reply = session.ask(messages, "whole")
+        if session.repeated(reply):
+            problem = "the same reply as an earlier iteration"
+            break
+        parsed = parse_whole(reply, path)
+        found = (
+            whole_file_problem(path, files.get(path), parsed)
+            if parsed
+            else "the reply holds no code block"
+        )
+        if found is None and parsed is not None:
+            return apply_edits(files, [Edit(path=path, search="", replace=parsed.text)], is_link)
+        problem = found or problem
+        messages += [
+            Message(role="assistant", content=reply),
+            Message(
+                role="user",
+                content=prompts.render(
+                    "repair_whole_retry", problem=problem, path=path, fence=fence
+                ),
+            ),
+        ]
+    return PatchResult(files=files, applied=[], rejected=[Rejection(path=path, reason=problem)])
+
+
+def _lines(session: _Session, files: dict[str, str], is_link: Callable[[str], bool]) -> PatchResult:
+    request = session.request
+    paths = sorted(files)
+    longest = max((len(t.splitlines()) for t in files.values()), default=1)
+    schema = lines_schema(paths, longest)
+    response_format: dict[str, object] = {
+        "type": "json_schema",
+        "json_schema": {"name": "LineEdits", "schema": schema},
+    }
+    prompt = prompts.render(
+        "repair_lines", digest=_digest(request), max_edits=MAX_LINE_EDITS, note=_note(request)
+    )
+    messages = [Message(role="user", content=prompt)]
+    rejected: list[Rejection] = []
+    for _ in range(RETRIES):
+        try:
+            reply = session.ask(messages, "lines", response_format)
+        except ResponseFormatRejected:  # no enforced schema here: the next best format
+            return _whole(session, files, is_link, _first_target(request))
+        if session.repeated(reply):
+            rejected = [Rejection(path="(reply)", reason="the same reply as an earlier iteration")]
+            break
+        edits, problem = parse_line_edits(reply, set(files))
+        if problem is None:
+            result = apply_line_edits(files, edits, is_link)
+            if result.applied or not result.rejected:
+                return result
+            rejected = result.rejected
+            problem = "; ".join(f"{r.path}: {r.reason}" for r in rejected)
+        else:
+            rejected = [Rejection(path="(reply)", reason=problem)]
+        messages += [
+            Message(role="assistant", content=reply),
+            Message(role="user", content=prompts.render("reask_invalid", error=problem)),
+        ]
+    target = _first_target(request)
+    if target is not None:  # twice unusable: ask for the file whole
+        whole = _whole(session, files, is_link, target)
+        if whole.applied:
+            return whole
+        rejected += whole.rejected
+    return PatchResult(files=files, applied=[], rejected=rejected)
+
+
+def parse_line_edits(reply: str, paths: set[str]) -> tuple[list[LineEdit], str | None]:
+    """The line edits in `reply`, or the reason it holds none usable."""
+    try:
+        parsed = LineEdits.model_validate(extract_json(reply))
+    except ValueError as exc:  # not JSON, or JSON of the wrong shape (ValidationError)
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return [], f"field '{where}': {first['msg']}"
+        return [], str(exc)
+    if not parsed.edits:
+        return [], "the reply holds no edit"
+    unknown = sorted({e.path for e in parsed.edits if e.path not in paths})
+    if unknown:
+        return [], f"no such file: {', '.join(unknown)} (use one of the paths shown)"
+    return parsed.edits, None
+
+
+def apply_line_edits(
+    files: dict[str, str], edits: list[LineEdit], is_link: Callable[[str], bool]
+) -> PatchResult:
+    """Apply line-range edits bottom-up (so numbers stay valid); refuse overlapping or
+    out-of-range ones, and anything the guards refuse, with the reason."""
+    files = dict(files)
+    applied: list[Edit] = []
+    rejected: list[Rejection] = []
+    usable = []
+    edits = [e.model_copy(update={"replacement": strip_numbers(e.replacement)}) for e in edits]
+    for edit in edits:
+        problem = line_edit_problem(edit, edits, files.get(edit.path))
+        if problem:
+            rejected.append(Rejection(path=edit.path, reason=problem))
+        else:
+            usable.append(edit)
+    for edit in sorted(usable, key=lambda e: (e.path, -e.start_line)):
+        current = files[edit.path]
+        as_block = _as_block(edit, current)
+        reason = guard(as_block, current, is_link)
+        if reason is None and as_block.search == as_block.replace:
+            reason = "the edit changes nothing: the replacement equals the lines it replaces"
+        if reason is not None:
+            rejected.append(Rejection(path=edit.path, reason=reason))
+            continue
+        files[edit.path] = apply_line_edit(edit, current)
+        applied.append(as_block)
+    return PatchResult(files=files, applied=applied, rejected=rejected)
+
+
+def _as_block(edit: LineEdit, current: str) -> Edit:
+    """The edit as SEARCH/REPLACE, for the guards and the record; an insertion is anchored
+    on the line it goes before (or after, at the end of the file)."""
+    old = old_lines(edit, current)
+    if old:
+        return Edit(path=edit.path, search=old, replace=edit.replacement)
+    rows = current.splitlines(keepends=True)
+    new = edit.replacement if edit.replacement.endswith("\n") else edit.replacement + "\n"
+    if edit.start_line - 1 < len(rows):
+        anchor = rows[edit.start_line - 1]
+        return Edit(path=edit.path, search=anchor, replace=new + anchor)
+    anchor = rows[-1] if rows else ""
+    return Edit(path=edit.path, search=anchor, replace=anchor + new)

@@ -57,6 +57,9 @@ class Usage(BaseModel):
 
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    prompt_evaluated: int | None = Field(
+        default=None, description="prompt tokens the server computed (the rest came from its cache)"
+    )
 
 
 class ChatReply(BaseModel):
@@ -171,12 +174,15 @@ class OpenAIChatModel:
             raise _Retryable("malformed response body (no choices)")
         choice = completion.choices[0]
         usage = completion.usage
+        timings = (completion.model_extra or {}).get("timings")  # llama.cpp's own report
+        evaluated = timings.get("prompt_n") if isinstance(timings, dict) else None
         return ChatReply(
             content=choice.message.content or "",
             finish_reason=choice.finish_reason or "stop",
             usage=Usage(
                 prompt_tokens=getattr(usage, "prompt_tokens", None),
                 completion_tokens=getattr(usage, "completion_tokens", None),
+                prompt_evaluated=evaluated if isinstance(evaluated, int) else None,
             ),
             attempts=attempt,
         )

@@ -33,6 +33,7 @@ class CallRecord(BaseModel):
     model: str
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    prompt_evaluated: int | None = None
     cost: float | None = None
     latency_s: float = 0.0
     attempts: int = 0
@@ -121,6 +122,7 @@ class Gateway:
             prompt=prompt,
             completion=completion,
             cost=cost,
+            evaluated=reply.usage.prompt_evaluated,
         )
         return reply
 
@@ -136,6 +138,7 @@ class Gateway:
         completion: int | None = None,
         cost: float | None = None,
         error: str | None = None,
+        evaluated: int | None = None,
     ) -> None:
         if self._calls_path is None:
             return
@@ -146,6 +149,7 @@ class Gateway:
             model=self._model.name,
             prompt_tokens=prompt,
             completion_tokens=completion,
+            prompt_evaluated=evaluated,
             cost=cost,
             latency_s=round(latency, 4),
             attempts=attempts,

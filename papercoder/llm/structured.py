@@ -63,12 +63,20 @@ class StructuredClient:
         return _MODES[self._mode_index]
 
     def ask(
-        self, agent: str, messages: list[Message], schema: type[T], max_tokens: int = 4096
+        self,
+        agent: str,
+        messages: list[Message],
+        schema: type[T],
+        max_tokens: int = 4096,
+        json_schema: dict[str, Any] | None = None,
     ) -> T:
+        """A reply validated by `schema`; `json_schema` (default: the schema's own) is what the
+        endpoint is asked to enforce, e.g. with enums the validation leaves lenient."""
         history = list(messages)
         problem = ""
+        sent = json_schema or schema.model_json_schema()
         for _ in range(self._reasks + 1):
-            content = self._send(agent, history, schema, max_tokens)
+            content = self._send(agent, history, schema.__name__, sent, max_tokens)
             try:
                 return schema.model_validate(extract_json(content))
             except ValidationError as exc:
@@ -85,14 +93,16 @@ class StructuredClient:
             "try a stronger model (--model), or --structured-mode fenced for weak JSON models",
         )
 
-    def _send(self, agent: str, history: list[Message], schema: type[BaseModel], limit: int) -> str:
+    def _send(
+        self, agent: str, history: list[Message], name: str, schema: dict[str, Any], limit: int
+    ) -> str:
         while True:
             mode = self.mode
             request = ChatRequest(
                 agent=agent,
                 messages=(*history[:-1], self._with_format(history[-1], schema, mode)),
                 max_tokens=limit,
-                response_format=_response_format(schema, mode),
+                response_format=_response_format(name, schema, mode),
             )
             try:
                 return self.model.complete(request).content
@@ -104,19 +114,18 @@ class StructuredClient:
                         self._mode_index += 1
 
     @staticmethod
-    def _with_format(last: Message, schema: type[BaseModel], mode: StructuredMode) -> Message:
-        text = json.dumps(schema.model_json_schema(), indent=1, sort_keys=True)
+    def _with_format(last: Message, schema: dict[str, Any], mode: StructuredMode) -> Message:
+        text = json.dumps(schema, indent=1, sort_keys=True)
         template = "format_fenced" if mode == "fenced" else "format_json"
         instruction = prompts.render(template, schema=text)
         return Message(role=last.role, content=f"{last.content}\n\n{instruction}")
 
 
-def _response_format(schema: type[BaseModel], mode: StructuredMode) -> dict[str, Any] | None:
+def _response_format(
+    name: str, schema: dict[str, Any], mode: StructuredMode
+) -> dict[str, Any] | None:
     if mode == "json_schema":
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
-        }
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
     if mode == "json_object":
         return {"type": "json_object"}
     return None

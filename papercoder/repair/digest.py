@@ -5,10 +5,12 @@ import and their plan entries, cut to a token budget. Not the whole repo, not th
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from papercoder.repair.hints import hint
 from papercoder.repo import interfaces, parse
 from papercoder.tokens import estimate_tokens
 from papercoder.verify.diagnostics import Diagnostic
@@ -46,6 +48,13 @@ def rank(diag: Diagnostic) -> int:
     if diag.code in _IMPORT_CODES:
         return 2
     return {"lint": 3, "types": 4, "tests": 5, "smoke": 6}.get(diag.check, 7)
+
+
+def describe(diag: Diagnostic, files: dict[str, str]) -> str:
+    """One failure as the repair prompt lists it, with what exists where a name is missing."""
+    line = f"- [{diag.check}] {diag.location()} {diag.code or ''}: {diag.message}"
+    found = hint(diag, files)
+    return line + (f"\n    hint: {found}" if found else "")
 
 
 def failing_diagnostics(report: VerifyReport) -> list[Diagnostic]:
@@ -105,8 +114,7 @@ def build_digest(
     """The digest of `report` over the repo `files` (path → text), within `max_tokens`."""
     diagnostics = failing_diagnostics(report)
     listed = [
-        f"- [{d.check}] {d.location()} {d.code or ''}: {d.message}"
-        + (f"\n    > {d.snippet}" if d.snippet and d.file not in files else "")
+        describe(d, files) + (f"\n    > {d.snippet}" if d.snippet and d.file not in files else "")
         for d in diagnostics  # a shown file's snippet would be said twice
     ]
     implicated: list[str] = []
@@ -153,3 +161,81 @@ def read_repo(repo: Path) -> dict[str, str]:
             except UnicodeDecodeError:
                 continue
     return out
+
+
+def _is_test_file(path: str) -> bool:
+    name = Path(path).name
+    return name.startswith("test_") or name.endswith("_test.py") or path.startswith("tests/")
+
+
+_MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
+
+
+def _missing_package(diag: Diagnostic, files: dict[str, str]) -> bool:
+    found = _MISSING_MODULE.search(diag.message)
+    if not found:
+        return False
+    top = found.group(1).split(".")[0]
+    return f"{top}.py" not in files and f"{top}/__init__.py" not in files
+
+
+def repair_targets(report: VerifyReport, files: dict[str, str]) -> list[str]:
+    """The files to change, in the order of the failures that point at them. A failing
+    assertion in a test points at the code under test; a module that is not installed
+    points at requirements.txt."""
+    targets: list[str] = []
+    for diag in failing_diagnostics(report):
+        chosen: list[str] = []
+        if diag.check == "install" or _missing_package(diag, files):
+            chosen = ["requirements.txt"]
+        elif diag.file and diag.file in files:
+            chosen = [diag.file]
+            if _is_test_file(diag.file) and diag.code in ("test-failure", "AssertionError"):
+                tested = local_imports(files[diag.file], set(files))
+                chosen = [*tested, diag.file] if tested else chosen
+        for path in chosen:
+            if path not in targets:
+                targets.append(path)
+    return targets
+
+
+def build_file_digest(
+    report: VerifyReport,
+    files: dict[str, str],
+    target: str,
+    plan_entries: dict[str, str],
+    max_tokens: int,
+) -> str:
+    """What a whole-file rewrite of `target` needs: the failures, the file as it is,
+    unnumbered, since the reply repeats it, the interfaces of the repository files it imports,
+    and the failing lines of the other files the failures name."""
+    diagnostics = failing_diagnostics(report)
+    listed = [describe(d, files) for d in diagnostics]
+    parts = ["## Failing checks", *listed[:12]]
+    if len(listed) > 12:
+        parts.append(f"- … and {len(listed) - 12} more")
+    text = files.get(target, "")
+    plan = f"\nPlan: {plan_entries[target]}" if target in plan_entries else ""
+    parts.append(f"\n## {target}{plan}")
+    fence = "python" if target.endswith(".py") else ""
+    parts.append(f"```{fence}\n{text.rstrip()}\n```" if text else "(the file does not exist yet)")
+    budget = max_tokens - estimate_tokens("\n".join(parts))
+    related = [d.file for d in diagnostics if d.file and d.file != target and d.file in files]
+    imported = local_imports(text, set(files)) if target.endswith(".py") else []
+    context = [*imported, *related]
+    for path in dict.fromkeys(context):
+        source = files[path]
+        shown = (
+            numbered(source, {d.line for d in diagnostics if d.file == path and d.line})
+            if path in related
+            else interfaces(source)
+        )
+        label = f"{path} (for reference: do not rewrite it)" if path in related else path
+        section = f"\nInterface of {label}:\n```python\n{shown}\n```"
+        if path in related:
+            section = f"\n{label}:\n```python\n{shown}\n```"
+        cost = estimate_tokens(section)
+        if cost <= budget:
+            parts.append(section)
+            budget -= cost
+    return "\n".join(parts)

@@ -17,17 +17,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercoder.agents.repairer import repair, repair_prompt
+from papercoder.agents.repairer import RepairOutcome, RepairRequest, repair, reply_hash
 from papercoder.errors import BudgetExhausted, ModelOutputError
 from papercoder.llm.client import ChatModel
 from papercoder.llm.ledger import Ledger
-from papercoder.repair.digest import build_digest, failing_diagnostics, read_repo
+from papercoder.repair.digest import failing_diagnostics, read_repo
+from papercoder.repair.formats import EditFormat, choose_format
 from papercoder.repair.patch import Rejection
 from papercoder.repo import GitRepo, write_file
 from papercoder.runstore import RunStore, StageState
 from papercoder.sandbox.protocol import Sandbox
 from papercoder.settings import Settings
-from papercoder.verify.checks import Verifier
+from papercoder.verify.checks import Timeouts, Verifier
 from papercoder.verify.report import VerifyReport, write_json
 
 StopReason = Literal[
@@ -57,6 +58,7 @@ class Iteration(BaseModel):
     rejected: list[Rejection] = Field(default_factory=list)
     commit: str | None = None
     message: str = ""
+    formats: list[EditFormat] = Field(default_factory=list)
 
 
 class LoopState(BaseModel):
@@ -67,6 +69,7 @@ class LoopState(BaseModel):
     stale: int = 0
     elapsed: float = 0.0
     pending: int | None = Field(default=None, description="iteration repaired, not verified")
+    replies: list[str] = Field(default_factory=list, description="hashes of the replies so far")
 
 
 class LoopReport(BaseModel):
@@ -95,8 +98,10 @@ class RepairLoop:
         settings: Settings,
         plan_entries: dict[str, str] | None = None,
         on_iteration: Callable[[Iteration], None] | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self.repo = repo
+        self.timeouts = timeouts
         self.store = store
         self.sandbox = sandbox
         self.model = model
@@ -106,6 +111,7 @@ class RepairLoop:
         self.plan_entries = plan_entries or {}
         self.git = GitRepo(repo)
         self.on_iteration = on_iteration
+        self.edit_format = choose_format(settings.edit_format, settings.small_model)
 
     def report_of(self, n: int) -> VerifyReport | None:
         return self.store.read_model(f"verify/iter-{n:03d}/report.json", VerifyReport)
@@ -115,7 +121,7 @@ class RepairLoop:
         if done is not None:
             return done
         log_dir = self.store.path(f"verify/iter-{n:03d}")
-        report = Verifier(self.sandbox, log_dir).verify(self.repo)
+        report = Verifier(self.sandbox, log_dir, self.timeouts).verify(self.repo)
         write_json(report, log_dir / "report.json")
         return report
 
@@ -163,28 +169,39 @@ class RepairLoop:
 
     def repair_once(self, state: LoopState, report: VerifyReport, started: float) -> None:
         n = state.history[-1].iteration + 1
-        files = read_repo(self.repo)
-        budget = min(DIGEST_TOKENS, self.settings.context_tokens // 2)  # fits small contexts
-        digest = build_digest(report, files, self.plan_entries, budget)
         last = state.history[-1]
-        if last.iteration and not last.applied and last.rejected:  # say why, so it can adapt
-            refused = "\n".join(f"- {r.path}: {r.reason}" for r in last.rejected)
-            digest.text += f"\n\n## Your previous edits were not applied\n{refused}"
-        if self.same_question(n, digest.text, state):
-            state.stale = self.budgets.patience  # the same prompt gets the same answer: stop
-            self.save(state)
-            return
+        changed_nothing = last.iteration > 0 and not last.applied
+        request = RepairRequest(
+            report=report,
+            files=read_repo(self.repo),
+            plan_entries=self.plan_entries,
+            edit_format=self.edit_format,
+            digest_tokens=min(DIGEST_TOKENS, self.settings.context_tokens // 2),
+            max_tokens=self.settings.max_output_tokens,
+            narrow=changed_nothing,
+            note=_unchanged_note(last) if changed_nothing else "",
+            seen=state.replies,
+        )
+        files = request.files
         try:
-            outcome = repair(
-                self.model, digest.text, files, self.is_link, self.settings.max_output_tokens
-            )
+            outcome = repair(self.model, request, self.is_link)
         except ModelOutputError as exc:  # e.g. a reply that never ends: try again next round
             refusal = Rejection(path="(reply)", reason=exc.message)
             self.unchanged(state, n, report, [refusal], exc.message)
             return
+        state.replies += [reply_hash(r) for r in outcome.replies]
         folder = f"repair/iter-{n:03d}"
         self.store.write_text(f"{folder}/prompt.md", outcome.prompt)
-        self.store.write_text(f"{folder}/response.md", "\n\n---\n\n".join(outcome.replies))
+        self.store.write_text(
+            f"{folder}/response.md",
+            "\n\n".join(
+                f"<!-- reply {i} ({fmt}) -->\n{reply}"
+                for i, (fmt, reply) in enumerate(
+                    zip(outcome.formats, outcome.replies, strict=True), 1
+                )
+            ),
+        )
+        self.store.write_text(f"{folder}/formats.json", json.dumps(outcome.formats) + "\n")
         self.store.write_text(
             f"{folder}/rejected.json",
             json.dumps([r.model_dump() for r in outcome.result.rejected], indent=2) + "\n",
@@ -201,7 +218,9 @@ class RepairLoop:
         self.store.write_text(f"{folder}/patch.diff", "".join(diff))
         state.elapsed = time.monotonic() - started
         if not outcome.result.applied:
-            self.unchanged(state, n, report, outcome.result.rejected, "no edit could be applied")
+            self.unchanged(
+                state, n, report, outcome.result.rejected, "no edit could be applied", outcome
+            )
             return
         state.pending = n
         self.store.write_model(
@@ -211,23 +230,23 @@ class RepairLoop:
         self.finish_iteration(state, n)
 
     def unchanged(
-        self, state: LoopState, n: int, report: VerifyReport, rejected: list[Rejection], why: str
+        self,
+        state: LoopState,
+        n: int,
+        report: VerifyReport,
+        rejected: list[Rejection],
+        why: str,
+        outcome: RepairOutcome | None = None,
     ) -> None:
         """Record iteration `n` that changed nothing: the previous report still holds."""
         write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
         record = self.record(n, report, self.git.head(), rejected, 0)
         record.message = f"repair {n}: {why}"
+        record.formats = outcome.formats if outcome else []
         state.history.append(record)
         state.stale += 1
         self.save(state)
         self.notify(record)
-
-    def same_question(self, n: int, digest: str, state: LoopState) -> bool:
-        """Would iteration `n` ask exactly what the last one asked, after no edit applied?"""
-        previous = self.store.path(f"repair/iter-{n - 1:03d}/prompt.md")
-        if n < 2 or state.history[-1].applied or not previous.is_file():
-            return False
-        return previous.read_text("utf-8") == repair_prompt(digest, read_repo(self.repo))
 
     def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:
         before = failure_keys(self.verify(state.history[-1].iteration))
@@ -243,6 +262,9 @@ class RepairLoop:
             n, report, commit, edits.rejected if edits else [], len(edits.applied) if edits else 0
         )
         record.message = message
+        formats = self.store.path(f"repair/iter-{n:03d}/formats.json")
+        if formats.is_file():
+            record.formats = json.loads(formats.read_text("utf-8"))
         best = next(h for h in state.history if h.iteration == state.best)
         if record.score < best.score:
             state.best, state.stale = n, 0
@@ -314,6 +336,15 @@ class RepairLoop:
         return report, final
 
 
+def _unchanged_note(last: Iteration) -> str:
+    reasons = "; ".join(sorted({f"{r.path}: {r.reason}" for r in last.rejected})[:4])
+    return (
+        "Your previous reply changed nothing"
+        + (f" ({reasons})" if reasons else "")
+        + ". Fix only the first failure now."
+    )
+
+
 class _Edits(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -330,12 +361,21 @@ def run_repair(
     model: ChatModel | None = None,
     plan_entries: dict[str, str] | None = None,
     on_iteration: Callable[[Iteration], None] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> tuple[LoopReport, VerifyReport]:
     """Verify `repo` and repair it with the run's model until green or out of budget."""
     from papercoder.llm.gateway import open_gateway
 
     gateway = open_gateway(settings, store, model)
     loop = RepairLoop(
-        repo, store, sandbox, gateway, gateway.ledger, settings, plan_entries, on_iteration
+        repo,
+        store,
+        sandbox,
+        gateway,
+        gateway.ledger,
+        settings,
+        plan_entries,
+        on_iteration,
+        timeouts,
     )
     return loop.run()

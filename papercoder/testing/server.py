@@ -42,6 +42,9 @@ class Rule(BaseModel):
     delay: float = Field(default=0.0, ge=0, description="seconds to wait before answering")
     malformed: bool = False
     usage: bool = True
+    prompt_cached: int | None = Field(
+        default=None, description="report llama.cpp-style timings: this many prompt tokens cached"
+    )
 
     def matches(self, agent: str, text: str, fmt: str) -> bool:
         return (
@@ -211,6 +214,12 @@ class _Handler(BaseHTTPRequestHandler):
             }
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
             payload["usage"] = usage
+            if rule.prompt_cached is not None:
+                cached = min(rule.prompt_cached, usage["prompt_tokens"])
+                payload["timings"] = {
+                    "cache_n": cached,
+                    "prompt_n": usage["prompt_tokens"] - cached,
+                }
         self._json(200, payload)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:

@@ -226,3 +226,13 @@ def test_api_key_is_written_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         json.loads(store.path("manifest.json").read_text("utf-8"))["settings"]["model"]
         == "scripted"
     )
+
+
+def test_prompt_tokens_the_server_evaluated_are_logged(tmp_path: Path) -> None:
+    """A llama.cpp server reports how much of the prompt came from its cache."""
+    store = new_store(tmp_path)
+    with server({"content": "hi", "prompt_cached": 20}) as srv:
+        reply = gateway(srv, store).complete(req("x" * 200))
+    [record] = read_jsonl(store.calls_path)
+    assert reply.usage.prompt_tokens == record["prompt_tokens"]
+    assert record["prompt_evaluated"] == record["prompt_tokens"] - 20

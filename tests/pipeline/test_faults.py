@@ -1,5 +1,5 @@
-"""Bad plans and bad code from the model: re-asked once with the exact problem, then a clear
-exit-coded error."""
+"""Bad plans and bad code from the model: defects a tool can fix are fixed and recorded; what
+remains is re-asked once with the exact problem, then a clear exit-coded error."""
 
 from __future__ import annotations
 
@@ -47,34 +47,51 @@ def outside_path() -> str:
     return json.dumps(data)
 
 
-FAULTS = [
-    ("planner.overall", "Sure, here is the plan! {not json", "could not be used"),
-    ("planner.logic", cyclic_logic(), "the dependency graph has a cycle"),
-    ("planner.architecture", outside_path(), "must stay inside the repository"),
+def build_dir(tmp: Path) -> Path:
+    [run_dir] = (tmp / "runs").iterdir()
+    return run_dir
+
+
+FIXABLE = [
+    ("planner.logic", cyclic_logic(), "dropped 'data.py' → 'main.py'"),
+    ("planner.architecture", outside_path(), "dropped '../x.py'"),
     (
         "planner.architecture",
         variant("architecture", {"class_diagram": "class ResidualMLP {\n}"}),
-        "must start with 'classDiagram'",
+        "class_diagram repaired",
+    ),
+    (
+        "planner.architecture",
+        variant(
+            "architecture",
+            {
+                "files": [f for f in plan_json("architecture")["files"] if f["path"] != "main.py"],
+                "smoke_command": "",
+            },
+        ),
+        "added the entry point 'main.py' to the files",
     ),
 ]
 
 
-@pytest.mark.parametrize(("agent", "reply", "problem"), FAULTS)
-def test_fault_once_is_reasked_with_the_problem(
-    fixture_pdf: Path, tmp_path: Path, agent: str, reply: str, problem: str
+@pytest.mark.parametrize(("agent", "reply", "fix"), FIXABLE)
+def test_mechanical_defects_are_fixed_and_recorded_without_a_reask(
+    fixture_pdf: Path, tmp_path: Path, agent: str, reply: str, fix: str
 ) -> None:
     with ScriptedServer(scripted({"agent": agent, "content": reply, "times": 1})) as srv:
         run(srv, fixture_pdf, tmp_path)
-    asked = srv.chat_requests(agent)
-    assert len(asked) == 2
-    assert problem in asked[1].body["messages"][-1]["content"]
+    assert len(srv.chat_requests(agent)) == 1, "fixed by the tool: nothing asked again"
+    fixes = json.loads((build_dir(tmp_path) / "plan" / "fixes.json").read_text("utf-8"))
+    assert fix in [f["fix"] for f in fixes["fixes"]]
 
 
-@pytest.mark.parametrize(("agent", "reply", "problem"), FAULTS)
-def test_fault_twice_is_exit_4_with_the_problem(
-    fixture_pdf: Path, tmp_path: Path, agent: str, reply: str, problem: str
-) -> None:
-    with ScriptedServer(scripted({"agent": agent, "content": reply})) as srv:
+def test_unusable_reply_is_reasked_once_then_exit_4(fixture_pdf: Path, tmp_path: Path) -> None:
+    bad = "Sure, here is the plan! {not json"
+    with ScriptedServer(scripted({"agent": "planner.overall", "content": bad, "times": 1})) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    asked = srv.chat_requests("planner.overall")
+    assert len(asked) == 2 and "could not be used" in asked[1].body["messages"][-1]["content"]
+    with ScriptedServer(scripted({"agent": "planner.overall", "content": bad})) as srv:
         result = runner.invoke(
             app,
             [
@@ -86,14 +103,12 @@ def test_fault_twice_is_exit_4_with_the_problem(
                 "--model",
                 "scripted",
                 "--runs-dir",
-                str(tmp_path / "runs"),
+                str(tmp_path / "runs2"),
             ],
         )
     assert result.exit_code == 4, result.output
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("error: ") and " — " in line
-    if "could not be used" not in problem:
-        assert problem in line
 
 
 def test_coder_reply_that_is_not_python_is_reasked_with_the_syntax_error(

@@ -75,8 +75,13 @@ def test_no_progress_stops_after_patience(sandbox: DockerSandbox, tmp_path: Path
     report, _, srv, _ = loop(sandbox, tmp_path, NOOP, patience=2)
     assert report.stop_reason == "no-progress" and report.iterations == 2
     asked = srv.chat_requests("repairer")
-    assert len(asked) == 3, "the second repair's stale SEARCH is retried once with real lines"
-    assert "the closest lines in the file are" in asked[2].body["messages"][-1]["content"]
+    # the second iteration asks what the first asked (the cache answers: the same reply),
+    # so it asks once more, warmer, saying so; the second reply is the same again
+    assert len(asked) == 2
+    assert asked[0].body["temperature"] == 0.0 and asked[1].body["temperature"] > 0.0
+    assert "You sent exactly this reply before" in asked[1].body["messages"][-1]["content"]
+    assert report.history[2].applied == 0
+    assert report.history[2].rejected[0].reason == "the same reply as an earlier iteration"
 
 
 def test_max_iterations(sandbox: DockerSandbox, tmp_path: Path) -> None:

@@ -1,0 +1,380 @@
+"""Hyperparameters grounded in the paper (pure functions).
+
+`extract` finds the values a paper states, each with where it stands: `symbol = value`
+statements (α = 0.001), phrases (a learning rate of 0.01, 16 hidden units, batches of 128),
+and table cells with their row and column headers. The planner is given them.
+
+`ground` then checks every config value the plan says comes from the paper against the text
+at the place it cites. A value found there is verified; a value the paper states elsewhere
+under a matching name is re-cited to that place; anything else becomes an assumption, and
+says what was cited. No value is taken on the model's word.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from papercoder.agents.plan import ConfigPlan
+from papercoder.paper.model import Paper, Section
+
+_MINUS = "-−–"
+_NUMBER = (
+    rf"(?<![\w.])[{_MINUS}]?(?:\d+(?:[.,]\d+)*(?:\.\d+)?)"
+    rf"(?:\s*[×x·∗*]\s*10\s*\^?\s*[{{(]?[{_MINUS}+]?\d+[}})]?|[eE][{_MINUS}+]?\d+"
+    rf"|\^[{{(]?[{_MINUS}+]?\d+[}})]?|(?<=10)[{_MINUS}]\d+(?!\d|\.\d))?%?"
+)
+NUMBER = re.compile(_NUMBER)
+_SYMBOL = r"(?P<name>(?:[A-Za-z][A-Za-z_]{0,15}|[α-ωΑ-Ωϵϑϕϱ])(?:_?\{?[A-Za-z0-9]{1,6}\}?)?)"
+_STATEMENT = re.compile(rf"{_SYMBOL}\s*[=←]\s*(?P<value>{_NUMBER})")
+_WORDS = (
+    r"learning[ -]rates?|step[ -]sizes?|dropout(?: rate| probability)?|weight decay|"
+    r"l2(?: regularization| penalty| weight)?(?: factor)?|momentum|batch(?:[ -]size)?|"
+    r"mini-?batch(?:[ -]size)?|epochs?|iterations?|training steps|steps|warm-?up(?: steps)?|"
+    r"hidden units|hidden layers?|layers|units|cells|heads|dimensions?|embeddings?|"
+    r"beam(?:[ -]size)?|temperature|perplexity|decay rate|label smoothing|gradient norm|"
+    r"clipping threshold|window(?: size)?|vocabulary(?: size)?|exaggeration|filters|"
+    r"kernel size|patience|neighbors|neighbours|negative samples"
+)
+_PHRASE_BEFORE = re.compile(
+    rf"(?P<name>{_WORDS})\s*(?:\([^)]{{0,20}}\)\s*)?(?:of|=|is|was|to|:|set to|equal to|"
+    rf"fixed to|fixed at|at)?\s*(?:set to\s+|about\s+|approximately\s+)?(?P<value>{_NUMBER})",
+    re.I,
+)
+_VALUE_NAMED = re.compile(
+    rf"(?P<value>{_NUMBER})\s*\((?P<name>(?:[\w ]{{0,20}}\s)?(?:{_WORDS})[\w ,]{{0,30}})\)", re.I
+)
+_PHRASE_AFTER = re.compile(
+    rf"(?P<value>{_NUMBER})(?:-dimensional|-layer| )\s*(?:\w+\s)?(?P<name>{_WORDS})\b", re.I
+)
+_ALIASES = {
+    "α": "alpha",
+    "ϵ": "epsilon",
+    "β": "beta",
+    "ε": "epsilon",
+    "eps": "epsilon",
+    "γ": "gamma",
+    "λ": "lambda",
+    "η": "eta",
+    "lr": "learning rate",
+    "τ": "tau",
+    "θ": "theta",
+}
+
+
+TABLE_VALUES = 12
+_NOT_SYMBOLS = {
+    "table", "figure", "fig", "eq", "section", "p", "n", "i", "j", "t", "x", "used", "follows",
+    "is", "was", "are", "be", "with", "where", "and", "of", "to", "the",
+}  # fmt: skip
+
+
+class Candidate(BaseModel):
+    """A value the paper states, and where."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    value: float
+    text: str
+    where: str
+    quote: str
+
+
+class Grounding(BaseModel):
+    """What became of one config entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    value: str
+    cited: str
+    status: Literal["verified", "re-cited", "assumption"]
+    source: str
+    note: str = ""
+
+
+def parse_number(text: str) -> float | None:
+    """The number `text` writes: 0.001, 1e-3, 10−8, 10^-8, 5 × 10^-4, 1,000, 50%."""
+    raw = text.strip().rstrip("%")
+    for dash in _MINUS[1:]:
+        raw = raw.replace(dash, "-")
+    raw = re.sub(r"\s+", "", raw).replace("{", "").replace("}", "").replace("(", "")
+    raw = raw.replace(")", "")
+    scaled = re.match(r"^(-?[\d.,]+)[×x·∗*]10\^?([-+]?\d+)$", raw)
+    try:
+        if scaled:
+            return float(scaled[1].replace(",", "")) * 10.0 ** int(scaled[2])
+        power = re.match(r"^(-?\d+)(?:\^|(?<=10)(?=-))([-+]?\d+)$", raw)
+        if power:
+            return float(power[1]) ** int(power[2])
+        if re.match(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$", raw):
+            raw = raw.replace(",", "")
+        return float(raw.replace(",", "."))
+    except (ValueError, OverflowError):
+        return None
+
+
+def same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+
+
+def places(paper: Paper) -> Iterator[tuple[str, str]]:
+    """(where, text) for every place a value can stand."""
+    if paper.abstract:
+        yield "Abstract", paper.abstract
+    for section in paper.walk():
+        yield section_label(section), f"{section.title}\n{section.text}"
+    for algorithm in paper.algorithms:
+        yield f"Algorithm {algorithm.number or '?'}", f"{algorithm.caption}\n{algorithm.text}"
+    for equation in paper.equations:
+        if equation.number:
+            yield f"Equation {equation.number}", equation.text
+    for table in paper.tables:
+        yield (
+            f"Table {table.number or '?'}",
+            table.caption + "\n" + "\n".join(" | ".join(row) for row in table.rows),
+        )
+
+
+def section_label(section: Section) -> str:
+    return f"Section {section.number}" if section.number else f"Section '{section.title}'"
+
+
+def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
+    """The values the paper states, most trustworthy first, without repeats."""
+    found: list[Candidate] = []
+    seen: set[tuple[str, float]] = set()
+
+    def add(name: str, text: str, where: str, quote: str) -> None:
+        value = parse_number(text)
+        if value is None:
+            return
+        found.append(
+            Candidate(name=name.strip(), value=value, text=text.strip(), where=where, quote=quote)
+        )
+
+    for where, text in places(paper):
+        if where.startswith("Table"):
+            continue
+        flat = " ".join(text.split())
+        for pattern in (_STATEMENT, _VALUE_NAMED, _PHRASE_BEFORE, _PHRASE_AFTER):
+            for match in pattern.finditer(flat):
+                if pattern is _STATEMENT and not _plausible_symbol(match["name"]):
+                    continue
+                add(match["name"], match["value"], where, _quote(flat, match.start(), match.end()))
+    for table in paper.tables:
+        for name, text, where in _table_values(table.number or "?", table.rows)[:TABLE_VALUES]:
+            add(name, text, where, where)
+    kept = []
+    for candidate in sorted(found, key=_rank):  # the same value under the same name: once
+        key = (_canonical(candidate.name), candidate.value)
+        if key not in seen:
+            seen.add(key)
+            kept.append(candidate)
+    return kept[:limit]
+
+
+def _rank(candidate: Candidate) -> int:
+    if candidate.where.startswith("Algorithm"):
+        return 0
+    if candidate.where.startswith("Table"):
+        return 2
+    return 1
+
+
+def _plausible_symbol(name: str) -> bool:
+    """A hyperparameter's symbol, not a formula's index or a figure's axis."""
+    if name.lower() in _NOT_SYMBOLS:
+        return False
+    return not name.isdigit()
+
+
+def _quote(text: str, start: int, end: int, span: int = 70) -> str:
+    return text[max(0, start - span) : end + span].strip()
+
+
+def _table_values(number: str, rows: list[list[str]]) -> list[tuple[str, str, str]]:
+    return list(_table_cells(number, rows))
+
+
+def _table_cells(number: str, rows: list[list[str]]) -> Iterator[tuple[str, str, str]]:
+    if len(rows) < 2:
+        return
+    header = rows[0]
+    for row in rows[1:]:
+        label = row[0].strip() if row else ""
+        for column, cell in enumerate(row[1:], 1):
+            head = header[column].strip() if column < len(header) else ""
+            if NUMBER.fullmatch(cell.strip() or "x") and head:
+                where = f"Table {number} (row '{label}', column '{head}')"
+                yield head, cell, where
+
+
+def _canonical(name: str) -> str:
+    text = name.lower().replace("-", " ").replace("_", " ").strip()
+    for alias, meaning in _ALIASES.items():
+        if text.startswith(alias):
+            text = meaning + text[len(alias) :]
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"(?<=[a-z])\s?(\d)$", r"\1", text)  # beta 1 → beta1
+    return text.removesuffix("s")
+
+
+def candidates_text(candidates: list[Candidate]) -> str:
+    """The candidates as the planner reads them."""
+    if not candidates:
+        return "(none found)"
+    return "\n".join(f"- {c.name} = {c.text} ({c.where}): “{c.quote}”" for c in candidates)
+
+
+# checking the plan's citations
+
+
+def resolve(paper: Paper, cited: str) -> list[tuple[str, str]]:
+    """The places `cited` names ('Section 3.2', 'Sec. 3', '§4', 'Table 1', 'Algorithm 1',
+    'Equation 2', 'Abstract', or a section title), as (where, text)."""
+    found = []
+    text = cited.strip()
+    kind = re.match(
+        r"^\s*(sec(?:tion|\.)?|§|table|tab\.|algorithm|alg\.|equation|eq\.|appendix)\s*"
+        r"(?P<number>[A-Z]?\d+(?:\.\d+)*|[A-Z])\b",
+        text,
+        re.I,
+    )
+    everything = list(places(paper))
+    if kind:
+        word = kind[1].lower()
+        number = kind["number"]
+        prefix = (
+            "Table"
+            if word.startswith("tab")
+            else "Algorithm"
+            if word.startswith("alg")
+            else "Equation"
+            if word.startswith("eq")
+            else "Section"
+        )
+        for where, body in everything:
+            label = where.split(" (")[0]
+            if label == f"{prefix} {number}" or (
+                prefix == "Section" and label.startswith(f"Section {number}.")
+            ):
+                found.append((where, body))
+        return found
+    if text.lower().startswith("abstract"):
+        return [(w, b) for w, b in everything if w == "Abstract"]
+    wanted = re.sub(r"\W+", " ", text.lower()).strip()
+    for section in paper.walk():
+        title = re.sub(r"\W+", " ", section.title.lower()).strip()
+        if wanted and title and (wanted == title or (len(title) > 5 and title in wanted)):
+            label = section_label(section)
+            found += [(w, b) for w, b in everything if w == label]
+    return found
+
+
+def stated_at(value: float, text: str) -> bool:
+    flat = " ".join(text.split())
+    return any(
+        (number := parse_number(m.group(0))) is not None and same(number, value)
+        for m in NUMBER.finditer(flat)
+    )
+
+
+def _names_match(key: str, name: str) -> bool:
+    leaf = _canonical(key.split(".")[-1])
+    other = _canonical(name)
+    if not leaf or not other:
+        return False
+    words = set(leaf.split())
+    return (
+        leaf == other
+        or other in leaf
+        or leaf in other
+        or bool(words & set(other.split()) - {"rate", "size"})
+    )
+
+
+def ground(
+    paper: Paper,
+    key: str,
+    value: object,
+    cited: str,
+    assumption: bool,
+    candidates: list[Candidate],
+) -> Grounding:
+    """Check one config entry against the paper; see the module's docstring."""
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None and isinstance(value, str):
+        number = parse_number(value)
+    base = {"key": key, "value": str(value), "cited": cited}
+    if number is None:
+        if not assumption and any(
+            str(value).lower() in body.lower() for _, body in resolve(paper, cited)
+        ):
+            return Grounding(**base, status="verified", source=cited)
+        return Grounding(**base, status="assumption", source="assumption", note=_why(cited))
+    if not assumption:
+        for where, body in resolve(paper, cited):
+            if stated_at(float(number), body):
+                return Grounding(**base, status="verified", source=where)
+    for candidate in candidates:
+        if same(candidate.value, float(number)) and _names_match(key, candidate.name):
+            note = f"cited {cited!r}; the paper states it in {candidate.where}"
+            return Grounding(**base, status="re-cited", source=candidate.where, note=note)
+    return Grounding(**base, status="assumption", source="assumption", note=_why(cited, assumption))
+
+
+def _why(cited: str, assumption: bool = False) -> str:
+    if assumption or not cited.strip() or cited.strip().lower() == "assumption":
+        return "the paper does not state it"
+    return f"cited {cited!r}, which does not state it"
+
+
+class GroundingReport(BaseModel):
+    """plan/grounding.json: the values found in the paper and what became of each config
+    value the plan says comes from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    values: list[Candidate]
+    config: list[Grounding]
+
+    def counts(self) -> dict[str, int]:
+        statuses = [g.status for g in self.config]
+        return {s: statuses.count(s) for s in ("verified", "re-cited", "assumption")}
+
+
+def ground_config(
+    paper: Paper, config: ConfigPlan, candidates: list[Candidate]
+) -> tuple[ConfigPlan, list[Grounding]]:
+    """`config` with every source checked: verified and re-cited entries name the place the
+    paper states them; the rest are assumptions."""
+    groundings = []
+    entries = []
+    for entry in config.entries:
+        result = ground(paper, entry.key, entry.value, entry.source, entry.assumption, candidates)
+        groundings.append(result)
+        entries.append(
+            entry.model_copy(
+                update={"source": result.source, "assumption": result.status == "assumption"}
+            )
+        )
+    return config.model_copy(update={"entries": entries}), groundings
+
+
+def config_comments(groundings: list[Grounding]) -> dict[str, str]:
+    """The comment config.yaml carries after each value: its source, checked."""
+    comments = {}
+    for g in groundings:
+        if g.status == "verified":
+            comments[g.key] = f"{g.source} (verified)"
+        elif g.status == "re-cited":
+            comments[g.key] = f"{g.source} (verified; the plan cited {g.cited!r})"
+        else:
+            comments[g.key] = "assumption" + (f": {g.note}" if g.note else "")
+    return comments

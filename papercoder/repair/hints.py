@@ -1,0 +1,117 @@
+"""Hints a tool can add to a failure (pure): the names that do exist where a name is missing.
+
+A small model told `"MLP" has no attribute "backward"` rewrites the file unchanged; told also
+that MLP has `forward`, `gradients` and `predict`, it picks `gradients`. The same for a name
+imported from a module that lacks it, and for a config key that config.yaml does not have.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+
+import yaml
+
+from papercoder.repo import parse
+from papercoder.verify.diagnostics import Diagnostic
+
+_ATTRIBUTE = re.compile(
+    r"""(?:"(?P<cls>\w+)" has no attribute|'(?P<cls2>\w+)' object has no attribute)"""
+    r"""\s+["'](?P<name>\w+)["']"""
+)
+_MODULE = re.compile(
+    r"""(?:Module "(?P<mod>[\w.]+)" has no attribute "(?P<name>\w+)")"""
+    r"""|(?:cannot import name '(?P<name2>\w+)' from '(?P<mod2>[\w.]+)')"""
+    r"""|(?:module '(?P<mod3>[\w.]+)' has no attribute '(?P<name3>\w+)')"""
+)
+_KEY = re.compile(r"KeyError: '(?P<key>[^']+)'")
+
+
+def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
+    """What exists instead of the missing name `diag` reports, or None."""
+    text = diag.message
+    if found := _MODULE.search(text):
+        module = found["mod"] or found["mod2"] or found["mod3"]
+        missing = found["name"] or found["name2"] or found["name3"]
+        source = files.get(module.replace(".", "/") + ".py")
+        names = _module_names(source) if source is not None else []
+        return _say(f"{module} defines", names, missing) if names else None
+    if found := _ATTRIBUTE.search(text):
+        owner = found["cls"] or found["cls2"]
+        names = _class_members(owner, files)
+        return _say(f"{owner} has", names, found["name"]) if names else None
+    if found := _KEY.search(text):
+        keys = _config_keys(files.get("config.yaml"))
+        return _say("config.yaml has the keys", keys, found["key"]) if keys else None
+    return None
+
+
+def _say(what: str, names: list[str], missing: str) -> str:
+    close = difflib.get_close_matches(missing, names, n=1, cutoff=0.3)
+    listed = ", ".join(names[:20])
+    return f"{what} {listed}" + (f" (did you mean `{close[0]}`?)" if close else "")
+
+
+def _class_members(owner: str, files: dict[str, str]) -> list[str]:
+    for path, source in files.items():
+        if not path.endswith(".py"):
+            continue
+        try:
+            tree = parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == owner:
+                return sorted(_members(node))
+    return []
+
+
+def _members(node: ast.ClassDef) -> set[str]:
+    names = set()
+    for item in ast.walk(node):
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and not item.name.startswith(
+            "__"
+        ):
+            names.add(item.name)
+        if (
+            isinstance(item, ast.Attribute)
+            and isinstance(item.ctx, ast.Store)
+            and isinstance(item.value, ast.Name)
+            and item.value.id == "self"
+        ):
+            names.add(item.attr)
+    return {n for n in names if not n.startswith("_")}
+
+
+def _module_names(source: str) -> list[str]:
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return [n for n in names if not n.startswith("_")]
+
+
+def _config_keys(text: str | None) -> list[str]:
+    if not text:
+        return []
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    keys: list[str] = []
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                keys.append(str(key))
+                walk(value, f"{prefix}{key}.")
+
+    walk(data, "")
+    return sorted(set(keys))

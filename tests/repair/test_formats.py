@@ -1,0 +1,306 @@
+"""The edit formats' parsers and appliers on the replies models really send (pure)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from papercoder.agents.repairer import (
+    RepairRequest,
+    apply_line_edits,
+    parse_line_edits,
+    repair,
+    reply_hash,
+)
+from papercoder.llm.client import ChatReply, ChatRequest
+from papercoder.repair.formats import (
+    LineEdit,
+    choose_format,
+    lines_schema,
+    parse_whole,
+    whole_file_problem,
+)
+from papercoder.repair.hints import hint
+from papercoder.repair.patch import parse_edits
+from papercoder.verify.diagnostics import Diagnostic
+from papercoder.verify.report import CheckResult, VerifyReport
+
+BROKEN = "import numpy as np\n\n\ndef relu(x)\n    return np.maximum(x, 0)\n"
+FIXED = "import numpy as np\n\n\ndef relu(x):\n    return np.maximum(x, 0)\n"
+
+
+# whole-file replies
+
+
+def test_whole_fenced() -> None:
+    parsed = parse_whole(f"```python\n{FIXED}```\n", "model.py")
+    assert parsed is not None and parsed.text == FIXED and not parsed.truncated
+
+
+def test_whole_wrapped_in_prose_takes_the_code_block() -> None:
+    reply = f"Here is the fixed file:\n\n```python\n{FIXED}```\n\nThe colon was missing."
+    parsed = parse_whole(reply, "model.py")
+    assert parsed is not None and parsed.text == FIXED
+
+
+def test_whole_longest_block_wins_over_a_quoted_snippet() -> None:
+    reply = f"The error is in:\n```\ndef relu(x)\n```\nFixed:\n```python\n{FIXED}```"
+    parsed = parse_whole(reply, "model.py")
+    assert parsed is not None and parsed.text == FIXED
+
+
+def test_whole_bare_code_is_accepted() -> None:
+    parsed = parse_whole(FIXED, "model.py")
+    assert parsed is not None and parsed.text == FIXED
+
+
+def test_whole_truncated_reply_is_refused() -> None:
+    parsed = parse_whole("```python\nimport numpy as np\n\n\ndef relu(x):\n", "model.py")
+    assert parsed is not None and parsed.truncated
+    problem = whole_file_problem("model.py", BROKEN, parsed)
+    assert problem is not None and "cut off" in problem
+
+
+def test_whole_echo_of_the_file_is_refused() -> None:
+    parsed = parse_whole(f"```python\n{BROKEN}```", "model.py")
+    assert parsed is not None
+    assert whole_file_problem("model.py", BROKEN, parsed) == (
+        "the rewrite is the file as it is: change what the errors point at"
+    )
+
+
+def test_whole_that_does_not_parse_is_refused_with_the_line() -> None:
+    parsed = parse_whole(f"```python\n{BROKEN.replace('import numpy', 'import numpy,')}```", "m.py")
+    assert parsed is not None
+    problem = whole_file_problem("m.py", BROKEN, parsed)
+    assert problem is not None and problem.startswith("the rewrite does not parse: line 1")
+
+
+def test_whole_that_drops_a_definition_or_elides_code_is_refused() -> None:
+    before = FIXED + "\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+    dropped = parse_whole(f"```python\n{FIXED}```", "model.py")
+    assert dropped is not None
+    assert "drops sigmoid" in (whole_file_problem("model.py", before, dropped) or "")
+    elided = parse_whole(f"```python\n{FIXED}\n# rest of the file unchanged\n```", "model.py")
+    assert elided is not None
+    assert "leaves parts out" in (whole_file_problem("model.py", BROKEN, elided) or "")
+
+
+def test_whole_config_file_without_fence() -> None:
+    parsed = parse_whole("numpy\npyyaml\n", "requirements.txt")
+    assert parsed is not None and parsed.text == "numpy\npyyaml\n"
+    assert whole_file_problem("requirements.txt", "numpy\n", parsed) is None
+
+
+def test_whole_prose_only_gives_nothing() -> None:
+    assert parse_whole("I cannot see the problem, sorry.", "model.py") is None
+
+
+# line-range edits
+
+
+def edits_json(*edits: dict[str, object]) -> str:
+    return json.dumps({"edits": list(edits)})
+
+
+def test_lines_well_formed_applied_bottom_up() -> None:
+    files = {"model.py": BROKEN}
+    reply = edits_json(
+        {"path": "model.py", "start_line": 4, "end_line": 4, "replacement": "def relu(x):"},
+        {"path": "model.py", "start_line": 1, "end_line": 0, "replacement": '"""ReLU."""\n'},
+    )
+    edits, problem = parse_line_edits(reply, set(files))
+    assert problem is None
+    result = apply_line_edits(files, edits, lambda _: False)
+    assert result.files["model.py"] == '"""ReLU."""\n' + FIXED and len(result.applied) == 2
+
+
+def test_lines_fenced_and_prose_wrapped() -> None:
+    inner = edits_json(
+        {"path": "model.py", "start_line": 4, "end_line": 4, "replacement": "def relu(x):"}
+    )
+    for reply in (f"```json\n{inner}\n```", f"Sure! The fix:\n{inner}\nThat adds the colon."):
+        edits, problem = parse_line_edits(reply, {"model.py"})
+        assert problem is None and edits[0].start_line == 4
+
+
+def test_lines_truncated_json_is_a_problem() -> None:
+    reply = edits_json({"path": "model.py", "start_line": 4, "end_line": 4, "replacement": "x"})
+    edits, problem = parse_line_edits(reply[:-10], {"model.py"})
+    assert edits == [] and problem is not None and "not JSON" in problem
+
+
+def test_lines_unknown_path_is_named() -> None:
+    reply = edits_json({"path": "src/model.py", "start_line": 1, "end_line": 1, "replacement": ""})
+    _, problem = parse_line_edits(reply, {"model.py"})
+    assert problem == "no such file: src/model.py (use one of the paths shown)"
+
+
+def test_lines_overlapping_and_past_the_end_are_refused_with_the_reason() -> None:
+    files = {"model.py": BROKEN}
+    edits = [
+        LineEdit(path="model.py", start_line=4, end_line=5, replacement="def relu(x):\n    pass"),
+        LineEdit(path="model.py", start_line=5, end_line=5, replacement="    return x"),
+        LineEdit(path="model.py", start_line=6, end_line=9, replacement="# more"),
+    ]
+    result = apply_line_edits(files, edits, lambda _: False)
+    reasons = [r.reason for r in result.rejected]
+    assert result.applied == [] and result.files == files
+    assert reasons[0] == "lines 4-5 overlap another edit's 5-5"
+    assert reasons[1] == "lines 5-5 overlap another edit's 4-5"
+    assert reasons[2] == "lines 6-9 run past the end (the file has 5)"
+
+
+def test_lines_numbers_copied_into_the_replacement_are_stripped() -> None:
+    edit = LineEdit(path="model.py", start_line=4, end_line=4, replacement="   4 | def relu(x):")
+    result = apply_line_edits({"model.py": BROKEN}, [edit], lambda _: False)
+    assert result.files["model.py"] == FIXED
+
+
+def test_lines_guard_still_refuses_weakening() -> None:
+    test = "def test_relu():\n    assert relu(-1) == 0\n"
+    edit = LineEdit(path="tests/test_m.py", start_line=2, end_line=2, replacement="    pass")
+    result = apply_line_edits({"tests/test_m.py": test}, [edit], lambda _: False)
+    assert result.applied == [] and "asserts" in result.rejected[0].reason
+
+
+def test_lines_schema_carries_the_bounds_and_the_path_enum() -> None:
+    schema = lines_schema(["model.py", "main.py"], 40)
+    item = schema["properties"]["edits"]["items"]
+    assert item["properties"]["path"]["enum"] == ["main.py", "model.py"]
+    assert schema["properties"]["edits"]["maxItems"] >= 1
+    assert item["properties"]["end_line"]["maximum"] == 40
+    assert item["properties"]["replacement"]["maxLength"] > 0
+
+
+# SEARCH/REPLACE replies
+
+
+def test_search_replace_echo_of_the_template_gives_no_edit() -> None:
+    echoed = "model.py\n<<<<<<< SEARCH\n=======\n>>>>>>> REPLACE\n"
+    [edit] = parse_edits(echoed)
+    assert edit.search == "" and edit.replace == ""
+
+
+def test_repeated_replies_hash_alike_whatever_the_whitespace() -> None:
+    assert reply_hash("a\n  b\n") == reply_hash("a b") != reply_hash("a c")
+
+
+@pytest.mark.parametrize(
+    ("choice", "small", "expected"),
+    [("auto", True, "whole"), ("auto", False, "search-replace"), ("lines", True, "lines")],
+)
+def test_auto_picks_per_model(choice: str, small: bool, expected: str) -> None:
+    assert choose_format(choice, small) == expected  # type: ignore[arg-type]  # a literal
+
+
+# the agent's conversation, with a double that replies from a queue
+
+
+class Queue:
+    """A ChatModel whose replies are given in order; it records what it was asked."""
+
+    name = "queue"
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.asked: list[ChatRequest] = []
+
+    def complete(self, request: ChatRequest) -> ChatReply:
+        self.asked.append(request)
+        return ChatReply(content=self.replies.pop(0), finish_reason="stop")
+
+
+def failing(path: str, line: int, code: str, message: str) -> VerifyReport:
+    diag = Diagnostic(check="lint", file=path, line=line, code=code, message=message)
+    return VerifyReport(
+        repo="r", checks=[CheckResult(name="lint", status="fail", diagnostics=[diag])]
+    )
+
+
+SYNTAX = failing("model.py", 4, "invalid-syntax", "Expected ':'")
+
+
+def test_a_copied_example_is_refused_then_the_file_is_asked_whole() -> None:
+    example = (
+        "model.py\n<<<<<<< SEARCH\ndef relu(x):\n=======\nimport numpy as np\n\n\n"
+        "def relu(x):\n>>>>>>> REPLACE\n"
+    )
+    act = BROKEN.replace("relu", "act")
+    whole = f"```python\n{FIXED.replace('relu', 'act')}```"
+    model = Queue(example, example, example, whole)  # the repeat is asked again, warmer
+    request = RepairRequest(report=SYNTAX, files={"model.py": act}, edit_format="search-replace")
+    outcome = repair(model, request, lambda _: False)
+    assert outcome.formats == ["search-replace", "search-replace", "whole"]
+    assert "example" in model.asked[1].messages[-1].content
+    assert model.asked[2].temperature > 0 and "whole" not in model.asked[2].messages[-1].content
+    assert outcome.result.files["model.py"] == FIXED.replace("relu", "act")
+
+
+def test_whole_format_targets_the_failing_file_and_reasks_an_unparsable_reply() -> None:
+    model = Queue(f"```python\n{BROKEN}```", f"Here:\n```python\n{FIXED}```\nDone.")
+    request = RepairRequest(report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    assert "`model.py`" in model.asked[0].messages[-1].content
+    assert "the rewrite is the file as it is" in model.asked[1].messages[-1].content
+    assert outcome.result.files["model.py"] == FIXED
+
+
+def test_a_reply_seen_in_an_earlier_iteration_is_asked_again_warmer() -> None:
+    first = f"```python\n{FIXED.replace('x, 0', 'x, 1')}```"
+    model = Queue(first, f"```python\n{FIXED}```")
+    request = RepairRequest(
+        report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole", seen=[reply_hash(first)]
+    )
+    outcome = repair(model, request, lambda _: False)
+    assert [r.temperature for r in model.asked] == [0.0, 0.7]
+    assert outcome.result.files["model.py"] == FIXED
+
+
+def test_one_shot_asks_once() -> None:
+    model = Queue("no code here", f"```python\n{FIXED}```")
+    request = RepairRequest(report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole")
+    outcome = repair(model, request, lambda _: False, max_calls=1)
+    assert len(model.asked) == 1 and outcome.result.applied == []
+
+
+# hints: what exists where a name is missing
+
+MODEL = (
+    "class MLP:\n    def __init__(self):\n        self.params = {}\n\n"
+    "    def gradients(self, x):\n        return x\n\n    def predict(self, x):\n        return x\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('"MLP" has no attribute "backward"  [attr-defined]', "MLP has gradients, params, predict"),
+        ("AttributeError: 'MLP' object has no attribute 'gradient'", "did you mean `gradients`?"),
+        (
+            "ImportError: cannot import name 'make_dataset' from 'data'",
+            "did you mean `make_blobs`?",
+        ),
+        (
+            'Module "data" has no attribute "batch"  [attr-defined]',
+            "data defines make_blobs, batches",
+        ),
+        ("KeyError: 'lr'", "config.yaml has the keys learning_rate, training"),
+    ],
+)
+def test_hints_name_what_exists(message: str, expected: str) -> None:
+    files = {
+        "model.py": MODEL,
+        "data.py": "def make_blobs(n):\n    return n\n\n\ndef batches(x):\n    return x\n",
+        "config.yaml": "training:\n  learning_rate: 0.1\n",
+    }
+    diag = Diagnostic(check="smoke", file="main.py", line=1, code="x", message=message)
+    assert expected in (hint(diag, files) or "")
+
+
+def test_no_hint_for_what_the_repository_does_not_define() -> None:
+    diag = Diagnostic(
+        check="smoke", message="AttributeError: 'ndarray' object has no attribute 'x'"
+    )
+    assert hint(diag, {"model.py": MODEL}) is None

@@ -1,0 +1,169 @@
+"""Hyperparameters grounded in the paper: extraction from real papers, and the check of every
+config value the plan says the paper states."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from papercoder.agents.plan import ConfigEntry, ConfigPlan
+from papercoder.agents.plan_checks import render_config
+from papercoder.grounding import (
+    config_comments,
+    extract,
+    ground,
+    ground_config,
+    parse_number,
+)
+from papercoder.paper import load_paper
+from papercoder.paper.model import Paper, Section, Table
+from tests.conftest import PAPERS
+
+needs_papers = pytest.mark.skipif(
+    not PAPERS.is_dir(), reason=f"the shared papers are not at {PAPERS}"
+)
+
+
+@functools.cache
+def paper(name: str) -> Paper:
+    return load_paper(PAPERS / f"{name}.pdf")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0.001", 0.001),
+        ("10−8", 1e-8),
+        ("10^-8", 1e-8),
+        ("5 · 10−4", 5e-4),
+        ("5 × 10^-4", 5e-4),
+        ("1e-3", 1e-3),
+        ("100,000", 100000.0),
+        ("2.5e−4", 2.5e-4),
+    ],
+)
+def test_numbers_as_papers_print_them(text: str, value: float) -> None:
+    parsed = parse_number(text)
+    assert parsed is not None and abs(parsed - value) <= 1e-12 * max(1.0, value)
+
+
+def stated(name: str) -> dict[tuple[str, float], str]:
+    return {(c.name, c.value): c.where for c in extract(paper(name))}
+
+
+@needs_papers
+@pytest.mark.papers
+def test_adam_defaults_from_algorithm_1() -> None:
+    found = stated("adam")
+    assert found[("α", 0.001)] == "Algorithm 1"
+    assert found[("β1", 0.9)] == "Algorithm 1"
+    assert found[("β2", 0.999)] == "Algorithm 1"
+    assert found[("ϵ", 1e-8)] == "Algorithm 1"
+
+
+@needs_papers
+@pytest.mark.papers
+def test_gcn_training_settings() -> None:
+    values = {(c.name.lower(), c.value) for c in extract(paper("gcn"))}
+    assert ("learning rate", 0.01) in values
+    assert ("epochs", 200.0) in values
+    assert ("dropout rate", 0.5) in values
+    assert ("l2 regularization", 5e-4) in values
+    assert ("number of hidden units", 16.0) in values
+
+
+@needs_papers
+@pytest.mark.papers
+def test_transformer_base_model() -> None:
+    found = stated("transformer")
+    assert found[("dmodel", 512.0)] == "Section 3.1"
+    assert found[("h", 8.0)] == "Section 3.2.2"
+    assert found[("dff", 2048.0)] == "Section 3.3"
+    assert found[("layers", 6.0)] == "Section 3.1"
+    assert found[("Pdrop", 0.1)] == "Section 5.4"
+    assert found[("warmup_steps", 4000.0)] == "Section 5.3"
+
+
+@needs_papers
+@pytest.mark.papers
+def test_a_cited_place_that_states_the_value_verifies_it() -> None:
+    result = ground(paper("adam"), "optimizer.beta2", 0.999, "Algorithm 1", False, [])
+    assert result.status == "verified" and result.source == "Algorithm 1"
+    section = ground(paper("transformer"), "model.d_ff", 2048, "Section 3.3", False, [])
+    assert section.status == "verified"
+
+
+@needs_papers
+@pytest.mark.papers
+def test_a_wrong_citation_is_recited_to_where_the_paper_states_it() -> None:
+    candidates = extract(paper("adam"))
+    result = ground(paper("adam"), "optimizer.alpha", 0.001, "Section 6.1", False, candidates)
+    assert result.status == "re-cited" and result.source == "Algorithm 1"
+
+
+@needs_papers
+@pytest.mark.papers
+def test_invented_values_and_tables_become_assumptions() -> None:
+    candidates = extract(paper("adam"))
+    invented = ground(paper("adam"), "training.dropout", 0.5, "Table 1", False, candidates)
+    assert invented.status == "assumption"
+    assert invented.note == "cited 'Table 1', which does not state it"
+    decay = ground(paper("adam"), "optimizer.decay_rate", 0.99, "Section 2", False, candidates)
+    assert decay.status == "assumption"
+
+
+def table_paper() -> Paper:
+    return Paper(
+        title="T",
+        sections=[Section(number="3", title="Training", text="We train with a batch size of 64.")],
+        tables=[
+            Table(
+                number="1",
+                caption="Settings",
+                rows=[["model", "layers", "units"], ["small", "2", "128"]],
+                page=1,
+            )
+        ],
+    )
+
+
+def test_a_value_cited_from_a_table_that_does_not_hold_it_becomes_an_assumption() -> None:
+    doc = table_paper()
+    candidates = extract(doc)
+    held = ground(doc, "model.units", 128, "Table 1", False, candidates)
+    assert held.status == "verified" and held.source.startswith("Table 1")
+    missing = ground(doc, "model.units", 256, "Table 1", False, candidates)
+    assert missing.status == "assumption" and "Table 1" in missing.note
+    nowhere = ground(doc, "model.units", 128, "Table 7", False, [])
+    assert nowhere.status == "assumption"
+
+
+def test_config_yaml_says_which_values_were_checked() -> None:
+    doc = table_paper()
+    config = ConfigPlan(
+        entries=[
+            ConfigEntry(key="training.batch_size", value=64, source="Section 3"),
+            ConfigEntry(key="model.layers", value=4, source="Table 1"),
+            ConfigEntry(key="smoke.steps", value=3, source="assumption", assumption=True),
+        ]
+    )
+    grounded, results = ground_config(doc, config, extract(doc))
+    text = render_config(grounded, config_comments(results))
+    assert "batch_size: 64  # Section 3 (verified)" in text
+    assert "layers: 4  # assumption: cited 'Table 1', which does not state it" in text
+    assert "steps: 3  # assumption: the paper does not state it" in text
+    assert [e.assumption for e in grounded.entries] == [False, True, True]
+
+
+def test_candidates_come_from_the_table_cells_with_their_headers() -> None:
+    wheres = {c.where for c in extract(table_paper())}
+    assert "Table 1 (row 'small', column 'units')" in wheres
+
+
+def test_the_fixture_paper_values_are_found(tmp_path: Path) -> None:
+    from tests.paper.helpers import build_fixture
+
+    candidates = extract(load_paper(build_fixture(tmp_path)))
+    assert candidates, "the bundled paper states its hyperparameters"
