@@ -36,6 +36,8 @@ from papercoder.runstore import RunStore
 from papercoder.settings import Settings, parse_timeout
 from papercoder.verify.checks import ALL_CHECKS, Timeouts
 from papercoder.verify.diagnostics import CheckName
+from papercoder.verify.github import OutputFormat
+from papercoder.verify.report import VerifyReport
 
 if TYPE_CHECKING:
     from papercoder.sandbox.docker import DockerSandbox
@@ -486,6 +488,7 @@ def _repair(
     *,
     sandbox: DockerSandbox | None = None,
     deliver_patch: bool | None = None,
+    annotate: Path | None = None,
 ) -> None:
     """The repair loop over `repo`; `deliver_patch` (None: not a verify run) writes the
     repair as repair.patch for the user's repository and, when True, applies it there."""
@@ -513,6 +516,7 @@ def _repair(
     out().print(loop_summary(loop, store.root))
     if deliver_patch is not None:
         out().print(patch_summary(deliver(store, apply=deliver_patch and loop.passed), loop.passed))
+    _workflow_commands(final, annotate)
     if not loop.passed:
         raise typer.Exit(1)
 
@@ -592,6 +596,14 @@ def verify(
     profile: ProfileOpt = None,
     local: LocalOpt = None,
     ctx: CtxOpt = 8192,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            help="github: also print each diagnostic as a GitHub Actions workflow command"
+            " (::error file=…,line=…::…) [default: github when GITHUB_ACTIONS=true, else text].",
+        ),
+    ] = None,
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
     when a model is configured, repair a copy of it until the checks pass or a budget is
@@ -606,6 +618,7 @@ def verify(
             junit,
             timeout,
             served,
+            output_format,
             {
                 "base_image": base_image,
                 "pip_constraint": pip_constraint,
@@ -636,15 +649,19 @@ def _verify(
     junit: Path | None,
     timeout: str | None,
     served: dict[str, object],
+    output_format: OutputFormat | None,
     flags: dict[str, object],
 ) -> None:
     from papercoder.render import verify_summary
     from papercoder.verify.checks import check_repo
+    from papercoder.verify.github import resolve_format
     from papercoder.verify.run import check_outputs, start_repair, verify_repo
 
     settings = settings_from(**{**flags, **served})
     selected = parse_checks(checks)
     timeouts = Timeouts.uniform(parse_timeout(timeout)) if timeout else None
+    github = resolve_format(output_format, os.environ) is OutputFormat.GITHUB
+    annotate = repo if github else None
     check_outputs(report, junit)
     check_repo(repo)  # a bad repository is bad input, whether or not Docker is up
     if not no_repair and settings.endpoint_configured:
@@ -663,6 +680,7 @@ def _verify(
             junit=junit,
             sandbox=sandbox,
             deliver_patch=apply,
+            annotate=annotate,
         )
         return
     sandbox = _sandbox(settings)
@@ -679,8 +697,18 @@ def _verify(
     finally:
         sandbox.close()
     out().print(verify_summary(result, store.root))
+    _workflow_commands(result, annotate)
     if not result.passed:
         raise typer.Exit(1)
+
+
+def _workflow_commands(report: VerifyReport, repo: Path | None) -> None:
+    """The diagnostics as GitHub workflow commands, unwrapped, when `repo` is given."""
+    if repo is not None:
+        from papercoder.verify.github import workflow_commands
+
+        for line in workflow_commands(report, repo, os.environ):
+            typer.echo(line)
 
 
 @app.command()

@@ -140,12 +140,17 @@ def parse_mypy(text: str, crash_only: bool = True) -> list[Diagnostic]:
                 check="types",
                 file=file,
                 line=item.get("line"),
-                column=item.get("column"),
+                column=_one_based(item.get("column")),
                 code=code,
                 message=message,
             )
         )
     return found
+
+
+def _one_based(column: object) -> int | None:
+    """mypy's JSON column counts from 0 (-1: unknown); ruff's, and a Diagnostic's, from 1."""
+    return column + 1 if isinstance(column, int) and column >= 0 else None
 
 
 def parse_traceback(text: str, check: CheckName, repo: Path | None = None) -> Diagnostic | None:
