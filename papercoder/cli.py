@@ -489,6 +489,8 @@ def _repair(
     sandbox: DockerSandbox | None = None,
     deliver_patch: bool | None = None,
     annotate: Path | None = None,
+    checks: tuple[CheckName, ...] = ALL_CHECKS,
+    timeouts: Timeouts | None = None,
 ) -> None:
     """The repair loop over `repo`; `deliver_patch` (None: not a verify run) writes the
     repair as repair.patch for the user's repository and, when True, applies it there."""
@@ -507,6 +509,8 @@ def _repair(
             plan_entries=entries,
             model=model,
             on_iteration=lambda record: err().print(iteration_line(record)),
+            checks=checks,
+            timeouts=timeouts,
         )
     finally:
         box.close()
@@ -604,6 +608,14 @@ def verify(
             " (::error file=…,line=…::…) [default: github when GITHUB_ACTIONS=true, else text].",
         ),
     ] = None,
+    smoke: Annotated[
+        str | None,
+        typer.Option(
+            "--smoke",
+            help='The smoke run, e.g. "python -m pkg.train --epochs 1" [default: the'
+            " repository's [tool.papercoder] smoke, else python main.py --smoke].",
+        ),
+    ] = None,
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
     when a model is configured, repair a copy of it until the checks pass or a budget is
@@ -634,6 +646,7 @@ def verify(
                 "price_input": price_in,
                 "price_output": price_out,
                 "context_tokens": context_tokens,
+                "smoke_command": smoke,
                 "edit_format": edit_format,
                 "profile": profile,
             },
@@ -681,6 +694,8 @@ def _verify(
             sandbox=sandbox,
             deliver_patch=apply,
             annotate=annotate,
+            checks=selected,
+            timeouts=timeouts,
         )
         return
     sandbox = _sandbox(settings)

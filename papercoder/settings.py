@@ -91,6 +91,9 @@ class Settings(BaseModel):
         default=None, description="constraints file for resolving a repo's requirements"
     )
     runs_dir: Path = Path("runs")
+    smoke_command: str | None = Field(
+        default=None, description="the smoke run, when the repository does not declare it"
+    )
     edit_format: EditFormatChoice = "auto"
     profile: Profile = Field(
         default="auto", description="small: turns and outputs sized for a small model"

@@ -28,7 +28,8 @@ from papercoder.repo import GitRepo, write_file
 from papercoder.runstore import RunStore, StageState
 from papercoder.sandbox.protocol import Sandbox
 from papercoder.settings import Settings
-from papercoder.verify.checks import Timeouts, Verifier
+from papercoder.verify.checks import ALL_CHECKS, Timeouts, Verifier
+from papercoder.verify.diagnostics import CheckName
 from papercoder.verify.report import VerifyReport, write_json
 
 StopReason = Literal[
@@ -99,9 +100,11 @@ class RepairLoop:
         plan_entries: dict[str, str] | None = None,
         on_iteration: Callable[[Iteration], None] | None = None,
         timeouts: Timeouts | None = None,
+        checks: tuple[CheckName, ...] = ALL_CHECKS,
     ) -> None:
         self.repo = repo
         self.timeouts = timeouts
+        self.checks = checks
         self.store = store
         self.sandbox = sandbox
         self.model = model
@@ -123,8 +126,14 @@ class RepairLoop:
         log_dir = self.store.path(f"verify/iter-{n:03d}")
         first = self.report_of(0) if n > 0 else None  # the tests as generated: the bar
         baseline = first.test_counts() if first is not None else None
-        verifier = Verifier(self.sandbox, log_dir, self.timeouts, baseline=baseline)
-        report = verifier.verify(self.repo)
+        verifier = Verifier(
+            self.sandbox,
+            log_dir,
+            self.timeouts,
+            baseline=baseline,
+            smoke=self.settings.smoke_command,
+        )
+        report = verifier.verify(self.repo, self.checks)
         write_json(report, log_dir / "report.json")
         return report
 
@@ -365,6 +374,7 @@ def run_repair(
     plan_entries: dict[str, str] | None = None,
     on_iteration: Callable[[Iteration], None] | None = None,
     timeouts: Timeouts | None = None,
+    checks: tuple[CheckName, ...] = ALL_CHECKS,
 ) -> tuple[LoopReport, VerifyReport]:
     """Verify `repo` and repair it with the run's model until green or out of budget."""
     from papercoder.llm.gateway import open_gateway
@@ -380,5 +390,6 @@ def run_repair(
         plan_entries,
         on_iteration,
         timeouts,
+        checks,
     )
     return loop.run()

@@ -124,7 +124,7 @@ def verify_repo(
     store.manifest.settings = settings.public()
     store.set_stage("verify", StageState.RUNNING)
     log_dir = iteration_dir(store, 0)
-    report = Verifier(sandbox, log_dir, timeouts).verify(repo, checks)
+    report = Verifier(sandbox, log_dir, timeouts, smoke=settings.smoke_command).verify(repo, checks)
     write_json(report, log_dir / REPORT)
     write_json(report, store.path(REPORT))
     store.set_stage("verify", StageState.DONE)

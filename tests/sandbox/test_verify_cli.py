@@ -140,3 +140,39 @@ def test_interrupt_removes_containers_and_exits_130(tmp_path: Path, signame: str
     assert proc.returncode == 130, output
     assert "interrupted" in output
     assert leftover_containers() == []
+
+
+@pytest.mark.docker
+def test_smoke_named_on_the_command_line_and_checks_reach_the_repair_loop(
+    tmp_path: Path,
+) -> None:
+    """A published-style repo has no main.py: --smoke names its run. With a model configured
+    the repair loop verifies only the --checks asked for, with the --timeout given."""
+    from papercoder.testing import Rule, ScriptedServer
+    from papercoder.testing.server import Script
+
+    repo = write(
+        tmp_path / "repo",
+        {"pkg/__init__.py": "", "pkg/run.py": "import sys\nsys.exit(int(sys.argv[1]))\n"},
+    )
+    runs = str(tmp_path / "runs")
+    failing = runner.invoke(
+        app,
+        ["verify", str(repo), "--no-repair", "--smoke", "python -m pkg.run 3", "--runs-dir", runs],
+    )
+    assert failing.exit_code == 1 and "smoke" in failing.output
+    passing = runner.invoke(
+        app,
+        ["verify", str(repo), "--no-repair", "--smoke", "python -m pkg.run 0", "--runs-dir", runs],
+    )
+    assert passing.exit_code == 0, passing.output
+    with ScriptedServer(Script(rules=[Rule(agent="repairer", content="nothing")])) as srv:
+        looped = runner.invoke(
+            app,
+            ["verify", str(repo), "--checks", "lint", "--timeout", "30", "--runs-dir", runs,
+             "--base-url", srv.base_url, "--model", "scripted", "--smoke", "python -m pkg.run 3"],
+        )  # fmt: skip
+    assert looped.exit_code == 0, looped.output
+    [run] = [p for p in Path(runs).iterdir() if (p / "repo").is_dir()]  # the repair run
+    first = json.loads((run / "verify" / "iter-000" / "report.json").read_text("utf-8"))
+    assert [c["name"] for c in first["checks"]] == ["install", "lint"]
