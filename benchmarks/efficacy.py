@@ -19,7 +19,6 @@ what it measured.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import shutil
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
 from papercoder.agents.repairer import RepairRequest, repair
 from papercoder.llm.client import OpenAIChatModel
@@ -83,15 +83,6 @@ def one_shot(
     return Verifier(sandbox, logs / "after", TIMEOUTS).verify(repo).passed, len(outcome.replies)
 
 
-def local_model_path() -> Path:
-    spec = importlib.util.spec_from_file_location("local_model", ROOT / "benchmarks/local_model.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    path: Path = module.ensure_model()
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--formats", default=",".join(EDIT_FORMATS))
@@ -107,7 +98,7 @@ def main() -> None:
     sandbox = DockerSandbox()
     rows: list[dict[str, Any]] = []
     with (
-        LocalServer(local_model_path(), ctx=8192) as server,
+        LocalServer(ensure_model(), ctx=8192) as server,
         tempfile.TemporaryDirectory() as tmp,
     ):
         base = Settings.resolve(

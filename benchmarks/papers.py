@@ -15,7 +15,6 @@ method are in config.yaml with a verified source).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import statistics
 import subprocess
@@ -24,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PAPERS = ROOT.parent / "shared" / "papers"
@@ -46,15 +47,6 @@ STATED: dict[str, dict[str, float]] = {
         "warmup": 4000,
     },
 }
-
-
-def local_model() -> Path:
-    spec = importlib.util.spec_from_file_location("local_model", ROOT / "benchmarks/local_model.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    path: Path = module.ensure_model()
-    return path
 
 
 def read(path: Path) -> Any:
@@ -137,7 +129,7 @@ def main() -> None:
     if not PAPERS.is_dir():
         raise SystemExit(f"the shared papers are not at {PAPERS}")
     names = args.papers.split(",") if args.papers else sorted(p.stem for p in PAPERS.glob("*.pdf"))
-    gguf = local_model()
+    gguf = ensure_model()
     runs = args.runs_dir or Path(tempfile.mkdtemp(prefix="papercoder-papers-"))
     rows = []
     for name in names:

@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from papercoder.errors import InputError
@@ -52,6 +53,17 @@ def parse(source: str) -> ast.Module:
     recursion depth mismatch" when threads parse at once (seen in the coding waves)."""
     with _AST_LOCK:
         return ast.parse(source)
+
+
+def parsed(files: dict[str, str]) -> Iterator[tuple[str, ast.Module]]:
+    """The Python files among `files` (path → text) that parse, with their trees."""
+    for path, source in files.items():
+        if not path.endswith(".py"):
+            continue
+        try:
+            yield path, parse(source)
+        except SyntaxError:
+            continue
 
 
 def interfaces(source: str) -> str:

@@ -11,7 +11,7 @@ import sys
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from papercoder.repo import parse
+from papercoder.repo import parsed
 
 # import names whose pip name differs
 PIP_NAMES = {
@@ -36,13 +36,7 @@ def third_party_imports(files: dict[str, str]) -> set[str]:
     the standard library's."""
     local = {path.split("/")[0].removesuffix(".py") for path in files if path.endswith(".py")}
     found: set[str] = set()
-    for path, source in files.items():
-        if not path.endswith(".py"):
-            continue
-        try:
-            tree = parse(source)
-        except SyntaxError:
-            continue
+    for _, tree in parsed(files):
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)

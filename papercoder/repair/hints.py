@@ -13,7 +13,7 @@ import re
 
 import yaml
 
-from papercoder.repo import parse
+from papercoder.repo import parse, parsed
 from papercoder.requirements import pip_name
 from papercoder.verify.diagnostics import Diagnostic
 
@@ -67,13 +67,7 @@ def _say(what: str, names: list[str], missing: str) -> str:
 
 
 def _class_members(owner: str, files: dict[str, str]) -> list[str]:
-    for path, source in files.items():
-        if not path.endswith(".py"):
-            continue
-        try:
-            tree = parse(source)
-        except SyntaxError:
-            continue
+    for _, tree in parsed(files):
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and node.name == owner:
                 return sorted(_members(node))
