@@ -104,7 +104,14 @@ class _Session:
             again = [
                 *messages,
                 Message(role="assistant", content=reply),
-                Message(role="user", content=prompts.render("repair_repeated")),
+                # the attempt number keeps each re-ask a new question: the cache would
+                # otherwise answer it with the reply it gave the last time
+                Message(
+                    role="user",
+                    content=prompts.render(
+                        "repair_repeated", attempt=len(self.request.seen) + len(self.replies) + 2
+                    ),
+                ),
             ]
             reply = self._send(again, RETRY_TEMPERATURE, response_format)
         self.replies.append(reply)

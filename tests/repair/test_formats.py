@@ -343,3 +343,16 @@ def test_requirements_list_what_the_code_imports() -> None:
         "requirements.txt": "numpy>=1.24\n",
     }
     assert missing_requirements(files) == ["pyyaml", "scikit-learn"]
+
+
+def test_each_warmer_reask_is_a_new_question_so_the_cache_cannot_repeat_itself() -> None:
+    same = f"```python\n{BROKEN}```"
+    asked = []
+    for seen in ([reply_hash(same)], [reply_hash(same), "0" * 16]):
+        model = Queue(same, f"```python\n{FIXED}```")
+        request = RepairRequest(
+            report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole", seen=seen
+        )
+        repair(model, request, lambda _: False)
+        asked.append(model.asked[1])
+    assert asked[0].key("m") != asked[1].key("m")
