@@ -144,6 +144,7 @@ def test_the_server_does_not_outlive_a_killed_papercoder(gguf: Path, tmp_path: P
     child = int(parent.stdout.readline())
     os.kill(parent.pid, 9)
     parent.wait(10)
+    parent.stdout.close()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
         time.sleep(0.2)
