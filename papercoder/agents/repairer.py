@@ -191,6 +191,10 @@ def repair(
     session = _Session(model, request, max_calls)
     if request.edit_format == "whole":
         result = _whole(session, request.files, is_link, _first_target(request))
+        if not result.applied and any(r.reason in _ECHOES for r in result.rejected):
+            # a model that sends the file back unchanged is asked for line edits instead
+            lines = _lines(session, request.files, is_link, fallback=False)
+            result = lines if lines.applied else result
     elif request.edit_format == "lines":
         result = _lines(session, request.files, is_link)
     else:
@@ -255,6 +259,8 @@ def _search_replace(
     return PatchResult(files=files, applied=applied, rejected=final)
 
 
+_SAME = "the same reply as an earlier iteration"
+_ECHOES = ("the rewrite is the file as it is: change what the errors point at", _SAME)
 _COPIED = "that edit is the example's, from another repository: fix the failures shown instead"
 
 
@@ -311,7 +317,13 @@ def _whole(
     return PatchResult(files=files, applied=[], rejected=[Rejection(path=path, reason=problem)])
 
 
-def _lines(session: _Session, files: dict[str, str], is_link: Callable[[str], bool]) -> PatchResult:
+def _lines(
+    session: _Session,
+    files: dict[str, str],
+    is_link: Callable[[str], bool],
+    *,
+    fallback: bool = True,
+) -> PatchResult:
     request = session.request
     paths = sorted(files)
     longest = max((len(t.splitlines()) for t in files.values()), default=1)
@@ -329,6 +341,8 @@ def _lines(session: _Session, files: dict[str, str], is_link: Callable[[str], bo
         try:
             reply = session.ask(messages, "lines", response_format)
         except ResponseFormatRejected:  # no enforced schema here: the next best format
+            if not fallback:
+                return PatchResult(files=files, applied=[], rejected=rejected)
             return _whole(session, files, is_link, _first_target(request))
         if session.repeated(reply):
             rejected = [Rejection(path="(reply)", reason="the same reply as an earlier iteration")]
@@ -347,7 +361,7 @@ def _lines(session: _Session, files: dict[str, str], is_link: Callable[[str], bo
             Message(role="user", content=prompts.render("reask_invalid", error=problem)),
         ]
     target = _first_target(request)
-    if target is not None:  # twice unusable: ask for the file whole
+    if target is not None and fallback:  # twice unusable: ask for the file whole
         whole = _whole(session, files, is_link, target)
         if whole.applied:
             return whole
