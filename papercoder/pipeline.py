@@ -231,8 +231,7 @@ class Builder:
             values=grounding.candidates_text(candidates, quotes=not self.settings.small_model),
             small=self.settings.small_model,
         )
-        recorded = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
-        self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*recorded.fixes, *fixes]))
+        self.record_fix(*fixes)
         config, groundings = grounding.ground_config(paper, plan.config, candidates)
         plan = plan.model_copy(update={"config": config})
         self.store.write_model(
@@ -355,10 +354,11 @@ class Builder:
         self.sync_requirements()
         return files
 
-    def record_fix(self, fix: PlanFix) -> None:
+    def record_fix(self, *new: PlanFix) -> None:
+        """Add to plan/fixes.json, the one record of what the tool fixed in the plan and code."""
         with self._lock:
             fixes = self.store.read_model("plan/fixes.json", PlanFixes) or PlanFixes()
-            self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*fixes.fixes, fix]))
+            self.store.write_model("plan/fixes.json", PlanFixes(fixes=[*fixes.fixes, *new]))
 
     def sync_requirements(self) -> None:
         """List in requirements.txt what the code imports and the plan did not name."""

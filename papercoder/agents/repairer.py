@@ -410,7 +410,7 @@ def apply_line_edits(
         reason = guards.path_problem(edit.path, is_link) or guards.edit_problem(
             edit.path, current, updated, whole_file=False
         )
-        if reason is None and as_block.search == as_block.replace:
+        if reason is None and updated == current:
             reason = "the edit changes nothing: the replacement equals the lines it replaces"
         if reason is not None:
             rejected.append(Rejection(path=edit.path, reason=reason))

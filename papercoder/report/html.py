@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -42,7 +43,10 @@ pre{background:#0f1720;color:#e6edf3;padding:10px;border-radius:6px;overflow:aut
 """
 
 
-def _load(path: Path, kind: type[BaseModel]) -> BaseModel | None:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _load(path: Path, kind: type[M]) -> M | None:
     if not path.is_file():
         return None
     try:
@@ -59,13 +63,14 @@ def render(run_dir: Path) -> str:
     """The report of the run in `run_dir`."""
     if not (run_dir / "manifest.json").is_file():
         raise UsageError(f"{run_dir} is not a run directory", "pass a folder under runs/")
-    parts = [_header(run_dir), _verdict(run_dir), _plan(run_dir)]
+    paper = _load(run_dir / "paper.json", Paper)
+    title = paper.title if paper is not None else run_dir.name
+    parts = [_header(run_dir, paper, title), _verdict(run_dir), _plan(run_dir)]
     parts += [_iterations(run_dir), _usage(run_dir)]
     body = "\n".join(p for p in parts if p)
-    title = _e(_title(run_dir))
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>PaperCoder run: {title}</title><style>{STYLE}</style></head>"
+        f"<title>PaperCoder run: {_e(title)}</title><style>{STYLE}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )
 
@@ -76,26 +81,20 @@ def write(run_dir: Path, out: Path | None = None) -> Path:
     return target
 
 
-def _title(run_dir: Path) -> str:
-    paper = _load(run_dir / "paper.json", Paper)
-    return paper.title if isinstance(paper, Paper) else run_dir.name
-
-
-def _header(run_dir: Path) -> str:
-    paper = _load(run_dir / "paper.json", Paper)
+def _header(run_dir: Path, paper: Paper | None, title: str) -> str:
     overall = _load(run_dir / "plan" / "overall.json", OverallPlan)
-    out = [f"<h1>{_e(_title(run_dir))}</h1>"]
-    if isinstance(paper, Paper) and paper.authors:
+    out = [f"<h1>{_e(title)}</h1>"]
+    if paper is not None and paper.authors:
         out.append(f"<div class='muted'>{_e(', '.join(paper.authors))}</div>")
     out.append(f"<div class='muted'>run <code>{_e(run_dir.name)}</code></div>")
-    if isinstance(overall, OverallPlan):
+    if overall is not None:
         out.append(f"<div class='card'><b>Summary.</b> {_e(overall.summary)}</div>")
     return "\n".join(out)
 
 
 def _verdict(run_dir: Path) -> str:
     loop = _load(run_dir / "report.json", LoopReport)
-    if not isinstance(loop, LoopReport):
+    if loop is None:
         return "<div class='verdict no'>Not verified yet</div>"
     word = "Every check passes" if loop.passed else "Checks still fail"
     checks = " · ".join(
@@ -112,7 +111,7 @@ def _verdict(run_dir: Path) -> str:
 def _plan(run_dir: Path) -> str:
     arch = _load(run_dir / "plan" / "architecture.json", Architecture)
     logic = _load(run_dir / "plan" / "logic.json", LogicDesign)
-    if not isinstance(arch, Architecture):
+    if arch is None:
         return ""
     out = ["<h2>Plan</h2>", "<table><tr><th>file</th><th>purpose</th></tr>"]
     out += [
@@ -120,11 +119,11 @@ def _plan(run_dir: Path) -> str:
     ]
     out.append("</table>")
     out.append(f"<p>Smoke run: <code>{_e(arch.smoke_command)}</code></p>")
-    if isinstance(logic, LogicDesign):
+    if logic is not None:
         out.append("<h3>Dependency graph</h3>" + graph_svg(logic))
     out.append(_config(run_dir))
     fixes = _load(run_dir / "plan" / "fixes.json", PlanFixes)
-    if isinstance(fixes, PlanFixes) and fixes.fixes:
+    if fixes is not None and fixes.fixes:
         out.append("<h3>Fixes PaperCoder made to the model's plan</h3><table>")
         out += [
             f"<tr><td>{_e(f.turn)}</td><td>{_e(f.fix)}</td><td class='muted'>{_e(f.why)}</td></tr>"
@@ -136,7 +135,7 @@ def _plan(run_dir: Path) -> str:
 
 def _config(run_dir: Path) -> str:
     grounding = _load(run_dir / "plan" / "grounding.json", GroundingReport)
-    if not isinstance(grounding, GroundingReport):
+    if grounding is None:
         config = run_dir / "plan" / "config.yaml"
         return (
             f"<h3>config.yaml</h3><pre>{_e(config.read_text('utf-8'))}</pre>"
@@ -199,7 +198,7 @@ def _iterations(run_dir: Path) -> str:
     out = ["<h2>Iterations</h2>"]
     for folder in folders:
         report = _load(folder / "report.json", VerifyReport)
-        if not isinstance(report, VerifyReport):
+        if report is None:
             continue
         number = int(folder.name.removeprefix("iter-"))
         title = "the repository as generated" if number == 0 else f"repair {number}"
