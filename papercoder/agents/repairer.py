@@ -21,6 +21,7 @@ from papercoder.agents.planner import system_message
 from papercoder.llm.client import ChatModel, ChatReply, ChatRequest, Message, ResponseFormatRejected
 from papercoder.llm.structured import extract_json
 from papercoder.repair import guards
+from papercoder.repair.autofix import autofix
 from papercoder.repair.digest import (
     build_digest,
     build_file_digest,
@@ -33,6 +34,7 @@ from papercoder.repair.formats import (
     EditFormat,
     LineEdit,
     LineEdits,
+    Method,
     apply_line_edit,
     line_edit_problem,
     lines_schema,
@@ -70,7 +72,7 @@ class RepairOutcome(BaseModel):
 
     prompt: str
     replies: list[str] = Field(default_factory=list)
-    formats: list[EditFormat] = Field(default_factory=list)
+    formats: list[Method] = Field(default_factory=list)
     result: PatchResult
 
 
@@ -88,7 +90,7 @@ class _Session:
         self.request = request
         self.calls_left = max_calls
         self.replies: list[str] = []
-        self.formats: list[EditFormat] = []
+        self.formats: list[Method] = []
         self.first_prompt = ""
 
     def ask(
@@ -187,7 +189,11 @@ def repair(
     max_calls: int | None = None,
 ) -> RepairOutcome:
     """Ask `model` to fix `request.report` in `request.edit_format`; apply what may be.
-    `max_calls=1` is the one-shot baseline: one question, no re-ask, no escalation."""
+    `max_calls=1` is the one-shot baseline: one question, no re-ask, no escalation.
+    Failures whose fix they name themselves (a missing import, a missing requirement) are
+    fixed without the model first; the model is asked when there are none, or none apply."""
+    if (mechanical := _autofix(request, is_link)) is not None:
+        return mechanical
     session = _Session(model, request, max_calls)
     if request.edit_format == "whole":
         result = _whole(session, request.files, is_link, _first_target(request))
@@ -201,6 +207,18 @@ def repair(
         result = _search_replace(session, request.files, is_link)
     return RepairOutcome(
         prompt=session.first_prompt, replies=session.replies, formats=session.formats, result=result
+    )
+
+
+def _autofix(request: RepairRequest, is_link: Callable[[str], bool]) -> RepairOutcome | None:
+    fixes = autofix(request.report, request.files)
+    result = apply_edits(request.files, [f.edit for f in fixes], is_link)
+    if not result.applied:
+        return None
+    done = {e.path for e in result.applied}
+    record = "\n".join(f"- {f.reason}" for f in fixes if f.edit.path in done)
+    return RepairOutcome(
+        prompt="(fixed without the model)", replies=[record], formats=["autofix"], result=result
     )
 
 

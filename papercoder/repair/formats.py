@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 EditFormat = Literal["search-replace", "whole", "lines"]
 EditFormatChoice = Literal["auto", "search-replace", "whole", "lines"]
 EDIT_FORMATS: tuple[EditFormat, ...] = ("search-replace", "whole", "lines")
+# how an iteration's edits were made: by the model in a format, or mechanically (autofix.py)
+Method = Literal["search-replace", "whole", "lines", "autofix"]
 
 WHOLE_FILE_MAX_LINES = 200
 MAX_LINE_EDITS = 8

@@ -22,7 +22,7 @@ from papercoder.errors import BudgetExhausted, ModelOutputError
 from papercoder.llm.client import ChatModel
 from papercoder.llm.ledger import Ledger
 from papercoder.repair.digest import failing_diagnostics, read_repo
-from papercoder.repair.formats import EditFormat, choose_format
+from papercoder.repair.formats import Method, choose_format
 from papercoder.repair.patch import Rejection
 from papercoder.repo import GitRepo, write_file
 from papercoder.runstore import RunStore, StageState
@@ -59,7 +59,7 @@ class Iteration(BaseModel):
     rejected: list[Rejection] = Field(default_factory=list)
     commit: str | None = None
     message: str = ""
-    formats: list[EditFormat] = Field(default_factory=list)
+    formats: list[Method] = Field(default_factory=list)
 
 
 class LoopState(BaseModel):

@@ -1,0 +1,212 @@
+"""Fixes a tool makes without a model (pure): the ones whose right answer the failure names.
+
+`Undefined name 'np'` has one fix, `import numpy as np`; a name another module of the
+repository defines is imported from it; `No module named 'yaml'` means requirements.txt
+lacks `pyyaml`. A 1.5B model told so still sends the file back unchanged; a tool cannot get
+it wrong, costs no tokens, and leaves the model the failures that need thought. Each fix is
+an ordinary edit: the guards check it and the next verification judges it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercoder.repair.digest import failing_diagnostics
+from papercoder.repair.patch import Edit
+from papercoder.repo import parse
+from papercoder.requirements import missing_requirements, pip_name, with_requirements
+from papercoder.verify.diagnostics import Diagnostic
+from papercoder.verify.report import VerifyReport
+
+# names code uses by convention, and the import that defines each
+CONVENTIONAL = {
+    "np": "import numpy as np",
+    "pd": "import pandas as pd",
+    "plt": "import matplotlib.pyplot as plt",
+    "torch": "import torch",
+    "nn": "from torch import nn",
+    "F": "import torch.nn.functional as F",
+    "optim": "from torch import optim",
+    "yaml": "import yaml",
+    "scipy": "import scipy",
+    "sp": "import scipy as sp",
+    "tf": "import tensorflow as tf",
+    "Path": "from pathlib import Path",
+    "dataclass": "from dataclasses import dataclass",
+    "field": "from dataclasses import field",
+    "partial": "from functools import partial",
+    "defaultdict": "from collections import defaultdict",
+    "Counter": "from collections import Counter",
+    "OrderedDict": "from collections import OrderedDict",
+    "deque": "from collections import deque",
+    "namedtuple": "from collections import namedtuple",
+}
+TYPING = {
+    "Any", "Callable", "ClassVar", "Dict", "Iterable", "Iterator", "List", "Literal",
+    "Mapping", "Optional", "Sequence", "Set", "Tuple", "Type", "TypeVar", "Union",
+}  # fmt: skip
+
+_UNDEFINED = re.compile(
+    r"Undefined name `(?P<a>\w+)`"
+    r"|Name \"(?P<b>\w+)\" is not defined"
+    r"|name '(?P<c>\w+)' is not defined"
+)
+_NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
+
+
+class Fix(BaseModel):
+    """One mechanical fix: the edit and why it is right."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    edit: Edit = Field(description="a whole-file rewrite (empty SEARCH)")
+    reason: str
+
+
+def autofix(report: VerifyReport, files: dict[str, str]) -> list[Fix]:
+    """The fixes `report`'s failures name, at most one per file and missing name."""
+    fixes: dict[str, Fix] = {}
+    imports: dict[str, list[tuple[str, str]]] = {}  # file → (import line, name) to add
+    for diag in failing_diagnostics(report):
+        found = _UNDEFINED.search(diag.message)
+        if found and diag.file in files and diag.file.endswith(".py"):
+            name = found["a"] or found["b"] or found["c"]
+            line = import_for(name, diag.file, files)
+            wanted = imports.setdefault(diag.file, [])
+            if line is not None and all(n != name for _, n in wanted):
+                wanted.append((line, name))
+        if (missing := _missing_package(diag, files)) and "requirements.txt" not in fixes:
+            current = files.get("requirements.txt", "")
+            fixes["requirements.txt"] = Fix(
+                edit=Edit(
+                    path="requirements.txt", search="", replace=with_requirements(current, missing)
+                ),
+                reason=f"requirements.txt lacks {', '.join(missing)}, which the code imports",
+            )
+    for path, wanted in imports.items():
+        updated = add_imports(files[path], [line for line, _ in wanted])
+        if updated is None:
+            continue
+        names = ", ".join(f"`{name}`" for _, name in wanted)
+        fixes[path] = Fix(
+            edit=Edit(path=path, search="", replace=updated),  # the whole file
+            reason=f"{path} uses {names} without importing it: added "
+            + "; ".join(f"`{line}`" for line, _ in wanted),
+        )
+    return list(fixes.values())
+
+
+def import_for(name: str, path: str, files: dict[str, str]) -> str | None:
+    """The import line that defines `name` for `path`, when there is exactly one answer."""
+    own = _defining_modules(name, path, files)
+    if len(own) == 1:
+        module = own[0]
+        return f"from {module} import {name}"
+    if own:
+        return None  # defined in several modules: which one is meant takes thought
+    if name in CONVENTIONAL:
+        return CONVENTIONAL[name]
+    if name in TYPING:
+        return f"from typing import {name}"
+    if name in sys.stdlib_module_names and not name.startswith("_"):
+        return f"import {name}"
+    return None
+
+
+def _defining_modules(name: str, path: str, files: dict[str, str]) -> list[str]:
+    """The repository modules other than `path` (tests excluded) that define `name` at top
+    level and do not import `path` back (which would make an import cycle)."""
+    this = _module_name(path)
+    found = []
+    for other, source in files.items():
+        if other == path or not other.endswith(".py") or _is_test(other):
+            continue
+        try:
+            tree = parse(source)
+        except SyntaxError:
+            continue
+        if name in _top_level_names(tree) and this not in _imported_modules(tree):
+            found.append(_module_name(other))
+    return found
+
+
+def _module_name(path: str) -> str:
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def _is_test(path: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    return path.startswith("tests/") or base.startswith("test_") or base == "conftest.py"
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def add_imports(source: str, lines: list[str]) -> str | None:
+    """`source` with `lines` added after its docstring, `__future__` and existing top-level
+    imports; None when the file does not parse (then the failure is not only an import)."""
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return None
+    after = 0  # the line the imports go after (1-based; 0 = top of the file)
+    for index, node in enumerate(tree.body):
+        docstring = (
+            index == 0
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        )
+        if docstring or isinstance(node, ast.Import | ast.ImportFrom):
+            after = node.end_lineno or node.lineno
+        else:
+            break
+    rows = source.splitlines(keepends=True)
+    if rows and not rows[-1].endswith("\n"):
+        rows[-1] += "\n"
+    block = [line + "\n" for line in lines]
+    if after == 0:
+        return "".join([*block, "\n", *rows]) if rows else "".join(block)
+    head, tail = rows[:after], rows[after:]
+    gap = ["\n"] if tail and tail[0].strip() and not _is_import(head[-1]) else []
+    lead = [] if _is_import(head[-1]) else ["\n"]
+    return "".join([*head, *lead, *block, *gap, *tail])
+
+
+def _is_import(row: str) -> bool:
+    return row.startswith(("import ", "from "))
+
+
+def _missing_package(diag: Diagnostic, files: dict[str, str]) -> list[str]:
+    """The packages to add when `diag` says a third-party module is missing."""
+    found = _NO_MODULE.search(diag.message)
+    if not found:
+        return []
+    top = found["module"].split(".")[0]
+    if f"{top}.py" in files or f"{top}/__init__.py" in files or top in sys.stdlib_module_names:
+        return []
+    missing = missing_requirements(files)
+    return missing if pip_name(top) in missing else []
