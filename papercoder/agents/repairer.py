@@ -11,7 +11,9 @@ asked again at a higher temperature, saying so. Guard refusals are final.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import textwrap
 from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,7 +27,9 @@ from papercoder.repair.autofix import autofix
 from papercoder.repair.digest import (
     build_digest,
     build_file_digest,
+    describe,
     failing_diagnostics,
+    local_imports,
     repair_targets,
 )
 from papercoder.repair.formats import (
@@ -44,6 +48,9 @@ from papercoder.repair.formats import (
     whole_file_problem,
 )
 from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, parse_edits
+from papercoder.repair.scope import Scope, find_scope, replace_scope, strip_marks
+from papercoder.repo import interfaces
+from papercoder.tokens import estimate_tokens
 from papercoder.verify.report import VerifyReport
 
 RETRIES = 2
@@ -196,11 +203,12 @@ def repair(
         return mechanical
     session = _Session(model, request, max_calls)
     if request.edit_format == "whole":
-        result = _whole(session, request.files, is_link, _first_target(request))
-        if not result.applied and any(r.reason in _ECHOES for r in result.rejected):
-            # a model that sends the file back unchanged is asked for line edits instead
-            lines = _lines(session, request.files, is_link, fallback=False)
-            result = lines if lines.applied else result
+        # the function the first failure points into, then (no luck) the file it is in
+        scope = find_scope(_report(request), request.files)
+        result = _function(session, request.files, is_link, scope) if scope else None
+        if result is None or not result.applied:
+            whole = _whole(session, request.files, is_link, _first_target(request))
+            result = whole if result is None else _merged(result, whole)
     elif request.edit_format == "lines":
         result = _lines(session, request.files, is_link)
     else:
@@ -220,6 +228,116 @@ def _autofix(request: RepairRequest, is_link: Callable[[str], bool]) -> RepairOu
     return RepairOutcome(
         prompt="(fixed without the model)", replies=[record], formats=["autofix"], result=result
     )
+
+
+def _report(request: RepairRequest) -> VerifyReport:
+    return narrowed(request.report) if request.narrow else request.report
+
+
+def _merged(first: PatchResult, second: PatchResult) -> PatchResult:
+    return PatchResult(
+        files=second.files,
+        applied=[*first.applied, *second.applied],
+        rejected=[*first.rejected, *second.rejected],
+    )
+
+
+def _function(
+    session: _Session, files: dict[str, str], is_link: Callable[[str], bool], scope: Scope
+) -> PatchResult:
+    """Ask for one function rewritten: the one the first failure points into."""
+    request = session.request
+    prompt = prompts.render(
+        "repair_scope",
+        failures=_scope_failures(request, scope),
+        function=scope.name,
+        path=scope.path,
+        code=scope.marked(files),
+        context=_scope_context(files, scope, request.digest_tokens),
+        task=(
+            f"Change it so that the test `{_test_name(scope)}` passes."
+            if scope.test
+            else "Fix the line marked `# <-- error`."
+        ),
+        note=_note(request),
+    )
+    messages = [Message(role="user", content=prompt)]
+    problem = "the reply holds no code block"
+    for _ in range(RETRIES):
+        reply = session.ask(messages, "whole")
+        if session.repeated(reply):
+            problem = _SAME
+            break
+        found, updated = _function_problem(reply, files, scope)
+        if updated is not None:
+            edit = Edit(path=scope.path, search="", replace=updated)
+            return apply_edits(files, [edit], is_link)
+        problem = found or problem
+        messages += [
+            Message(role="assistant", content=reply),
+            Message(
+                role="user",
+                content=prompts.render("repair_scope_retry", problem=problem, function=scope.name),
+            ),
+        ]
+    return PatchResult(
+        files=files, applied=[], rejected=[Rejection(path=scope.path, reason=problem)]
+    )
+
+
+def _function_problem(
+    reply: str, files: dict[str, str], scope: Scope
+) -> tuple[str, None] | tuple[None, str]:
+    """Why the reply cannot replace the function, or the file with it replaced."""
+    parsed = parse_whole(reply, scope.path)
+    if parsed is None:
+        return "the reply holds no code block", None
+    if parsed.truncated:
+        return "the code block is not closed: the reply was cut off", None
+    code = strip_marks(parsed.text)
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError as exc:
+        return f"the function does not parse: line {exc.lineno}: {exc.msg}", None
+    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    if scope.name not in defined:
+        return f"the reply holds no function `{scope.name}`: send that function corrected", None
+    if " ".join(code.split()) == " ".join(strip_marks(scope.code(files)).split()):
+        return "the function is as it was: change what the error points at", None
+    updated = replace_scope(files, scope, code)
+    try:
+        ast.parse(updated)
+    except SyntaxError as exc:
+        return f"with it the file does not parse: line {exc.lineno}: {exc.msg}", None
+    return None, updated
+
+
+def _scope_failures(request: RepairRequest, scope: Scope) -> str:
+    diagnostics = failing_diagnostics(_report(request))
+    mine = [d for d in diagnostics if d.file in (scope.path, scope.test and d.file)] or diagnostics
+    return "\n".join(describe(d, request.files) for d in mine[:6])
+
+
+def _scope_context(files: dict[str, str], scope: Scope, max_tokens: int) -> str:
+    """The failing test, when one is, and the interfaces of the modules the file imports."""
+    parts = []
+    if scope.test:
+        parts.append(
+            f"\nThe failing test (for reference: do not rewrite it):\n```python\n"
+            f"{scope.test.rstrip()}\n```"
+        )
+    budget = max_tokens // 2
+    for path in local_imports(files[scope.path], set(files)):
+        section = f"\nInterface of {path}:\n```python\n{interfaces(files[path])}\n```"
+        if estimate_tokens(section) <= budget:
+            parts.append(section)
+            budget -= estimate_tokens(section)
+    return "\n".join(parts) + "\n" if parts else ""
+
+
+def _test_name(scope: Scope) -> str:
+    first = scope.test.lstrip().splitlines()[0] if scope.test.strip() else ""
+    return first.removeprefix("def ").split("(")[0] or "the failing test"
 
 
 def _first_target(request: RepairRequest) -> str | None:
@@ -278,7 +396,6 @@ def _search_replace(
 
 
 _SAME = "the same reply as an earlier iteration"
-_ECHOES = ("the rewrite is the file as it is: change what the errors point at", _SAME)
 _COPIED = "that edit is the example's, from another repository: fix the failures shown instead"
 
 
@@ -339,8 +456,6 @@ def _lines(
     session: _Session,
     files: dict[str, str],
     is_link: Callable[[str], bool],
-    *,
-    fallback: bool = True,
 ) -> PatchResult:
     request = session.request
     paths = sorted(files)
@@ -359,8 +474,6 @@ def _lines(
         try:
             reply = session.ask(messages, "lines", response_format)
         except ResponseFormatRejected:  # no enforced schema here: the next best format
-            if not fallback:
-                return PatchResult(files=files, applied=[], rejected=rejected)
             return _whole(session, files, is_link, _first_target(request))
         if session.repeated(reply):
             rejected = [Rejection(path="(reply)", reason="the same reply as an earlier iteration")]
@@ -379,7 +492,7 @@ def _lines(
             Message(role="user", content=prompts.render("reask_invalid", error=problem)),
         ]
     target = _first_target(request)
-    if target is not None and fallback:  # twice unusable: ask for the file whole
+    if target is not None:  # twice unusable: ask for the file whole
         whole = _whole(session, files, is_link, target)
         if whole.applied:
             return whole

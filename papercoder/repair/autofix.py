@@ -15,7 +15,7 @@ import sys
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercoder.repair.digest import failing_diagnostics
+from papercoder.repair.digest import failing_diagnostics, is_test_file
 from papercoder.repair.patch import Edit
 from papercoder.repo import parse
 from papercoder.requirements import missing_requirements, pip_name, with_requirements
@@ -123,7 +123,7 @@ def _defining_modules(name: str, path: str, files: dict[str, str]) -> list[str]:
     this = _module_name(path)
     found = []
     for other, source in files.items():
-        if other == path or not other.endswith(".py") or _is_test(other):
+        if other == path or not other.endswith(".py") or is_test_file(other):
             continue
         try:
             tree = parse(source)
@@ -136,11 +136,6 @@ def _defining_modules(name: str, path: str, files: dict[str, str]) -> list[str]:
 
 def _module_name(path: str) -> str:
     return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
-
-
-def _is_test(path: str) -> bool:
-    base = path.rsplit("/", 1)[-1]
-    return path.startswith("tests/") or base.startswith("test_") or base == "conftest.py"
 
 
 def _top_level_names(tree: ast.Module) -> set[str]:

@@ -163,7 +163,7 @@ def read_repo(repo: Path) -> dict[str, str]:
     return out
 
 
-def _is_test_file(path: str) -> bool:
+def is_test_file(path: str) -> bool:
     name = Path(path).name
     return name.startswith("test_") or name.endswith("_test.py") or path.startswith("tests/")
 
@@ -190,7 +190,7 @@ def repair_targets(report: VerifyReport, files: dict[str, str]) -> list[str]:
             chosen = ["requirements.txt"]
         elif diag.file and diag.file in files:
             chosen = [diag.file]
-            if _is_test_file(diag.file) and diag.code in ("test-failure", "AssertionError"):
+            if is_test_file(diag.file) and diag.code in ("test-failure", "AssertionError"):
                 tested = local_imports(files[diag.file], set(files))
                 chosen = [*tested, diag.file] if tested else chosen
         for path in chosen:

@@ -356,17 +356,3 @@ def test_each_warmer_reask_is_a_new_question_so_the_cache_cannot_repeat_itself()
         repair(model, request, lambda _: False)
         asked.append(model.asked[1])
     assert asked[0].key("m") != asked[1].key("m")
-
-
-def test_a_file_sent_back_unchanged_is_asked_for_as_line_edits() -> None:
-    """adam's main.py: the 1.5B model echoed it whole, iteration after iteration."""
-    echo = f"```python\n{BROKEN}```"
-    fix = edits_json(
-        {"path": "model.py", "start_line": 4, "end_line": 4, "replacement": "def relu(x):"}
-    )
-    model = Queue(echo, echo, echo, fix)  # the repeated echo is asked again, warmer, first
-    request = RepairRequest(report=SYNTAX, files={"model.py": BROKEN}, edit_format="whole")
-    outcome = repair(model, request, lambda _: False)
-    assert outcome.formats == ["whole", "whole", "lines"]
-    assert model.asked[3].response_format is not None
-    assert outcome.result.files["model.py"] == FIXED
