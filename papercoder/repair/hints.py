@@ -26,6 +26,9 @@ _MODULE = re.compile(
     r"""|(?:cannot import name '(?P<name2>\w+)' from '(?P<mod2>[\w.]+)')"""
     r"""|(?:module '(?P<mod3>[\w.]+)' has no attribute '(?P<name3>\w+)')"""
 )
+_CALL = re.compile(
+    r"""in call to "(?P<name>\w+)"|(?P<name2>\w+)\(\) (?:missing|takes|got an unexpected)"""
+)
 _KEY = re.compile(r"KeyError: '(?P<key>[^']+)'")
 _NO_MODULE = re.compile(
     r"No module named '(?P<module>[\w.]+)'"
@@ -54,6 +57,9 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         owner = found["cls"] or found["cls2"]
         names = _class_members(owner, files)
         return _say(f"{owner} has", names, found["name"]) if names else None
+    if found := _CALL.search(text):
+        signature = _signature(found["name"] or found["name2"], files)
+        return f"it is defined as `{signature}`" if signature else None
     if found := _KEY.search(text):
         keys = _config_keys(files.get("config.yaml"))
         return _say("config.yaml has the keys", keys, found["key"]) if keys else None
@@ -64,6 +70,28 @@ def _say(what: str, names: list[str], missing: str) -> str:
     close = difflib.get_close_matches(missing, names, n=1, cutoff=0.3)
     listed = ", ".join(names[:20])
     return f"{what} {listed}" + (f" (did you mean `{close[0]}`?)" if close else "")
+
+
+def _signature(name: str, files: dict[str, str]) -> str | None:
+    """`def name(...)` as the repository defines it, when exactly one definition has that name
+    (a class: its constructor)."""
+    found = []
+    for _, tree in parsed(files):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+                found.append(f"def {name}({ast.unparse(node.args)})")
+            elif isinstance(node, ast.ClassDef) and node.name == name:
+                init = next(
+                    (
+                        item
+                        for item in node.body
+                        if isinstance(item, ast.FunctionDef) and item.name == "__init__"
+                    ),
+                    None,
+                )
+                if init is not None:
+                    found.append(f"{name}({ast.unparse(init.args)})")
+    return found[0] if len(found) == 1 else None
 
 
 def _class_members(owner: str, files: dict[str, str]) -> list[str]:

@@ -356,3 +356,16 @@ def test_each_warmer_reask_is_a_new_question_so_the_cache_cannot_repeat_itself()
         repair(model, request, lambda _: False)
         asked.append(model.asked[1])
     assert asked[0].key("m") != asked[1].key("m")
+
+
+def test_a_call_with_the_wrong_arguments_is_told_the_signature_it_calls() -> None:
+    files = {"train.py": "def train(model, x, y, cfg, seed=0):\n    pass\n"}
+    for message in (
+        'Missing positional argument "cfg" in call to "train"',
+        "TypeError: train() missing 1 required positional argument: 'cfg'",
+        "TypeError: train() takes from 4 to 5 positional arguments but 6 were given",
+    ):
+        diag = Diagnostic(check="smoke", file="main.py", line=3, message=message)
+        assert hint(diag, files) == "it is defined as `def train(model, x, y, cfg, seed=0)`"
+    twice = {**files, "other.py": "def train(a):\n    pass\n"}
+    assert hint(diag, twice) is None  # which one is called takes thought
