@@ -61,6 +61,9 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         signature = _signature(found["name"] or found["name2"], files)
         return f"it is defined as `{signature}`" if signature else None
     if found := _KEY.search(text):
+        nested = _nested_key(files.get("config.yaml"), found["key"])
+        if nested:
+            return nested
         keys = _config_keys(files.get("config.yaml"))
         return _say("config.yaml has the keys", keys, found["key"]) if keys else None
     return None
@@ -133,13 +136,35 @@ def _module_names(source: str) -> list[str]:
     return [n for n in names if not n.startswith("_")]
 
 
-def _config_keys(text: str | None) -> list[str]:
+def _nested_key(text: str | None, key: str) -> str | None:
+    """Where config.yaml holds `key` below its top level: the dict that was indexed is
+    probably the whole config where a section was meant (or the other way round)."""
+    data = _load(text)
+    if not isinstance(data, dict) or key in data:
+        return None
+    paths = [section for section, value in data.items() if isinstance(value, dict) and key in value]
+    if not paths:
+        return None
+    where = " and ".join(f"`{p}`" for p in paths)
+    first = paths[0]
+    return (
+        f"config.yaml has `{key}` inside the section {where}, not at the top:"
+        f' pass config["{first}"] where the section is expected, or read'
+        f' config["{first}"]["{key}"]'
+    )
+
+
+def _load(text: str | None) -> object:
     if not text:
-        return []
+        return None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError:
-        return []
+        return None
+
+
+def _config_keys(text: str | None) -> list[str]:
+    data = _load(text)
     keys: list[str] = []
 
     def walk(node: object, prefix: str) -> None:

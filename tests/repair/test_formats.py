@@ -287,6 +287,10 @@ MODEL = (
             "data defines make_blobs, batches",
         ),
         ("KeyError: 'lr'", "config.yaml has the keys learning_rate, training"),
+        (
+            "KeyError: 'learning_rate'",
+            'inside the section `training`, not at the top: pass config["training"] where',
+        ),
     ],
 )
 def test_hints_name_what_exists(message: str, expected: str) -> None:
