@@ -39,6 +39,7 @@ from papercoder.repair.formats import (
     LineEdit,
     LineEdits,
     Method,
+    WholeFile,
     apply_line_edit,
     line_edit_problem,
     lines_schema,
@@ -207,7 +208,8 @@ def repair(
         scope = find_scope(_report(request), request.files)
         result = _function(session, request.files, is_link, scope) if scope else None
         if result is None or not result.applied:
-            whole = _whole(session, request.files, is_link, _first_target(request))
+            target = scope.path if scope else _first_target(request)
+            whole = _whole(session, request.files, is_link, target)
             result = whole if result is None else _merged(result, whole)
     elif request.edit_format == "lines":
         result = _lines(session, request.files, is_link)
@@ -251,14 +253,11 @@ def _function(
         "repair_scope",
         failures=_scope_failures(request, scope),
         function=scope.name,
-        path=scope.path,
+        heading=f"`{scope.name}` in `{scope.path}`"
+        + (", with its class's `__init__`" if "__init__" in scope.names()[1:] else ""),
         code=scope.marked(files),
         context=_scope_context(files, scope, request.digest_tokens),
-        task=(
-            f"Change it so that the test `{_test_name(scope)}` passes."
-            if scope.test
-            else "Fix the line marked `# <-- error`."
-        ),
+        task=_scope_task(scope),
         note=_note(request),
     )
     messages = [Message(role="user", content=prompt)]
@@ -295,21 +294,35 @@ def _function_problem(
     if parsed.truncated:
         return "the code block is not closed: the reply was cut off", None
     code = strip_marks(parsed.text)
+    as_file = WholeFile(text=code)
+    before = files[scope.path]
+    if whole_file_problem(scope.path, before, as_file) is None and _imports(before) <= _imports(
+        code
+    ):
+        return None, code  # the whole file, corrected: as good an answer
     try:
-        tree = ast.parse(textwrap.dedent(code))
+        ast.parse(textwrap.dedent(code))
     except SyntaxError as exc:
         return f"the function does not parse: line {exc.lineno}: {exc.msg}", None
-    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    if scope.name not in defined:
-        return f"the reply holds no function `{scope.name}`: send that function corrected", None
-    if " ".join(code.split()) == " ".join(strip_marks(scope.code(files)).split()):
-        return "the function is as it was: change what the error points at", None
     updated = replace_scope(files, scope, code)
+    if updated is None:
+        return f"the reply holds no function `{scope.name}`: send that function corrected", None
+    if " ".join(updated.split()) == " ".join(files[scope.path].split()):
+        return "the function is as it was: change what the error points at", None
     try:
         ast.parse(updated)
     except SyntaxError as exc:
         return f"with it the file does not parse: line {exc.lineno}: {exc.msg}", None
     return None, updated
+
+
+def _imports(source: str) -> set[str]:
+    """The top-level import statements of `source`, normalised."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)}
 
 
 def _scope_failures(request: RepairRequest, scope: Scope) -> str:
@@ -333,6 +346,18 @@ def _scope_context(files: dict[str, str], scope: Scope, max_tokens: int) -> str:
             parts.append(section)
             budget -= estimate_tokens(section)
     return "\n".join(parts) + "\n" if parts else ""
+
+
+def _scope_task(scope: Scope) -> str:
+    task = (
+        f"Change it so that the test `{_test_name(scope)}` passes."
+        if scope.test
+        else "Fix the line marked `# <-- error`."
+    )
+    others = [f"`{name}`" for name in scope.names()[1:]]
+    if others:
+        task += f" If the cause is in {' or '.join(others)}, send that corrected too."
+    return task
 
 
 def _test_name(scope: Scope) -> str:

@@ -3,9 +3,10 @@
 Asked to rewrite a 40-line file for `"MLP" has no attribute "backward"` on line 22, a 1.5B
 model sends the file back unchanged, or the prompt's example; line-numbered edits land on the
 wrong lines. Shown the one function with the failing line marked by the error itself, it
-answers with that function corrected, which is a short reply. A failing assertion in a test
-marks nothing in the test: the function it calls on the failing line is the one to fix, shown
-with the test beside it.
+answers with that function corrected, which is a short reply. A method comes with its class's
+`__init__`, where the shapes and attributes it uses are made. A failing assertion in a test
+marks nothing in the test: the function the test is about is the one to fix, shown with the
+test beside it.
 """
 
 from __future__ import annotations
@@ -27,30 +28,48 @@ _ASSERTION_CODES = ("test-failure", "AssertionError")
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+class Span(BaseModel):
+    """Lines `start`..`end` (1-based, inclusive): the function `name`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    start: int
+    end: int
+    line: int | None = Field(default=None, description="the failing line, when inside")
+
+
 class Scope(BaseModel):
-    """Lines `start`..`end` (1-based, inclusive) of `path`: the function `name`."""
+    """The functions of `path` to show and take back: the first is the one to fix."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str
-    name: str
-    start: int
-    end: int
+    spans: list[Span] = Field(min_length=1)
     failure: str = Field(description="the failure, as the prompt states it")
-    line: int | None = Field(default=None, description="the failing line, when inside")
     test: str = Field(default="", description="the failing test's source, when one is")
 
-    def code(self, files: dict[str, str]) -> str:
-        rows = files[self.path].splitlines(keepends=True)[self.start - 1 : self.end]
+    @property
+    def name(self) -> str:
+        return self.spans[0].name
+
+    def names(self) -> list[str]:
+        return [span.name for span in self.spans]
+
+    def code(self, files: dict[str, str], span: Span) -> str:
+        rows = files[self.path].splitlines(keepends=True)[span.start - 1 : span.end]
         return "".join(rows)
 
     def marked(self, files: dict[str, str]) -> str:
-        """The function with the failing line marked by the error it raises."""
-        rows = self.code(files).splitlines()
-        if self.line is not None:
-            at = self.line - self.start
-            rows[at] = f"{rows[at]}  {MARK}{_one_line(self.failure)}"
-        return "\n".join(rows) + "\n"
+        """The functions in file order, the failing line marked by the error it raises."""
+        shown = []
+        for span in sorted(self.spans, key=lambda s: s.start):
+            rows = self.code(files, span).splitlines()
+            if span.line is not None:
+                at = span.line - span.start
+                rows[at] = f"{rows[at]}  {MARK}{_one_line(self.failure)}"
+            shown.append("\n".join(rows))
+        return "\n\n".join(shown) + "\n"
 
 
 def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
@@ -72,37 +91,76 @@ def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
         node = _innermost_function(tree, diag.line)
         if node is None:
             return None
-        return _scope(diag.file, node, diag, line=diag.line)
+        return _scope(diag.file, tree, node, diag, line=diag.line)
     return None
 
 
-def replace_scope(files: dict[str, str], scope: Scope, reply_code: str) -> str:
-    """`scope.path` with the function replaced by `reply_code`: marks stripped, indented
-    as the function it replaces."""
-    code = _MARKED.sub("", reply_code)
-    original = scope.code(files)
-    indent = original[: len(original) - len(original.lstrip())]
-    body = textwrap.indent(textwrap.dedent(code).strip("\n") + "\n", indent)
+def replace_scope(files: dict[str, str], scope: Scope, reply_code: str) -> str | None:
+    """`scope.path` with each of its functions that `reply_code` defines replaced by the
+    reply's version, marks stripped, indented as the one it replaces; None when the reply
+    defines none of them or does not parse."""
+    try:
+        tree = ast.parse(textwrap.dedent(strip_marks(reply_code)))
+    except SyntaxError:
+        return None
+    dedented = textwrap.dedent(strip_marks(reply_code))
+    given: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, _FunctionNode) and node.name in scope.names():
+            segment = _segment(dedented, node)
+            given.setdefault(node.name, segment)
+    if not given:
+        return None
     rows = files[scope.path].splitlines(keepends=True)
-    return "".join([*rows[: scope.start - 1], body, *rows[scope.end :]])
+    for span in sorted(scope.spans, key=lambda s: -s.start):  # bottom-up: numbers stay valid
+        if span.name not in given:
+            continue
+        original = scope.code(files, span)
+        indent = original[: len(original) - len(original.lstrip())]
+        body = textwrap.indent(textwrap.dedent(given[span.name]).strip("\n") + "\n", indent)
+        rows[span.start - 1 : span.end] = [body]
+    return "".join(rows)
 
 
 def strip_marks(code: str) -> str:
     return _MARKED.sub("", code)
 
 
-def _scope(path: str, node: _FunctionNode, diag: Diagnostic, *, line: int | None) -> Scope:
+def _segment(source: str, node: _FunctionNode) -> str:
+    """The source of `node`, decorators included."""
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    rows = source.splitlines(keepends=True)[start - 1 : node.end_lineno]
+    return "".join(rows)
+
+
+def _scope(
+    path: str, tree: ast.Module, node: _FunctionNode, diag: Diagnostic, *, line: int | None
+) -> Scope:
+    spans = [_span(node, line)]
+    owner = _owner(tree, node)
+    if owner is not None and node.name != "__init__":
+        init = next(
+            (n for n in owner.body if isinstance(n, _FunctionNode) and n.name == "__init__"), None
+        )
+        if init is not None:
+            spans.append(_span(init, None))
+    return Scope(
+        path=path, spans=spans, failure=f"{diag.code + ': ' if diag.code else ''}{diag.message}"
+    )
+
+
+def _span(node: _FunctionNode, line: int | None) -> Span:
     start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
     end = node.end_lineno or node.lineno
     inside = line if line is not None and start <= line <= end else None
-    return Scope(
-        path=path,
-        name=node.name,
-        start=start,
-        end=end,
-        failure=f"{diag.code + ': ' if diag.code else ''}{diag.message}",
-        line=inside,
-    )
+    return Span(name=node.name, start=start, end=end, line=inside)
+
+
+def _owner(tree: ast.Module, node: _FunctionNode) -> ast.ClassDef | None:
+    for candidate in ast.walk(tree):
+        if isinstance(candidate, ast.ClassDef) and node in candidate.body:
+            return candidate
+    return None
 
 
 def _innermost_function(tree: ast.AST, line: int) -> _FunctionNode | None:
@@ -115,28 +173,35 @@ def _innermost_function(tree: ast.AST, line: int) -> _FunctionNode | None:
 
 
 def _tested(diag: Diagnostic, tree: ast.Module, files: dict[str, str]) -> Scope | None:
-    """The repository function a failing test calls: on its failing line first, else the
+    """The repository function a failing test is about: the one its name names
+    (`test_gradient_matches…` → `gradients`), else one called on the failing line, else the
     last one called before it."""
     test = _innermost_function(tree, diag.line or 0)
     if test is None:
         return None
     calls = sorted(
-        (
-            (node.lineno, name)
-            for node in ast.walk(test)
-            if isinstance(node, ast.Call) and (name := _called_name(node)) is not None
-        ),
+        (node.lineno, node.col_offset, name)
+        for node in ast.walk(test)
+        if isinstance(node, ast.Call) and (name := _called_name(node)) is not None
     )
-    on_line = [name for lineno, name in calls if lineno == diag.line]
-    before = [name for lineno, name in reversed(calls) if lineno < (diag.line or 0)]
-    for name in [*on_line, *before]:
+    named = [name for _, _, name in calls if _names(test.name, name)]
+    on_line = [name for lineno, _, name in calls if lineno == diag.line]
+    before = [name for lineno, _, name in reversed(calls) if lineno < (diag.line or 0)]
+    for name in dict.fromkeys([*named, *on_line, *before]):
         defined = _definitions(name, files)
         if len(defined) == 1:
-            path, node = defined[0]
-            scope = _scope(path, node, diag, line=None)
+            path, module, node = defined[0]
+            scope = _scope(path, module, node, diag, line=None)
             source = ast.get_source_segment(files[diag.file or ""], test) or ""
             return scope.model_copy(update={"test": source})
     return None
+
+
+def _names(test_name: str, function: str) -> bool:
+    """Whether a test's name names `function` (singular or plural, a word of it)."""
+    words = set(test_name.removeprefix("test_").split("_"))
+    stem = function.strip("_").rstrip("s")
+    return bool(stem) and any(w.rstrip("s") == stem for w in words)
 
 
 def _called_name(call: ast.Call) -> str | None:
@@ -147,7 +212,7 @@ def _called_name(call: ast.Call) -> str | None:
     return None
 
 
-def _definitions(name: str, files: dict[str, str]) -> list[tuple[str, _FunctionNode]]:
+def _definitions(name: str, files: dict[str, str]) -> list[tuple[str, ast.Module, _FunctionNode]]:
     """The functions and methods called `name` in the repository's non-test modules."""
     found = []
     for path, source in files.items():
@@ -158,7 +223,7 @@ def _definitions(name: str, files: dict[str, str]) -> list[tuple[str, _FunctionN
         except SyntaxError:
             continue
         found += [
-            (path, node)
+            (path, tree, node)
             for node in ast.walk(tree)
             if isinstance(node, _FunctionNode) and node.name == name
         ]

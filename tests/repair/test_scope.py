@@ -24,6 +24,9 @@ def evaluate(model: MLP) -> float:
     return model.score()
 '''
 MODEL = """class MLP:
+    def __init__(self) -> None:
+        self.k = 1
+
     def gradients(self, x: list[float]) -> float:
         return sum(x)
 
@@ -57,22 +60,23 @@ def report(*diags: Diagnostic) -> VerifyReport:
 def test_the_scope_is_the_innermost_function_with_the_failing_line_marked() -> None:
     scope = find_scope(report(ATTRIBUTE), FILES)
     assert scope is not None
-    assert (scope.path, scope.name, scope.start, scope.end, scope.line) == (
-        "train.py",
-        "train",
-        6,
-        10,
-        9,
-    )
+    assert scope.path == "train.py" and [s.name for s in scope.spans] == ["train"]
+    assert (scope.spans[0].start, scope.spans[0].end, scope.spans[0].line) == (6, 10, 9)
     marked = scope.marked(FILES).splitlines()
     assert marked[3] == f"        loss = model.backward(x)  {MARK}attr-defined: {ATTRIBUTE.message}"
     assert MARK not in "".join(marked[:3] + marked[4:])
 
 
-def test_a_method_is_its_own_scope_and_module_level_code_or_a_syntax_error_has_none() -> None:
-    in_method = ATTRIBUTE.model_copy(update={"file": "model.py", "line": 3})
+def test_a_method_comes_with_its_class_init_and_module_level_code_has_no_scope() -> None:
+    in_method = ATTRIBUTE.model_copy(update={"file": "model.py", "line": 6})
     scope = find_scope(report(in_method), FILES)
-    assert scope is not None and (scope.name, scope.start, scope.end) == ("gradients", 2, 3)
+    assert scope is not None
+    assert [(s.name, s.start, s.end, s.line) for s in scope.spans] == [
+        ("gradients", 5, 6, 6),
+        ("__init__", 2, 3, None),
+    ]
+    marked = scope.marked(FILES)
+    assert marked.index("def __init__") < marked.index("def gradients")  # in file order
     top = ATTRIBUTE.model_copy(update={"line": 3})
     assert find_scope(report(top), FILES) is None
     broken = {**FILES, "train.py": TRAIN.replace("def train(", "def train(:")}
@@ -85,20 +89,21 @@ def test_a_failing_assertion_scopes_the_function_the_test_calls_with_the_test_be
         message="AssertionError: assert 1.0 < 1e-09",
     )  # fmt: skip
     scope = find_scope(report(failing), FILES)
-    assert scope is not None and (scope.path, scope.name, scope.line) == (
-        "model.py",
-        "softmax",
-        None,
-    )
-    assert "def test_softmax_sums_to_one" in scope.test
+    assert scope is not None and (scope.path, scope.name) == ("model.py", "softmax")
+    assert scope.spans[0].line is None and "def test_softmax_sums_to_one" in scope.test
 
 
-def test_the_reply_replaces_the_function_reindented_and_unmarked() -> None:
-    scope = find_scope(report(ATTRIBUTE.model_copy(update={"file": "model.py", "line": 3})), FILES)
+def test_the_reply_replaces_the_functions_it_gives_reindented_and_unmarked() -> None:
+    scope = find_scope(report(ATTRIBUTE.model_copy(update={"file": "model.py", "line": 6})), FILES)
     assert scope is not None
     reply = f"def gradients(self, x: list[float]) -> float:\n    return 2 * sum(x)  {MARK}gone\n"
     updated = replace_scope(FILES, scope, reply)
     assert updated == MODEL.replace("return sum(x)", "return 2 * sum(x)")
+    both = "def __init__(self) -> None:\n    self.k = 2\n\n" + reply
+    assert replace_scope(FILES, scope, both) == MODEL.replace(
+        "return sum(x)", "return 2 * sum(x)"
+    ).replace("self.k = 1", "self.k = 2")
+    assert replace_scope(FILES, scope, "def other():\n    pass\n") is None
 
 
 def test_whole_format_asks_for_the_function_first_and_applies_it() -> None:
@@ -129,3 +134,22 @@ def test_an_echoed_or_foreign_function_is_refused_then_the_file_is_asked_whole()
     assert "# Fix one file" in model.asked[2].messages[-1].content
     assert outcome.formats == ["whole", "whole", "whole"]
     assert outcome.result.files["train.py"] == TRAIN.replace("backward", "gradients")
+
+
+def test_a_whole_file_given_for_a_function_is_taken_but_a_lone_function_never_drops_imports() -> (
+    None
+):
+    request = RepairRequest(report=report(ATTRIBUTE), files=FILES, edit_format="whole")
+    fixed_file = TRAIN.replace("backward", "gradients")
+    outcome = repair(Queue(f"```python\n{fixed_file}```"), request, lambda _: False)
+    assert outcome.result.files["train.py"] == fixed_file
+    lone = {"train.py": TRAIN.split("\n\n\n")[0] + "\n\n\n" + TRAIN.split("\n\n\n")[1] + "\n"}
+    lone["model.py"] = MODEL
+    only_function = (
+        "```python\n" + TRAIN.split("\n\n\n")[1].replace("backward", "gradients") + "\n```"
+    )
+    outcome = repair(
+        Queue(only_function), request.model_copy(update={"files": lone}), lambda _: False
+    )
+    assert outcome.result.files["train.py"].startswith('"""Training."""\n\nfrom model import MLP\n')
+    assert "model.gradients(x)" in outcome.result.files["train.py"]
