@@ -55,11 +55,13 @@ class Judgement(_Model):
 
 
 def judgement_schema(components: int) -> dict[str, Any]:
-    """The schema sent to the endpoint: component numbers are an enum of the listed ones,
-    so a grammar-constrained model cannot judge a component that does not exist."""
+    """The schema sent to the endpoint: component numbers are an enum of the listed ones and
+    there are as many entries as components, so a grammar-constrained model cannot judge a
+    component that does not exist or stop short (validation stays lenient: `normalise`)."""
     schema = copy.deepcopy(Judgement.model_json_schema())
     ids = schema["$defs"]["ComponentJudgement"]["properties"]["id"]
     ids["enum"] = list(range(1, components + 1))
+    schema["properties"]["components"].update(minItems=components, maxItems=components)
     return schema
 
 
