@@ -149,7 +149,7 @@ class UsageMeasures(_Model):
     prompt_tokens: int
     completion_tokens: int
     tokens: int
-    cost: float | None = Field(description="USD; None when no call had a known price")
+    cost: float | None = Field(default=None, description="USD; None when no price is known")
 
 
 class Measures(_Model):
