@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from papercoder.cli import app
 from papercoder.eval import EvalReport
+from papercoder.eval.model import ScoreStats
 from papercoder.runstore import read_jsonl
 from papercoder.testing import Rule, ScriptedServer
 from papercoder.testing.server import Script
@@ -73,18 +74,22 @@ def test_reviews_are_sampled_and_averaged(built_run: Path) -> None:
 
 
 def test_a_rerun_is_answered_from_the_cache(built_run: Path) -> None:
-    script = reviews(review(3), review(4), review(4))
+    script = reviews(review(3), review(4), review(4), review(1), review(2))
     with ScriptedServer(script) as srv:
         assert run_eval(built_run, srv)[0] == 0
         first = stored(built_run)
         assert run_eval(built_run, srv)[0] == 0
         assert len(srv.chat_requests("evaluator")) == 3, "the rerun asked nothing"
-    again = stored(built_run)
+        again = stored(built_run)
+        assert run_eval(built_run, srv, "--samples", "5")[0] == 0
+        more = [r.text for r in srv.chat_requests("evaluator")[3:]]
+    assert len(more) == 2 and "review number 4:" in more[0] and "review number 5:" in more[1]
+    assert stored(built_run).score == ScoreStats(samples=5, mean=2.8, stdev=1.304, min=1, max=4)
     assert again.score == first.score and again.usage is not None
     assert again.usage.cached == 3 and again.usage.calls == 0 and again.usage.tokens == 0
     assert first.usage is not None and first.usage.calls == 3 and first.usage.tokens > 0
     calls = read_jsonl(built_run / "llm" / "calls.jsonl")
-    assert sum(c["agent"] == "evaluator" for c in calls) == 6
+    assert sum(c["agent"] == "evaluator" for c in calls) == 3 + 3 + 5
     assert again.measures.usage.tokens == sum(
         c["prompt_tokens"] + c["completion_tokens"] for c in calls if c["agent"] != "evaluator"
     ), "the build's model use leaves the eval's calls out"
