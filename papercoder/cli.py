@@ -889,10 +889,25 @@ def eval_command(
         "context_tokens": context_tokens,
         "profile": profile,
     }
-    RunStore.open(run_dir)  # a wrong folder is bad input before a model is served
-    with local_model(local if samples else None, ctx, run_dir.parent) as served:
+    demo = RunStore.open(run_dir).manifest.demo  # a wrong folder is bad input at once
+    scripted = demo and samples > 0 and not settings_from(**flags).endpoint_configured
+    with (
+        _scripted_reviewer()
+        if scripted and local is None
+        else local_model(local if samples else None, ctx, run_dir.parent)
+    ) as served:
         result = evaluate(
             run_dir, settings_from(**{**flags, **served}), samples=samples, reference=reference
         )
     out().print(eval_view(result))
     out().print(f"wrote {run_dir / EVAL_FILE}", markup=False)
+
+
+@contextlib.contextmanager
+def _scripted_reviewer() -> Iterator[dict[str, object]]:
+    """A demo run without an endpoint is reviewed by the demo's scripted model, labelled so."""
+    from papercoder.demo import BANNER, scripted_model
+
+    err().print(BANNER, style="bold yellow")
+    with scripted_model() as base_url:
+        yield {"base_url": base_url, "model": "scripted"}

@@ -50,14 +50,7 @@ def evaluate(
     model: ChatModel | None = None,
 ) -> EvalReport:
     """Evaluate the run in `run_dir` and write its eval.json; `samples` 0 measures only."""
-    if samples < 0:
-        raise UsageError(f"--samples {samples} is negative", "give 0 (measures only) or more")
-    if samples and model is None and not settings.endpoint_configured:
-        raise UsageError(
-            "no model endpoint for the evaluation",
-            "pass --base-url (or --local FILE), or set OPENAI_API_KEY; --samples 0 gives the"
-            " measures alone",
-        )
+    _check(samples, settings, model)
     started = time.monotonic()
     store = RunStore.open(run_dir)
     measures = measure(store)
@@ -76,16 +69,7 @@ def evaluate(
         small=settings.small_model,
     )
     before = len(read_jsonl(store.calls_path))
-    gateway = open_gateway(settings, store, model, count_earlier=False)
-    client = StructuredClient(gateway, settings.structured_mode)
-    try:
-        done = run_all(
-            lambda index: _sample(client, review, index, reply_tokens, settings, started),
-            range(1, samples + 1),
-            settings.jobs,
-        )
-    finally:
-        gateway.close()
+    done = _reviews(store, settings, model, review, samples, reply_tokens, started)
     stopped = next((s.error for s in done if s.outcome == "skipped"), "")
     usable = [s for s in done if s.outcome == "ok" and s.judgement is not None]
     if not usable:
@@ -108,6 +92,40 @@ def evaluate(
     )
     store.write_model(EVAL_FILE, report)
     return report
+
+
+def _check(samples: int, settings: Settings, model: ChatModel | None) -> None:
+    if samples < 0:
+        raise UsageError(f"--samples {samples} is negative", "give 0 (measures only) or more")
+    if samples and model is None and not settings.endpoint_configured:
+        raise UsageError(
+            "no model endpoint for the evaluation",
+            "pass --base-url (or --local FILE), or set OPENAI_API_KEY; --samples 0 gives the"
+            " measures alone",
+        )
+
+
+def _reviews(
+    store: RunStore,
+    settings: Settings,
+    model: ChatModel | None,
+    review: Review,
+    samples: int,
+    reply_tokens: int,
+    started: float,
+) -> list[Sample]:
+    """`samples` reviews through the run's gateway (cache, call log), `--jobs` at a time,
+    with a ledger of their own: the build's spend does not count against eval's budgets."""
+    gateway = open_gateway(settings, store, model, count_earlier=False)
+    client = StructuredClient(gateway, settings.structured_mode)
+    try:
+        return run_all(
+            lambda index: _sample(client, review, index, reply_tokens, settings, started),
+            range(1, samples + 1),
+            settings.jobs,
+        )
+    finally:
+        gateway.close()
 
 
 def _sample(

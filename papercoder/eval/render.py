@@ -64,7 +64,7 @@ def measure_rows(m: Measures) -> list[tuple[str, str]]:
             f" ({h.verified} verified, {h.re_cited} re-cited), {h.assumption} assumptions{found}",
         ),
         ("repair iterations", iterations),
-        ("model use", f"{m.usage.tokens:,} tokens in {m.usage.calls} calls{cost}"),
+        ("model use (build, repair)", f"{m.usage.tokens:,} tokens in {m.usage.calls} calls{cost}"),
     ]
 
 

@@ -106,6 +106,22 @@ def test_the_measures_of_the_demo_run(demo_run: Path) -> None:
     assert f"{measures.lines_total} in {len(lines)} files" in html
 
 
+@pytest.mark.docker
+def test_a_demo_run_is_reviewed_by_the_scripted_model(demo_run: Path) -> None:
+    done = papercoder("eval", str(demo_run))
+    assert done.returncode == 0, done.stderr
+    assert "SCRIPTED" in done.stderr, "the reviews are labelled as scripted"
+    report = EvalReport.model_validate_json((demo_run / "eval.json").read_text("utf-8"))
+    assert report.model == "scripted" and report.score is not None
+    assert (report.score.mean, report.score.min, report.score.max) == (4.667, 4, 5)
+    assert [c.status for c in report.components] == ["implemented"] * 5
+    assert report.components[3].votes == {"implemented": 2, "wrong": 1}
+    assert "score 4.67 / 5" in done.stdout
+    assert papercoder("report", str(demo_run)).returncode == 0
+    html = (demo_run / "report.html").read_text("utf-8")
+    assert "score 4.67 / 5" in html and "train.py train shuffles" in html
+
+
 @pytest.mark.local_model
 @pytest.mark.docker
 def test_a_review_by_the_local_model(gguf: Path, demo_run: Path) -> None:  # noqa: F811
