@@ -210,7 +210,8 @@ def score_stats(scores: list[int]) -> ScoreStats:
 
 def aggregate(components: list[str], usable: list[Sample]) -> list[ComponentResult]:
     """Each component's majority verdict over the reviews (a tie goes to the worse status),
-    with the most common severity among those who gave it (a tie goes to the higher)."""
+    with the most common severity among those who gave it (a tie goes to the higher); the
+    notes of the majority come first."""
     results = []
     for number, name in enumerate(components, 1):
         verdicts = [
@@ -230,7 +231,7 @@ def aggregate(components: list[str], usable: list[Sample]) -> list[ComponentResu
                 status=status,
                 severity=severity,
                 votes=dict(sorted(votes.items())),
-                notes=[v.note for v in verdicts if v.note],
+                notes=[v.note for v in sorted(verdicts, key=lambda v: v.status != status)],
             )
         )
     return results

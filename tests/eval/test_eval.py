@@ -58,6 +58,11 @@ def test_reviews_are_sampled_and_averaged(built_run: Path) -> None:
     assert verdicts[3] == ("wrong", {"missing": 1, "wrong": 1, "implemented": 1})
     assert verdicts[4] == ("implemented", {"implemented": 3})
     assert report.components[1].severity == "high"
+    assert report.components[0].notes == [
+        "component 1 is implemented (review scoring 2)",
+        "component 1 is implemented (review scoring 5)",
+        "component 1 is wrong (review scoring 4)",
+    ], "the majority's evidence first"
     assert len(asked) == 3
     assert {r.body["temperature"] for r in asked} == {0.7}, "independent samples"
     schema = asked[0].body["response_format"]["json_schema"]["schema"]
