@@ -124,6 +124,7 @@ def test_a_demo_run_is_reviewed_by_the_scripted_model(demo_run: Path) -> None:
 
 @pytest.mark.local_model
 @pytest.mark.docker
+@pytest.mark.timeout(1500)  # the demo run, then a review on the CPU
 def test_a_review_by_the_local_model(gguf: Path, demo_run: Path) -> None:  # noqa: F811
     done = papercoder("eval", str(demo_run), "--local", str(gguf), "--samples", "1", timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
