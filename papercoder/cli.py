@@ -840,3 +840,74 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="papercoder")
+
+
+@app.command("eval")
+@handled
+def eval_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory made by `papercoder build`.")],
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="The authors' repository: a reference-based review."),
+    ] = None,
+    samples: Annotated[
+        int,
+        typer.Option("--samples", help="Independent reviews, averaged (0: the measures only)."),
+    ] = 3,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    jobs: JobsOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_time: MaxTimeOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    structured_mode: ModeOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    profile: ProfileOpt = None,
+    local: LocalOpt = None,
+    ctx: CtxOpt = 8192,
+) -> None:
+    """Judge a run: a model reviews the repository against the paper (and --reference), each
+    component implemented, missing or wrong, scored 1-5 over --samples reviews; plus measures
+    that need no model. Writes RUN_DIR/eval.json."""
+    from papercoder.eval import EVAL_FILE, evaluate
+    from papercoder.eval.render import eval_view
+
+    flags = {
+        "model": model,
+        "base_url": base_url,
+        "api_key": api_key,
+        "jobs": jobs,
+        "max_cost": max_cost,
+        "max_tokens": max_tokens,
+        "max_time": max_time,
+        "price_input": price_in,
+        "price_output": price_out,
+        "structured_mode": structured_mode,
+        "context_tokens": context_tokens,
+        "profile": profile,
+    }
+    demo = RunStore.open(run_dir).manifest.demo  # a wrong folder is bad input at once
+    scripted = demo and samples > 0 and not settings_from(**flags).endpoint_configured
+    with (
+        _scripted_reviewer()
+        if scripted and local is None
+        else local_model(local if samples else None, ctx, run_dir.parent)
+    ) as served:
+        result = evaluate(
+            run_dir, settings_from(**{**flags, **served}), samples=samples, reference=reference
+        )
+    out().print(eval_view(result))
+    out().print(f"wrote {run_dir / EVAL_FILE}", markup=False)
+
+
+@contextlib.contextmanager
+def _scripted_reviewer() -> Iterator[dict[str, object]]:
+    """A demo run without an endpoint is reviewed by the demo's scripted model, labelled so."""
+    from papercoder.demo import BANNER, scripted_model
+
+    err().print(BANNER, style="bold yellow")
+    with scripted_model() as base_url:
+        yield {"base_url": base_url, "model": "scripted"}

@@ -34,9 +34,16 @@ def make_fixture_paper(path: Path) -> Path:
 
 
 @contextmanager
+def scripted_model() -> Iterator[str]:
+    """The base URL of a scripted server with the demo's replies (its reviews too)."""
+    script = load_script(data_dir("fixtures") / "scripted" / "demo.yaml")
+    with ScriptedServer(script) as server:
+        yield server.base_url
+
+
+@contextmanager
 def scripted_demo(workdir: Path) -> Iterator[tuple[Path, str]]:
     """The fixture paper and the base URL of a scripted server answering for it."""
     paper = make_fixture_paper(workdir / "tiny-residual-mlps.pdf")
-    script = load_script(data_dir("fixtures") / "scripted" / "demo.yaml")
-    with ScriptedServer(script) as server:
-        yield paper, server.base_url
+    with scripted_model() as base_url:
+        yield paper, base_url

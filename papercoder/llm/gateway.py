@@ -165,12 +165,17 @@ class Gateway:
 
 
 def open_gateway(
-    settings: Settings, store: RunStore | None, model: ChatModel | None = None
+    settings: Settings,
+    store: RunStore | None,
+    model: ChatModel | None = None,
+    *,
+    count_earlier: bool = True,
 ) -> Gateway:
-    """The gateway a run uses: its model, budget (counting earlier spend), cache and call log."""
+    """The gateway a run uses: its model, budget (counting the run's earlier spend unless
+    `count_earlier` is off: a command with budgets of its own), cache and call log."""
     price = lookup_price(settings.model, settings.price_input, settings.price_output)
     ledger = Ledger(settings.model, price, settings.budgets.max_tokens, settings.budgets.max_cost)
-    if store is not None:
+    if store is not None and count_earlier:
         ledger.resume_from(store.calls_path)
     return Gateway(
         model or OpenAIChatModel(settings),

@@ -69,14 +69,16 @@ class StructuredClient:
         schema: type[T],
         max_tokens: int = 4096,
         json_schema: dict[str, Any] | None = None,
+        temperature: float = 0.0,
     ) -> T:
         """A reply validated by `schema`; `json_schema` (default: the schema's own) is what the
-        endpoint is asked to enforce, e.g. with enums the validation leaves lenient."""
+        endpoint is asked to enforce, e.g. with enums the validation leaves lenient.
+        `temperature` above zero is for sampling several independent answers."""
         history = list(messages)
         problem = ""
         sent = json_schema or schema.model_json_schema()
         for _ in range(self._reasks + 1):
-            content = self._send(agent, history, schema.__name__, sent, max_tokens)
+            content = self._send(agent, history, schema.__name__, sent, max_tokens, temperature)
             try:
                 return schema.model_validate(extract_json(content))
             except ValidationError as exc:
@@ -94,7 +96,13 @@ class StructuredClient:
         )
 
     def _send(
-        self, agent: str, history: list[Message], name: str, schema: dict[str, Any], limit: int
+        self,
+        agent: str,
+        history: list[Message],
+        name: str,
+        schema: dict[str, Any],
+        limit: int,
+        temperature: float = 0.0,
     ) -> str:
         while True:
             mode = self.mode
@@ -102,6 +110,7 @@ class StructuredClient:
                 agent=agent,
                 messages=(*history[:-1], self._with_format(history[-1], schema, mode)),
                 max_tokens=limit,
+                temperature=temperature,
                 response_format=_response_format(name, schema, mode),
             )
             try:

@@ -20,6 +20,8 @@ from papercoder.agents.plan import Architecture, LogicDesign, OverallPlan
 from papercoder.agents.plan_checks import waves
 from papercoder.agents.plan_normalise import PlanFixes
 from papercoder.errors import UsageError
+from papercoder.eval.model import EvalReport
+from papercoder.eval.render import measure_rows, score_line
 from papercoder.grounding import GroundingReport
 from papercoder.llm.gateway import CallRecord
 from papercoder.paper.model import Paper
@@ -65,7 +67,7 @@ def render(run_dir: Path) -> str:
         raise UsageError(f"{run_dir} is not a run directory", "pass a folder under runs/")
     paper = _load(run_dir / "paper.json", Paper)
     title = paper.title if paper is not None else run_dir.name
-    parts = [_header(run_dir, paper, title), _verdict(run_dir), _plan(run_dir)]
+    parts = [_header(run_dir, paper, title), _verdict(run_dir), _eval(run_dir), _plan(run_dir)]
     parts += [_iterations(run_dir), _usage(run_dir)]
     body = "\n".join(p for p in parts if p)
     return (
@@ -106,6 +108,50 @@ def _verdict(run_dir: Path) -> str:
         f"{loop.iterations} repair iteration(s), best {loop.best_iteration}, "
         f"{loop.tokens:,} tokens, ${loop.cost:.4f}, {loop.seconds:.0f} s</span></div>"
     )
+
+
+def _eval(run_dir: Path) -> str:
+    """eval.json when present: the score over the reviews, the verdict per component of the
+    method, and the measures that need no model."""
+    report = _load(run_dir / "eval.json", EvalReport)
+    if report is None:
+        return ""
+    out = ["<h2>Evaluation</h2>", f"<div class='card'><b>{_e(score_line(report))}</b>"]
+    if report.reference:
+        out.append(f"<br><span class='muted'>reference: <code>{_e(report.reference)}</code></span>")
+    out.append("</div>")
+    if report.components:
+        out.append(
+            "<table><tr><th>#</th><th>component of the method</th><th>verdict</th>"
+            "<th>severity</th><th>reviews</th><th>evidence</th></tr>"
+        )
+        for c in report.components:
+            kind = (
+                "pass" if c.status == "implemented" else "skipped" if c.severity is None else "fail"
+            )
+            votes = ", ".join(f"{k} {n}" for k, n in c.votes.items())
+            out.append(
+                f"<tr><td>{c.id}</td><td>{_e(c.component)}</td><td class='{kind}'>{_e(c.status)}"
+                f"</td><td>{_e(c.severity or '')}</td><td>{_e(votes)}</td>"
+                f"<td class='muted'>{_e(c.notes[0] if c.notes else '')}</td></tr>"
+            )
+        for o in report.others:
+            out.append(
+                f"<tr><td>+</td><td>{_e(o.component)}</td><td class='fail'>{_e(o.status)}</td>"
+                f"<td>{_e(o.severity)}</td><td>{o.samples}</td>"
+                f"<td class='muted'>{_e(o.notes[0] if o.notes else '')}</td></tr>"
+            )
+        out.append("</table>")
+    critiques = [s.judgement.critique for s in report.samples if s.judgement]
+    if critiques:
+        out.append("<details><summary>the reviews' critiques</summary><ol>")
+        out += [f"<li>{_e(c)}</li>" for c in critiques]
+        out.append("</ol></details>")
+    rows = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in measure_rows(report.measures)
+    )
+    out.append(f"<h3>Measures (no model)</h3><table>{rows}</table>")
+    return "\n".join(out)
 
 
 def _plan(run_dir: Path) -> str:

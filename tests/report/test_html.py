@@ -136,3 +136,86 @@ def test_chromium_renders_it_without_a_network_request(demo_run: Path, tmp_path:
     samples = pixels.samples
     colours = {samples[i : i + pixels.n] for i in range(0, len(samples), pixels.n * 97)}
     assert len(colours) > 20, "the screenshot is blank"
+
+
+def test_the_page_shows_the_eval_when_there_is_one(tmp_path: Path) -> None:
+    from papercoder.eval.model import (
+        ComponentResult,
+        EvalReport,
+        HyperparameterMeasures,
+        Measures,
+        OtherResult,
+        ScoreStats,
+        TestMeasures,
+        UsageMeasures,
+    )
+    from papercoder.report.html import render as render_page
+    from papercoder.runstore import RunStore
+
+    store = RunStore.create_at(tmp_path / "run")
+    assert "Evaluation" not in render_page(store.root), "no eval.json, no section"
+    measures = Measures(
+        verified=True,
+        iteration=2,
+        checks={"install": "pass", "tests": "fail"},
+        checks_green=1,
+        tests=TestMeasures(collected=6, passed=5, failed=1, skipped=0, asserting=6, asserts=8),
+        smoke_status="pass",
+        smoke_seconds=0.37,
+        lines={"main.py": 40, "model.py": 51},
+        lines_total=91,
+        hyperparameters=HyperparameterMeasures(
+            stated_in_paper=7,
+            config_values=14,
+            in_config=8,
+            verified=8,
+            re_cited=0,
+            assumption=6,
+            source="grounding",
+        ),
+        repair_iterations=2,
+        stop_reason="max-iterations",
+        usage=UsageMeasures(calls=20, prompt_tokens=40000, completion_tokens=6285, tokens=46285),
+    )
+    report = EvalReport(
+        run="run",
+        mode="reference-based",
+        reference="/src/authors-code",
+        model="m",
+        samples_asked=3,
+        score=ScoreStats(samples=3, mean=3.667, stdev=1.528, min=2, max=5),
+        components=[
+            ComponentResult(
+                id=1,
+                component="residual z = h + P<x>",
+                status="wrong",
+                severity="high",
+                votes={"wrong": 2, "implemented": 1},
+                notes=["model.py forward drops P"],
+            ),
+            ComponentResult(id=2, component="accuracy on the test split", status="not judged"),
+        ],
+        others=[
+            OtherResult(
+                component="learning-rate decay", status="missing", severity="low", samples=2
+            )
+        ],
+        measures=measures,
+    )
+    store.write_model("eval.json", report)
+    page = render_page(store.root)
+    section = page.split("<h2>Evaluation</h2>")[1].split("<h2>")[0]
+    assert "score 3.67 / 5 (reference-based, 3 of 3 reviews; stdev 1.53, min 2, max 5)" in section
+    assert "/src/authors-code" in section
+    assert "residual z = h + P&lt;x&gt;" in section and "P<x>" not in section
+    assert "<td class='fail'>wrong</td><td>high</td><td>wrong 2, implemented 1</td>" in section
+    assert "model.py forward drops P" in section and "not judged" in section
+    assert "learning-rate decay" in section
+    assert "1 of 2: install pass, tests fail" in section
+    assert "6 collected, 5 passed, 1 failed, 0 skipped; 6 tests assert, 8 asserts" in section
+    assert "pass in 0.4 s" in section and "91 in 2 files" in section
+    assert (
+        "8 of 14 config values stated in the paper (8 verified, 0 re-cited), 6 assumptions"
+        in section
+    )
+    assert "2 (stop reason max-iterations)" in section and "46,285 tokens in 20 calls" in section
