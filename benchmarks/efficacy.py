@@ -33,9 +33,9 @@ from local_model import ensure_model  # benchmarks/local_model.py, beside this s
 from papercoder.agents.repairer import RepairRequest, repair
 from papercoder.llm.client import OpenAIChatModel
 from papercoder.local import LocalServer
+from papercoder.loop import DIGEST_TOKENS, run_repair
 from papercoder.repair.digest import read_repo
 from papercoder.repair.formats import EDIT_FORMATS, EditFormat
-from papercoder.repair.loop import DIGEST_TOKENS, run_repair
 from papercoder.repo import write_file
 from papercoder.runstore import RunStore
 from papercoder.sandbox.docker import DockerSandbox

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from papercoder.agents.repairer import repair_prompt
 from papercoder.demo import scripted_demo
+from papercoder.loop import run_repair
 from papercoder.pipeline import build
 from papercoder.repair.digest import read_repo
-from papercoder.repair.loop import run_repair
 from papercoder.sandbox.docker import DockerSandbox
 from papercoder.settings import Settings
 from papercoder.tokens import estimate_tokens

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from papercoder.errors import UsageError
 from papercoder.llm.gateway import CallRecord
-from papercoder.repair.loop import STATE, LoopState
+from papercoder.loop import STATE, LoopState
 from papercoder.runstore import RunStore, read_jsonl
 from papercoder.verify.report import VerifyReport
 

@@ -165,11 +165,15 @@ class Gateway:
 
 
 def open_gateway(
-    settings: Settings, store: RunStore | None, model: ChatModel | None = None
+    settings: Settings,
+    store: RunStore | None,
+    model: ChatModel | None = None,
+    deadline: float | None = None,
 ) -> Gateway:
-    """The gateway a run uses: its model, budget (counting earlier spend), cache and call log."""
+    """The gateway a run uses: its model, budget (counting earlier spend), cache and call log.
+    `deadline` (time.monotonic()): no call starts after it."""
     price = lookup_price(settings.model, settings.price_input, settings.price_output)
-    ledger = Ledger(settings.model, price, settings.budgets.max_tokens, settings.budgets.max_cost)
+    ledger = Ledger(settings.model, price, settings.budgets, deadline)
     if store is not None:
         ledger.resume_from(store.calls_path)
     return Gateway(

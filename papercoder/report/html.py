@@ -22,8 +22,8 @@ from papercoder.agents.plan_normalise import PlanFixes
 from papercoder.errors import UsageError
 from papercoder.grounding import GroundingReport
 from papercoder.llm.gateway import CallRecord
+from papercoder.loop import LoopReport
 from papercoder.paper.model import Paper
-from papercoder.repair.loop import LoopReport
 from papercoder.runstore import atomic_write_text, read_jsonl
 from papercoder.verify.report import VerifyReport
 

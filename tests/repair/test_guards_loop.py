@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from papercoder.repair.loop import LoopReport, run_repair
+from papercoder.loop import LoopReport, run_repair
 from papercoder.runstore import RunStore
 from papercoder.sandbox.docker import DockerSandbox
 from papercoder.settings import Settings

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from papercoder.repair.loop import LoopReport, run_repair
+from papercoder.loop import LoopReport, run_repair
 from papercoder.repo import GitRepo
 from papercoder.runstore import RunStore, read_jsonl
 from papercoder.sandbox.docker import DockerSandbox
@@ -162,7 +162,7 @@ def test_later_iterations_are_held_to_the_first_iterations_tests(
     """A repair that got past the edit guards still cannot pass by testing less: the loop
     verifies every later iteration against the tests the first one ran."""
     from papercoder.llm.ledger import Ledger
-    from papercoder.repair.loop import RepairLoop
+    from papercoder.loop import RepairLoop
 
     two = "from model import double\n\n\ndef test_a():\n    assert double(2) == 4\n\n\n"
     two += "def test_b():\n    assert double(3) == 6\n"
