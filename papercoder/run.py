@@ -113,7 +113,7 @@ def build(
     `--max-time` bounds the whole call. A sandbox given is used and left open."""
     deadline = _deadline(settings)
     check_paper(paper)  # a missing paper is bad input, whether or not Docker is up
-    with _sandbox_for(settings, sandbox, verify) as box:
+    with _sandbox_if(settings, sandbox, verify) as box:
         store = open_run(paper, settings, run_dir, fresh=fresh, demo=demo)
         return _build_in(store, paper, settings, box, model, events, deadline)
 
@@ -138,8 +138,7 @@ def verify(
     verify_run.check_outputs(report_path, junit_path)
     check_repo(repo)  # a bad repository is bad input, whether or not Docker is up
     repairing = repair and (model is not None or settings.endpoint_configured)
-    with _sandbox_for(settings, sandbox, True) as box:
-        assert box is not None
+    with _sandbox(settings, sandbox) as box:
         store = verify_run.new_run(repo, settings, copy=repairing)
         _notify(events, RunOpened(run_dir=store.root))
         if not repairing:
@@ -174,12 +173,11 @@ def resume(
     deadline = _deadline(settings)
     if "repo" in store.manifest.inputs:
         copy = verify_run.repair_copy(store)
-        with _sandbox_for(settings, sandbox, True) as box:
-            assert box is not None
+        with _sandbox(settings, sandbox) as box:
             _notify(events, RunOpened(run_dir=store.root))
             outcome = _repair(store, copy, settings, box, model, events, deadline)
         return outcome.model_copy(update={"patch": verify_run.deliver(store, apply=False)})
-    with _sandbox_for(settings, sandbox, verify) as box:
+    with _sandbox_if(settings, sandbox, verify) as box:
         return _build_in(store, _paper_of(store, paper), settings, box, model, events, deadline)
 
 
@@ -269,21 +267,29 @@ def _paper_of(store: RunStore, paper: Path | None) -> Path | None:
 
 
 @contextlib.contextmanager
-def _sandbox_for(
+def _sandbox(settings: Settings, given: Sandbox | None) -> Iterator[Sandbox]:
+    """The sandbox a run verifies in: the one given (left open), else a Docker sandbox
+    opened now and closed when the run ends, however it ends."""
+    if given is not None:
+        yield given
+        return
+    box = open_sandbox(settings)
+    try:
+        yield box
+    finally:
+        box.close()
+
+
+@contextlib.contextmanager
+def _sandbox_if(
     settings: Settings, given: Sandbox | None, needed: bool
 ) -> Iterator[Sandbox | None]:
-    """The sandbox a run verifies in: the one given (left open), else a Docker sandbox
-    opened now and closed when the run ends, however it ends; None when not verifying."""
+    """`_sandbox` when the run verifies, else None."""
     if not needed:
         yield None
-    elif given is not None:
-        yield given
-    else:
-        box = open_sandbox(settings)
-        try:
-            yield box
-        finally:
-            box.close()
+        return
+    with _sandbox(settings, given) as box:
+        yield box
 
 
 def _deadline(settings: Settings) -> float | None:
