@@ -97,8 +97,8 @@ def scripted_run(name: CheckName, outcome: Outcome, timeout: float) -> RunResult
             {
                 "filename": "/work/model.py",
                 "location": {"row": 2, "column": 12},
-                "code": "F821",
-                "message": "Undefined name `scripted`",
+                "code": "F823",
+                "message": "Local variable `x` referenced before assignment",
             }
         ]
         files["ruff.json"] = json.dumps(found if failed else [])
@@ -108,8 +108,8 @@ def scripted_run(name: CheckName, outcome: Outcome, timeout: float) -> RunResult
             "line": 2,
             "column": 11,
             "severity": "error",
-            "code": "name-defined",
-            "message": 'Name "scripted" is not defined',
+            "code": "call-arg",
+            "message": 'Too many arguments for "double"',
         }
         files["mypy.json"] = json.dumps(found_line) if failed else ""
     elif name == "tests":
