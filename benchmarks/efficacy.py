@@ -30,17 +30,17 @@ from typing import Any
 import yaml
 from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
+from papercoder import run
 from papercoder.agents.repairer import RepairRequest, repair
 from papercoder.llm.client import OpenAIChatModel
 from papercoder.local import LocalServer
+from papercoder.loop import DIGEST_TOKENS
 from papercoder.repair.digest import read_repo
 from papercoder.repair.formats import EDIT_FORMATS, EditFormat
-from papercoder.repair.loop import DIGEST_TOKENS, run_repair
 from papercoder.repo import write_file
-from papercoder.runstore import RunStore
-from papercoder.sandbox.docker import DockerSandbox
-from papercoder.settings import Settings
-from papercoder.verify.checks import Timeouts, Verifier
+from papercoder.sandbox.protocol import Sandbox
+from papercoder.settings import Settings, Timeouts
+from papercoder.verify.checks import Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = ROOT / "fixtures" / "efficacy"
@@ -64,7 +64,7 @@ def make_repo(target: Path, case: dict[str, Any]) -> Path:
 
 
 def one_shot(
-    repo: Path, sandbox: DockerSandbox, model: OpenAIChatModel, fmt: EditFormat, logs: Path
+    repo: Path, sandbox: Sandbox, model: OpenAIChatModel, fmt: EditFormat, logs: Path
 ) -> tuple[bool, int]:
     """One call in format `fmt` on the first verification's failures, applied, verified."""
     before = Verifier(sandbox, logs / "before", TIMEOUTS).verify(repo)
@@ -95,7 +95,6 @@ def main() -> None:
     if args.cases:
         wanted = set(args.cases.split(","))
         cases = [c for c in cases if c["name"] in wanted]
-    sandbox = DockerSandbox()
     rows: list[dict[str, Any]] = []
     with (
         LocalServer(ensure_model(), ctx=8192) as server,
@@ -108,9 +107,11 @@ def main() -> None:
                 "context_tokens": 8192,
                 "max_output_tokens": 1024,
                 "timeout": 900,
+                "timeouts": TIMEOUTS,
             },
             {},
         )
+        sandbox = run.open_sandbox(base)
         model = OpenAIChatModel(base)
         for fmt in formats:
             for case in cases:
@@ -127,18 +128,17 @@ def measure(
     case: dict[str, Any],
     fmt: EditFormat,
     base: Settings,
-    sandbox: DockerSandbox,
+    sandbox: Sandbox,
     model: OpenAIChatModel,
     tmp: Path,
     no_baseline: bool,
 ) -> dict[str, Any]:
     work = tmp / f"{fmt}-{case['name']}"
     settings = base.model_copy(update={"edit_format": fmt, "runs_dir": work / "runs"})
-    store = RunStore.create(settings.runs_dir, "efficacy")
     started = time.monotonic()
-    report, _ = run_repair(
-        store, make_repo(work / "loop", case), settings, sandbox, timeouts=TIMEOUTS
-    )
+    outcome = run.verify(make_repo(work / "loop", case), settings, sandbox=sandbox)
+    report = outcome.loop
+    assert report is not None  # an endpoint is configured: the loop ran
     row: dict[str, Any] = {
         "case": case["name"],
         "kind": case["kind"],

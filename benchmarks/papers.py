@@ -26,6 +26,8 @@ from typing import Any
 
 from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
+from papercoder.runstore import step_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 PAPERS = ROOT.parent / "shared" / "papers"
 # the values each paper states for its method (from reading the papers), by config-key words
@@ -82,7 +84,7 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
     reached = [
         s for s in ("ingest", "plan", "analyse", "code", "verify") if stages.get(s) == "done"
     ]
-    first = read(run / "verify" / "iter-000" / "report.json")
+    first = read(step_dir(run, "verify", 0) / "report.json")
     final = read(run / "report.json")
     calls = (
         [json.loads(x) for x in (run / "llm" / "calls.jsonl").read_text().splitlines()]

@@ -13,12 +13,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from papercoder import run
 from papercoder.agents.repairer import repair_prompt
 from papercoder.demo import scripted_demo
-from papercoder.pipeline import build
 from papercoder.repair.digest import read_repo
-from papercoder.repair.loop import run_repair
-from papercoder.sandbox.docker import DockerSandbox
+from papercoder.runstore import RunStore
 from papercoder.settings import Settings
 from papercoder.tokens import estimate_tokens
 
@@ -28,21 +27,22 @@ def main() -> None:
         settings = Settings.resolve(
             {"base_url": url, "model": "scripted", "runs_dir": Path(tmp) / "runs"}, {}
         )
-        result, store = build(paper, settings)
-        first_draft = read_repo(Path(result.repo))
-        sandbox = DockerSandbox()
-        try:
-            report, _ = run_repair(store, Path(result.repo), settings, sandbox)
-        finally:
-            sandbox.close()
+        first_draft: dict[str, str] = {}
+
+        def keep_draft(event: run.Event) -> None:  # the repository before any repair
+            if isinstance(event, run.BuildDone):
+                first_draft.update(read_repo(Path(event.result.repo)))
+
+        outcome = run.build(paper, settings, events=keep_draft)
+        assert outcome.verification is not None and outcome.verification.loop is not None
+        report, store = outcome.verification.loop, RunStore.open(outcome.run_dir)
         print(f"demo: {report.iterations} repair iterations, passed={report.passed}")
         print(f"{'iteration':<10}{'digest':>9}{'naive':>9}{'ratio':>8}")
         ratios = []
         for n in range(1, report.iterations + 1):
-            prompt = store.path(f"repair/iter-{n:03d}/prompt.md").read_text("utf-8")
+            prompt = (store.repair_dir(n) / "prompt.md").read_text("utf-8")
             logs = "".join(
-                p.read_text("utf-8")
-                for p in sorted(store.path(f"verify/iter-{n - 1:03d}").glob("*.log"))
+                p.read_text("utf-8") for p in sorted(store.verify_dir(n - 1).glob("*.log"))
             )
             repo = "".join(f"# {path}\n{text}" for path, text in first_draft.items())
             naive_prompt = repair_prompt(repo + logs, first_draft)  # same instructions

@@ -11,44 +11,33 @@ import contextlib
 import functools
 import os
 import signal
-import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
-from papercoder import __version__
-from papercoder.agents.plan import LogicDesign
-from papercoder.errors import (
-    BudgetExhausted,
-    EndpointError,
-    InputError,
-    PaperCoderError,
-    SandboxError,
-    UsageError,
-    VerificationFailed,
-)
-from papercoder.llm.client import ChatModel
+from papercoder import __version__, errors, run
+from papercoder import options as opt
+from papercoder.errors import PaperCoderError
+from papercoder.local import serving
+from papercoder.render import EventView, verification_summary
+from papercoder.run import BuildOutcome, VerifyOutcome
 from papercoder.runstore import RunStore
-from papercoder.settings import Settings, parse_timeout
-from papercoder.verify.checks import ALL_CHECKS, Timeouts
-from papercoder.verify.diagnostics import CheckName
-from papercoder.verify.github import OutputFormat
-from papercoder.verify.report import VerifyReport
-
-if TYPE_CHECKING:
-    from papercoder.sandbox.docker import DockerSandbox
+from papercoder.settings import Settings
+from papercoder.verify.github import OutputFormat, resolve_format, workflow_commands
 
 EXIT_CODES: tuple[tuple[type[PaperCoderError], int], ...] = (
-    (VerificationFailed, 1),
-    (BudgetExhausted, 1),
-    (UsageError, 2),
-    (InputError, 3),
-    (EndpointError, 4),
-    (SandboxError, 5),
+    (errors.VerificationFailed, 1),
+    (errors.BudgetExhausted, 1),
+    (errors.UsageError, 2),
+    (errors.InputError, 3),
+    (errors.EndpointError, 4),
+    (errors.SandboxError, 5),
 )
 EXIT_INTERRUPTED = 130
 
@@ -131,29 +120,15 @@ def _root(
         _state["debug"] = True
 
 
-ModelOpt = Annotated[
-    str | None, typer.Option("--model", help="Model name [env: PAPERCODER_MODEL].")
-]
-BaseUrlOpt = Annotated[
-    str | None, typer.Option("--base-url", help="OpenAI-compatible URL [env: OPENAI_BASE_URL].")
-]
-ApiKeyOpt = Annotated[
-    str | None, typer.Option("--api-key", help="API key [env: OPENAI_API_KEY]; never stored.")
-]
-
-
-def settings_from(**flags: object) -> Settings:
-    return Settings.resolve(flags, os.environ)
-
-
 @app.command()
 @handled
-def doctor(model: ModelOpt = None, base_url: BaseUrlOpt = None, api_key: ApiKeyOpt = None) -> None:
+@opt.shared("endpoint")
+def doctor(endpoint: opt.EndpointFlags) -> None:
     """Check the Docker engine, the base image and the model endpoint; say how to fix each."""
     from papercoder.doctor import diagnose
     from papercoder.render import doctor_table
 
-    report = diagnose(settings_from(model=model, base_url=base_url, api_key=api_key))
+    report = diagnose(Settings.resolve(endpoint.settings(), os.environ))
     out().print(doctor_table(report))
     if report.failed("sandbox"):
         raise typer.Exit(5)
@@ -172,10 +147,11 @@ def ingest(
 ) -> None:
     """Read a paper into a structured document: sections, equations, tables, algorithms."""
     from papercoder.paper import load_paper
+    from papercoder.paper.render import to_markdown
     from papercoder.runstore import atomic_write_text
 
     document = load_paper(paper)
-    text = document.model_dump_json(indent=2) + "\n" if as_json else document.to_markdown()
+    text = document.model_dump_json(indent=2) + "\n" if as_json else to_markdown(document)
     if out_file is not None:
         atomic_write_text(out_file, text)
         err().print(f"wrote {out_file}", markup=False)
@@ -183,76 +159,8 @@ def ingest(
         typer.echo(text, nl=False)
 
 
-MaxIterationsOpt = Annotated[
-    int | None, typer.Option("--max-iterations", help="Repair iterations at most [default: 8].")
-]
-MaxCostOpt = Annotated[
-    float | None, typer.Option("--max-cost", help="USD at most for model calls.")
-]
-MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", help="Model tokens at most.")]
-MaxTimeOpt = Annotated[str | None, typer.Option("--max-time", help="Wall time, e.g. 30m or 1h30m.")]
-PatienceOpt = Annotated[
-    int | None, typer.Option("--patience", help="Stop after K iterations without progress [3].")
-]
-JobsOpt = Annotated[int | None, typer.Option("--jobs", help="Concurrent model calls [default: 4].")]
-RunsDirOpt = Annotated[Path | None, typer.Option("--runs-dir", help="Where runs go [runs/].")]
-PriceInOpt = Annotated[
-    float | None, typer.Option("--price-in", help="USD per 1M prompt tokens (overrides).")
-]
-PriceOutOpt = Annotated[
-    float | None, typer.Option("--price-out", help="USD per 1M output tokens (overrides).")
-]
-ModeOpt = Annotated[
-    str | None,
-    typer.Option("--structured-mode", help="json_schema (default), json_object or fenced."),
-]
-
-
-EditFormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--edit-format",
-        help="How the repair agent edits: auto (default: whole for a small local model,"
-        " search-replace otherwise), search-replace, whole or lines.",
-    ),
-]
-ProfileOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--profile",
-        help="small: turns, outputs and prompts sized for a small model (automatic with"
-        " --local); standard; auto (default).",
-    ),
-]
-LocalOpt = Annotated[
-    Path | None,
-    typer.Option("--local", help="Serve this GGUF model on 127.0.0.1 for the command."),
-]
-CtxOpt = Annotated[int, typer.Option("--ctx", help="Context size of the --local model.")]
-
-
-@contextlib.contextmanager
-def local_model(
-    gguf: Path | None, ctx: int, runs_dir: Path | None = None
-) -> Iterator[dict[str, object]]:
-    """Settings that point at a local model served for the duration, or none. The server's
-    own log goes to local-server.log in the runs directory, never to the terminal."""
-    if gguf is None:
-        yield {}
-        return
-    from papercoder.local import LOCAL_MODEL, LocalServer, server_log
-
-    log = server_log(runs_dir)
-    err().print(f"starting the local model {gguf.name} on 127.0.0.1 (log: {log}) ...", markup=False)
-    with LocalServer(gguf, ctx=ctx, log=log) as server:
-        yield {
-            "base_url": server.base_url,
-            "model": LOCAL_MODEL,
-            "context_tokens": ctx,
-            "max_output_tokens": min(2048, ctx // 4),
-            "timeout": 600.0,
-            "jobs": 1,  # one server slot holds the whole context: calls queue there anyway
-        }
+def local_model(model: opt.ModelFlags, runs_dir: Path | None) -> ContextManager[dict[str, object]]:
+    return serving(model.local, model.ctx, runs_dir, lambda text: err().print(text, markup=False))
 
 
 @app.command()
@@ -264,9 +172,7 @@ def serve(
     threads: Annotated[int, typer.Option("--threads", help="CPU threads (0: all).")] = 0,
 ) -> None:
     """Serve a GGUF model as an OpenAI-compatible endpoint on 127.0.0.1 until Ctrl-C."""
-    import time
-
-    from papercoder.local import LocalServer
+    from papercoder.local import LocalServer, serve_until_interrupted
 
     with LocalServer(gguf, port=port, ctx=ctx, threads=threads) as server:
         out().print(
@@ -274,282 +180,109 @@ def serve(
             f" (the server's log: {server.log})",
             markup=False,
         )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            out().print("stopped", markup=False)
+        serve_until_interrupted()
+        out().print("stopped", markup=False)
 
 
-FreshOpt = Annotated[
-    bool,
-    typer.Option(
-        "--fresh", help="Discard the run directory's earlier run (another or a changed paper)."
-    ),
-]
-ContextTokensOpt = Annotated[
-    int | None,
-    typer.Option("--context-tokens", help="The model's context window in tokens [32768]."),
-]
+def finish(outcome: BuildOutcome | VerifyOutcome, annotate: Path | None = None) -> None:
+    """The summary of a verification (and its repair), then exit 1 unless it passed."""
+    verification = outcome.verification if isinstance(outcome, BuildOutcome) else outcome
+    if verification is None:
+        return
+    for part in verification_summary(verification):
+        out().print(part)
+    if annotate is not None:
+        for line in workflow_commands(verification.report, annotate, os.environ):
+            typer.echo(line)
+    if not verification.passed:
+        raise typer.Exit(1)
+
+
+def rendering() -> EventView:
+    """A run's events drawn as they come; the run directory kept for an interruption."""
+    return EventView(out(), err(), lambda run_dir: _running.update(run_dir=run_dir))
 
 
 @app.command()
 @handled
+@opt.shared("endpoint", "model", "budgets", "tuning")
 def build(
     paper: Annotated[Path, typer.Argument(help="The paper: .pdf, .md, .tex or .txt.")],
+    endpoint: opt.EndpointFlags,
+    model: opt.ModelFlags,
+    budgets: opt.BudgetFlags,
+    tuning: opt.TuningFlags,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="The run directory [runs/<paper>-<hash>].")
     ] = None,
-    verify: Annotated[
-        bool, typer.Option("--verify/--no-verify", help="Verify the repo in the sandbox.")
-    ] = True,
-    fresh: FreshOpt = False,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    jobs: JobsOpt = None,
-    runs_dir: RunsDirOpt = None,
-    max_iterations: MaxIterationsOpt = None,
-    max_cost: MaxCostOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    max_time: MaxTimeOpt = None,
-    patience: PatienceOpt = None,
-    price_in: PriceInOpt = None,
-    price_out: PriceOutOpt = None,
-    structured_mode: ModeOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    edit_format: EditFormatOpt = None,
-    profile: ProfileOpt = None,
-    local: LocalOpt = None,
-    ctx: CtxOpt = 8192,
+    verify: opt.VerifyOpt = True,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="Discard the run directory's earlier run (another or a changed paper)."
+        ),
+    ] = False,
+    jobs: opt.JobsOpt = None,
+    structured_mode: Annotated[
+        str | None,
+        typer.Option("--structured-mode", help="json_schema (default), json_object or fenced."),
+    ] = None,
 ) -> None:
     """Turn a paper into a repository: plan, analyse, code (then verify). Reruns resume.
     A run directory belongs to one paper: another (or a changed) paper needs --fresh or
     another --out."""
-    with local_model(local, ctx, runs_dir) as served:
-        _build(
-            paper,
-            settings_from(
-                **{
-                    "model": model,
-                    "base_url": base_url,
-                    "api_key": api_key,
-                    "jobs": jobs,
-                    "runs_dir": runs_dir,
-                    "max_iterations": max_iterations,
-                    "max_cost": max_cost,
-                    "max_tokens": max_tokens,
-                    "max_time": max_time,
-                    "patience": patience,
-                    "price_input": price_in,
-                    "price_output": price_out,
-                    "structured_mode": structured_mode,
-                    "context_tokens": context_tokens,
-                    "edit_format": edit_format,
-                    "profile": profile,
-                    **served,
-                }
-            ),
-            out_dir,
-            verify,
-            fresh=fresh,
+    with local_model(model, tuning.runs_dir) as served, rendering() as render:
+        flags = {"jobs": jobs, "structured_mode": structured_mode, **tuning.model_dump()}
+        settings = opt.settings_from(endpoint, model, budgets, flags, served)
+        outcome = run.build(
+            paper, settings, run_dir=out_dir, verify=verify, fresh=fresh, events=render
         )
+    finish(outcome)
 
 
 @app.command()
 @handled
+@opt.shared("endpoint", "model", "budgets")
 def resume(
     run_dir: Annotated[Path, typer.Argument(help="The run directory to continue.")],
-    verify: Annotated[
-        bool, typer.Option("--verify/--no-verify", help="Verify the repo in the sandbox.")
-    ] = True,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    jobs: JobsOpt = None,
-    max_iterations: MaxIterationsOpt = None,
-    max_cost: MaxCostOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    max_time: MaxTimeOpt = None,
-    patience: PatienceOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    local: LocalOpt = None,
-    ctx: CtxOpt = 8192,
+    endpoint: opt.EndpointFlags,
+    model: opt.ModelFlags,
+    budgets: opt.BudgetFlags,
+    verify: opt.VerifyOpt = True,
+    jobs: opt.JobsOpt = None,
 ) -> None:
     """Continue a run that stopped (interrupted, killed, out of budget: raise the budget
     here); calls already answered are not paid for again. The paper's file is not needed."""
-    given: dict[str, object] = {
-        "model": model,
-        "base_url": base_url,
-        "api_key": api_key,
-        "jobs": jobs,
-        "max_iterations": max_iterations,
-        "max_cost": max_cost,
-        "max_tokens": max_tokens,
-        "max_time": max_time,
-        "patience": patience,
-        "context_tokens": context_tokens,
-    }
-    if RunStore.open(run_dir).manifest.demo:
-        from papercoder.demo import BANNER, scripted_demo
+    given = {**endpoint.settings(), **budgets.model_dump(), "jobs": jobs}
+    given["context_tokens"] = model.context_tokens
+    with contextlib.ExitStack() as stack:
+        paper = None
+        if RunStore.open(run_dir).manifest.demo:
+            from papercoder.demo import BANNER, demo_endpoint
 
-        err().print(BANNER, style="bold yellow")
-        with (
-            tempfile.TemporaryDirectory(prefix="papercoder-demo-") as tmp,
-            scripted_demo(Path(tmp)) as (paper, scripted_url),
-        ):
-            _resume(
-                run_dir, verify, {**given, "base_url": scripted_url, "model": "scripted"}, paper
-            )
-        return
-    with local_model(local, ctx, run_dir.parent) as served:
-        _resume(run_dir, verify, {**given, **served})
-
-
-def _resume(
-    run_dir: Path, verify: bool, given: dict[str, object], paper: Path | None = None
-) -> None:
-    from papercoder.pipeline import reopen
-    from papercoder.pipeline import resume as resume_build
-    from papercoder.render import BuildProgress, build_summary
-
-    recorded = RunStore.open(run_dir).manifest
-    settings = Settings.resumed(recorded.settings, given, os.environ)
-    store = reopen(run_dir, settings)
-    _running["run_dir"] = store.root
-    if "repo" in store.manifest.inputs:
-        from papercoder.verify.run import repair_copy
-
-        _repair(store, repair_copy(store), settings, {}, deliver_patch=False)
-        return
-    sandbox = _sandbox(settings) if verify else None
-    try:
-        with BuildProgress(err()) as progress:
-            result = resume_build(store, settings, progress=progress.update, paper=paper)
-        out().print(build_summary(result))
-    except BaseException:
-        if sandbox is not None:
-            sandbox.close()
-        raise
-    if sandbox is not None:
-        _repair(store, Path(result.repo), settings, _plan_entries(store), sandbox=sandbox)
-
-
-def _sandbox(settings: Settings) -> DockerSandbox:
-    """The sandbox, connected now: a build that will verify fails before generating when
-    the Docker engine is down."""
-    from papercoder.sandbox.docker import DockerSandbox
-
-    return DockerSandbox(base_image=settings.base_image, constraints=settings.pip_constraint)
-
-
-def _plan_entries(store: RunStore) -> dict[str, str]:
-    logic = store.read_model("plan/logic.json", LogicDesign)
-    return {f.path: f.responsibilities for f in logic.files} if logic else {}
-
-
-def _build(
-    paper: Path,
-    settings: Settings,
-    run_dir: Path | None,
-    verify: bool,
-    model: ChatModel | None = None,
-    *,
-    fresh: bool = False,
-    demo: bool = False,
-) -> None:
-    from papercoder.pipeline import check_paper, open_run, run_stages
-    from papercoder.render import BuildProgress, build_summary
-
-    check_paper(paper)  # a missing paper is bad input, whether or not Docker is up
-    sandbox = _sandbox(settings) if verify else None
-    try:
-        store = open_run(paper, settings, run_dir, fresh=fresh, demo=demo)
-        _running["run_dir"] = store.root
-        with BuildProgress(err()) as progress:
-            result = run_stages(store, paper, settings, model, progress.update)
-        out().print(build_summary(result))
-    except BaseException:
-        if sandbox is not None:
-            sandbox.close()
-        raise
-    if sandbox is not None:
-        _repair(store, Path(result.repo), settings, _plan_entries(store), model, sandbox=sandbox)
-
-
-def _repair(
-    store: RunStore,
-    repo: Path,
-    settings: Settings,
-    entries: dict[str, str],
-    model: ChatModel | None = None,
-    report: Path | None = None,
-    junit: Path | None = None,
-    *,
-    sandbox: DockerSandbox | None = None,
-    deliver_patch: bool | None = None,
-    annotate: Path | None = None,
-    checks: tuple[CheckName, ...] = ALL_CHECKS,
-    timeouts: Timeouts | None = None,
-) -> None:
-    """The repair loop over `repo`; `deliver_patch` (None: not a verify run) writes the
-    repair as repair.patch for the user's repository and, when True, applies it there."""
-    from papercoder.render import iteration_line, loop_summary, patch_summary, verify_summary
-    from papercoder.repair.loop import run_repair
-    from papercoder.verify.run import as_given, deliver, publish
-
-    box = sandbox or _sandbox(settings)
-    _running["run_dir"] = store.root
-    try:
-        loop, final = run_repair(
-            store,
-            repo,
-            settings,
-            box,
-            plan_entries=entries,
-            model=model,
-            on_iteration=lambda record: err().print(iteration_line(record)),
-            checks=checks,
-            timeouts=timeouts,
+            err().print(BANNER, style="bold yellow")
+            paper, scripted = stack.enter_context(demo_endpoint())
+            given |= scripted
+        else:
+            given |= stack.enter_context(local_model(model, run_dir.parent))
+        render = stack.enter_context(rendering())
+        outcome = run.resume(
+            run_dir, given, env=os.environ, verify=verify, paper=paper, events=render
         )
-    finally:
-        box.close()
-    final = as_given(store, final)
-    publish(final, report, junit)
-    out().print(verify_summary(final, store.root))
-    out().print(loop_summary(loop, store.root))
-    if deliver_patch is not None:
-        out().print(patch_summary(deliver(store, apply=deliver_patch and loop.passed), loop.passed))
-    _workflow_commands(final, annotate)
-    if not loop.passed:
-        raise typer.Exit(1)
-
-
-CheckList = Annotated[
-    str | None,
-    typer.Option(
-        "--checks", help="Comma-separated subset of lint,types,tests,smoke (install always runs)."
-    ),
-]
-
-
-def parse_checks(text: str | None) -> tuple[CheckName, ...]:
-    if text is None:
-        return ALL_CHECKS
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ALL_CHECKS]
-    if unknown or not names:
-        raise UsageError(
-            f"unknown check(s) {', '.join(unknown) or '(none given)'}",
-            f"choose from {', '.join(ALL_CHECKS[1:])}",
-        )
-    return tuple(c for c in ALL_CHECKS if c in names or c == "install")
+    finish(outcome)
 
 
 @app.command()
 @handled
+@opt.shared("endpoint", "model", "budgets", "tuning", "checking", "outputs")
 def verify(
     repo: Annotated[Path, typer.Argument(help="The repository to verify.")],
+    endpoint: opt.EndpointFlags,
+    model: opt.ModelFlags,
+    budgets: opt.BudgetFlags,
+    tuning: opt.TuningFlags,
+    checking: opt.CheckFlags,
+    outputs: opt.OutputFlags,
     no_repair: Annotated[
         bool, typer.Option("--no-repair", help="Only check, even when a model is configured.")
     ] = False,
@@ -561,191 +294,40 @@ def verify(
             "Without it the repository is never changed: the repair is repair.patch in the run.",
         ),
     ] = False,
-    checks: CheckList = None,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Also write report JSON here.")
-    ] = None,
-    junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write JUnit XML here.")
-    ] = None,
-    timeout: Annotated[
-        str | None, typer.Option("--timeout", help="Wall-clock limit per check, e.g. 120 or 5m.")
-    ] = None,
-    base_image: Annotated[
-        str | None, typer.Option("--base-image", help="Sandbox base image.")
-    ] = None,
-    pip_constraint: Annotated[
-        Path | None, typer.Option("--pip-constraint", help="Constraints file for requirements.")
-    ] = None,
-    runs_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--runs-dir",
-            help="Where runs go [runs/ here; ~/.local/state/papercoder/runs when here is "
-            "inside REPO].",
-        ),
-    ] = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    max_iterations: MaxIterationsOpt = None,
-    max_cost: MaxCostOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    max_time: MaxTimeOpt = None,
-    patience: PatienceOpt = None,
-    price_in: PriceInOpt = None,
-    price_out: PriceOutOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    edit_format: EditFormatOpt = None,
-    profile: ProfileOpt = None,
-    local: LocalOpt = None,
-    ctx: CtxOpt = 8192,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format",
-            help="github: also print each diagnostic as a GitHub Actions workflow command"
-            " (::error file=…,line=…::…) [default: github when GITHUB_ACTIONS=true, else text].",
-        ),
-    ] = None,
-    smoke: Annotated[
-        str | None,
-        typer.Option(
-            "--smoke",
-            help='The smoke run, e.g. "python -m pkg.train --epochs 1" [default: the'
-            " repository's [tool.papercoder] smoke, else python main.py --smoke].",
-        ),
-    ] = None,
 ) -> None:
     """Verify a repository in the Docker sandbox (install, lint, types, tests, smoke) and,
     when a model is configured, repair a copy of it until the checks pass or a budget is
     spent. The repository itself is only read, unless --apply."""
-    with local_model(local, ctx, runs_dir) as served:
-        _verify(
-            repo,
-            no_repair,
-            apply,
-            checks,
-            report,
-            junit,
-            timeout,
-            served,
-            output_format,
-            {
-                "base_image": base_image,
-                "pip_constraint": pip_constraint,
-                "runs_dir": runs_dir,
-                "model": model,
-                "base_url": base_url,
-                "api_key": api_key,
-                "max_iterations": max_iterations,
-                "max_cost": max_cost,
-                "max_tokens": max_tokens,
-                "max_time": max_time,
-                "patience": patience,
-                "price_input": price_in,
-                "price_output": price_out,
-                "context_tokens": context_tokens,
-                "smoke_command": smoke,
-                "edit_format": edit_format,
-                "profile": profile,
-            },
+    github = resolve_format(outputs.output_format, os.environ) is OutputFormat.GITHUB
+    with local_model(model, tuning.runs_dir) as served, rendering() as render:
+        settings = opt.settings_from(
+            endpoint, model, budgets, tuning.model_dump(), checking.settings(), served
         )
-
-
-def _verify(
-    repo: Path,
-    no_repair: bool,
-    apply: bool,
-    checks: str | None,
-    report: Path | None,
-    junit: Path | None,
-    timeout: str | None,
-    served: dict[str, object],
-    output_format: OutputFormat | None,
-    flags: dict[str, object],
-) -> None:
-    from papercoder.render import verify_summary
-    from papercoder.verify.checks import check_repo
-    from papercoder.verify.github import resolve_format
-    from papercoder.verify.run import check_outputs, start_repair, verify_repo
-
-    settings = settings_from(**{**flags, **served})
-    selected = parse_checks(checks)
-    timeouts = Timeouts.uniform(parse_timeout(timeout)) if timeout else None
-    github = resolve_format(output_format, os.environ) is OutputFormat.GITHUB
-    annotate = repo if github else None
-    check_outputs(report, junit)
-    check_repo(repo)  # a bad repository is bad input, whether or not Docker is up
-    if not no_repair and settings.endpoint_configured:
-        sandbox = _sandbox(settings)
-        try:
-            store = start_repair(repo, settings)
-        except BaseException:
-            sandbox.close()
-            raise
-        _repair(
-            store,
-            store.path("repo"),
-            settings,
-            {},
-            report=report,
-            junit=junit,
-            sandbox=sandbox,
-            deliver_patch=apply,
-            annotate=annotate,
-            checks=selected,
-            timeouts=timeouts,
-        )
-        return
-    sandbox = _sandbox(settings)
-    try:
-        result, store = verify_repo(
+        outcome = run.verify(
             repo,
             settings,
-            sandbox,
-            checks=selected,
-            timeouts=timeouts,
-            report_path=report,
-            junit_path=junit,
+            repair=not no_repair,
+            apply=apply,
+            report_path=outputs.report,
+            junit_path=outputs.junit,
+            events=render,
         )
-    finally:
-        sandbox.close()
-    out().print(verify_summary(result, store.root))
-    _workflow_commands(result, annotate)
-    if not result.passed:
-        raise typer.Exit(1)
-
-
-def _workflow_commands(report: VerifyReport, repo: Path | None) -> None:
-    """The diagnostics as GitHub workflow commands, unwrapped, when `repo` is given."""
-    if repo is not None:
-        from papercoder.verify.github import workflow_commands
-
-        for line in workflow_commands(report, repo, os.environ):
-            typer.echo(line)
+    finish(outcome, annotate=repo if github else None)
 
 
 @app.command()
 @handled
-def demo(
-    runs_dir: RunsDirOpt = None,
-    jobs: JobsOpt = None,
-) -> None:
+def demo(runs_dir: opt.RunsDirOpt = None, jobs: opt.JobsOpt = None) -> None:
     """The whole pipeline on the bundled fixture paper with a SCRIPTED model (no real LLM):
     build, verify in the real sandbox, repair until every check is green."""
-    import time
-
-    from papercoder.demo import BANNER, scripted_demo
+    from papercoder.demo import BANNER, demo_endpoint
 
     err().print(BANNER, style="bold yellow")
-    with (
-        tempfile.TemporaryDirectory(prefix="papercoder-demo-") as tmp,
-        scripted_demo(Path(tmp)) as (paper, base_url),
-    ):
-        settings = settings_from(base_url=base_url, model="scripted", runs_dir=runs_dir, jobs=jobs)
+    with demo_endpoint() as (paper, scripted), rendering() as render:
+        settings = Settings.resolve({**scripted, "runs_dir": runs_dir, "jobs": jobs}, os.environ)
         run_dir = settings.runs_dir / f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
-        _build(paper, settings, run_dir, verify=True, demo=True)
+        outcome = run.build(paper, settings, run_dir=run_dir, demo=True, events=render)
+    finish(outcome)
 
 
 @app.command()
@@ -764,35 +346,14 @@ def logs(
 ) -> None:
     """Inspect a run: iterations, sandbox logs and diagnostics per check, the model calls,
     and the repair of a verified repository (repair.patch)."""
-    from papercoder import logs as run_logs
-    from papercoder.render import calls_table, iterations_table, verify_summary
+    from papercoder.render import logs_view
 
-    store = RunStore.open(run_dir)
-    if llm:
-        out().print(calls_table(run_logs.calls(store)))
-    elif check is not None:
-        path, text = run_logs.check_log(store, iteration, check)
-        err().print(f"== {path}", markup=False)
-        typer.echo(text, nl=not text.endswith("\n"))
-    elif iteration is not None:
-        chosen, report = run_logs.report_of(store, iteration)
-        out().print(verify_summary(report, store.root))
-        for name, text in run_logs.repair_files(store, chosen).items():
-            if name in ("patch.diff", "rejected.json"):
-                out().print(f"== repair/iter-{chosen:03d}/{name}", markup=False)
-                out().print(text, markup=False, highlight=False)
-    else:
-        out().print(iterations_table(store, run_logs.loop_state(store), run_logs.iterations(store)))
-        patch = run_logs.repair_patch(store)
-        if patch is not None:
-            out().print(f"== {store.path('repair.patch')}", markup=False)
-            typer.echo(patch or "(empty: the repair changed nothing)")
-    from papercoder.local import server_log
-
-    for log in (store.root.parent / "local-server.log", server_log(None)):
-        if log.is_file():
-            err().print(f"the local model server's own log: {log}", markup=False)
-            break
+    for stream, part in logs_view(RunStore.open(run_dir), iteration, check, llm):
+        if stream == "raw":
+            text = str(part)
+            typer.echo(text, nl=not text.endswith("\n"))
+        else:
+            (out() if stream == "out" else err()).print(part, markup=False, highlight=False)
 
 
 @app.command()
@@ -822,15 +383,8 @@ def sandbox_build(
     ] = None,
 ) -> None:
     """Build the sandbox image (done automatically on first verify)."""
-    from papercoder.sandbox.docker import DockerSandbox
-
-    sandbox = DockerSandbox(base_image=base_image)
-    try:
-        tag = sandbox.ensure_image()
-    finally:
-        sandbox.close()
-    state = "built" if sandbox.built_images else "already present"
-    out().print(f"sandbox image {tag} {state}")
+    tag, built = run.build_sandbox_image(Settings.resolve({"base_image": base_image}, {}))
+    out().print(f"sandbox image {tag} {'built' if built else 'already present'}")
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -844,8 +398,13 @@ def main() -> None:
 
 @app.command("eval")
 @handled
+@opt.shared("endpoint", "model", "budgets", "tuning")
 def eval_command(
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `papercoder build`.")],
+    endpoint: opt.EndpointFlags,
+    model: opt.ModelFlags,
+    budgets: opt.BudgetFlags,
+    tuning: opt.TuningFlags,
     reference: Annotated[
         Path | None,
         typer.Option("--reference", help="The authors' repository: a reference-based review."),
@@ -854,51 +413,24 @@ def eval_command(
         int,
         typer.Option("--samples", help="Independent reviews, averaged (0: the measures only)."),
     ] = 3,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    api_key: ApiKeyOpt = None,
-    jobs: JobsOpt = None,
-    max_cost: MaxCostOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    max_time: MaxTimeOpt = None,
-    price_in: PriceInOpt = None,
-    price_out: PriceOutOpt = None,
-    structured_mode: ModeOpt = None,
-    context_tokens: ContextTokensOpt = None,
-    profile: ProfileOpt = None,
-    local: LocalOpt = None,
-    ctx: CtxOpt = 8192,
+    jobs: opt.JobsOpt = None,
 ) -> None:
     """Judge a run: a model reviews the repository against the paper (and --reference), each
     component implemented, missing or wrong, scored 1-5 over --samples reviews; plus measures
-    that need no model. Writes RUN_DIR/eval.json."""
+    that need no model. Writes RUN_DIR/eval.json. Budgets bound the eval's own calls."""
     from papercoder.eval import EVAL_FILE, evaluate
     from papercoder.eval.render import eval_view
 
-    flags = {
-        "model": model,
-        "base_url": base_url,
-        "api_key": api_key,
-        "jobs": jobs,
-        "max_cost": max_cost,
-        "max_tokens": max_tokens,
-        "max_time": max_time,
-        "price_input": price_in,
-        "price_output": price_out,
-        "structured_mode": structured_mode,
-        "context_tokens": context_tokens,
-        "profile": profile,
-    }
+    flags = {"jobs": jobs, **tuning.model_dump()}
     demo = RunStore.open(run_dir).manifest.demo  # a wrong folder is bad input at once
-    scripted = demo and samples > 0 and not settings_from(**flags).endpoint_configured
+    configured = opt.settings_from(endpoint, model, budgets, flags).endpoint_configured
     with (
         _scripted_reviewer()
-        if scripted and local is None
-        else local_model(local if samples else None, ctx, run_dir.parent)
+        if demo and samples > 0 and not configured and model.local is None
+        else local_model(model if samples else opt.ModelFlags(), run_dir.parent)
     ) as served:
-        result = evaluate(
-            run_dir, settings_from(**{**flags, **served}), samples=samples, reference=reference
-        )
+        settings = opt.settings_from(endpoint, model, budgets, flags, served)
+        result = evaluate(run_dir, settings, samples=samples, reference=reference)
     out().print(eval_view(result))
     out().print(f"wrote {run_dir / EVAL_FILE}", markup=False)
 

@@ -8,6 +8,7 @@ the real checks catch in the real sandbox, and repairs that fix them over two it
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,3 +48,14 @@ def scripted_demo(workdir: Path) -> Iterator[tuple[Path, str]]:
     paper = make_fixture_paper(workdir / "tiny-residual-mlps.pdf")
     with scripted_model() as base_url:
         yield paper, base_url
+
+
+@contextmanager
+def demo_endpoint() -> Iterator[tuple[Path, dict[str, object]]]:
+    """The fixture paper, and the settings that point at a scripted server answering for it,
+    for as long as the context lasts."""
+    with (
+        tempfile.TemporaryDirectory(prefix="papercoder-demo-") as tmp,
+        scripted_demo(Path(tmp)) as (paper, base_url),
+    ):
+        yield paper, {"base_url": base_url, "model": "scripted"}

@@ -6,6 +6,7 @@ Install with `pip install 'papercoder[local]'`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -15,6 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -167,6 +169,43 @@ def _serve(gguf: str, port: int, ctx: int, threads: int) -> None:
     sys.stdin.buffer.read()  # blocks until the parent closes the pipe or dies
     del server
     os._exit(0)
+
+
+def served_settings(server: LocalServer, ctx: int) -> dict[str, object]:
+    """The settings that point a run at `server`: its URL and model, sized for `ctx`."""
+    return {
+        "base_url": server.base_url,
+        "model": LOCAL_MODEL,
+        "context_tokens": ctx,
+        "max_output_tokens": min(2048, ctx // 4),
+        "timeout": 600.0,
+        "jobs": 1,  # one server slot holds the whole context: calls queue there anyway
+    }
+
+
+def serve_until_interrupted() -> None:
+    """Wait until Ctrl-C (the server runs in its own process meanwhile)."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return
+
+
+@contextlib.contextmanager
+def serving(
+    gguf: Path | None, ctx: int, runs_dir: Path | None, say: Callable[[str], None]
+) -> Iterator[dict[str, object]]:
+    """Settings that point at the GGUF model `gguf` served for the duration, or none when
+    None. The server's own log goes to local-server.log in the runs directory (`say` tells
+    where), never to the terminal."""
+    if gguf is None:
+        yield {}
+        return
+    log = server_log(runs_dir)
+    say(f"starting the local model {gguf.name} on 127.0.0.1 (log: {log}) ...")
+    with LocalServer(gguf, ctx=ctx, log=log) as server:
+        yield served_settings(server, ctx)
 
 
 if __name__ == "__main__":

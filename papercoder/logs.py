@@ -6,17 +6,13 @@ from pathlib import Path
 
 from papercoder.errors import UsageError
 from papercoder.llm.gateway import CallRecord
-from papercoder.repair.loop import STATE, LoopState
+from papercoder.loop import STATE, LoopState
 from papercoder.runstore import RunStore, read_jsonl
 from papercoder.verify.report import VerifyReport
 
 
 def iterations(store: RunStore) -> list[int]:
-    return sorted(
-        int(p.name.removeprefix("iter-"))
-        for p in store.path("verify").glob("iter-*")
-        if (p / "report.json").is_file()
-    )
+    return store.verified_iterations()
 
 
 def loop_state(store: RunStore) -> LoopState | None:
@@ -28,7 +24,7 @@ def report_of(store: RunStore, iteration: int | None) -> tuple[int, VerifyReport
     if not known:
         raise UsageError(f"{store.root} has no verified iteration yet", "run verify or build first")
     chosen = known[-1] if iteration is None else iteration
-    report = store.read_model(f"verify/iter-{chosen:03d}/report.json", VerifyReport)
+    report = store.read_model(store.report_path(chosen), VerifyReport)
     if report is None:
         raise UsageError(
             f"iteration {chosen} does not exist in {store.root}",
@@ -45,7 +41,7 @@ def check_log(store: RunStore, iteration: int | None, check: str) -> tuple[Path,
         raise UsageError(
             f"iteration {chosen} has no log for check {check!r}", f"choose one of {names}"
         )
-    path = store.path(f"verify/iter-{chosen:03d}/{Path(result.log).name}")  # moved runs too
+    path = store.verify_dir(chosen) / Path(result.log).name  # moved runs too
     return path, path.read_text("utf-8", errors="replace")
 
 
@@ -54,7 +50,7 @@ def calls(store: RunStore) -> list[CallRecord]:
 
 
 def repair_files(store: RunStore, iteration: int) -> dict[str, str]:
-    folder = store.path(f"repair/iter-{iteration:03d}")
+    folder = store.repair_dir(iteration)
     return {p.name: p.read_text("utf-8") for p in sorted(folder.glob("*")) if p.is_file()}
 
 

@@ -11,9 +11,8 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,6 +36,7 @@ from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
 from papercoder.paper import Paper, load_paper
+from papercoder.paper.render import to_prompt
 from papercoder.repair.digest import read_repo
 from papercoder.repo import GitRepo, interfaces, write_file
 from papercoder.requirements import missing_requirements, with_requirements
@@ -55,8 +55,12 @@ PLAN_TURNS: dict[str, type[BaseModel]] = {
 }
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(BaseModel):
+    """A build stage's progress: items done of total, and the spend so far."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["stage"] = "stage"
     stage: str
     done: int
     total: int
@@ -79,10 +83,6 @@ class BuildResult(BaseModel):
     cost: float
     seconds: float
     stage_seconds: dict[str, float] = {}
-
-
-def run_dir_for(paper: Path, settings: Settings) -> Path:
-    return settings.runs_dir / f"{slugify(paper.stem)}-{sha256_file(paper)[:8]}"
 
 
 def check_paper(paper: Path) -> None:
@@ -143,7 +143,7 @@ def open_run(
     document = load_paper(paper)
     store = RunStore.create_at(root)
     store.manifest.inputs["paper"] = InputRecord(path=str(paper.resolve()), sha256=digest)
-    store.manifest.settings = settings.public()
+    store.manifest.settings = settings
     store.manifest.demo = demo
     store.write_model("paper.json", document)
     store.set_stage("ingest", StageState.DONE)
@@ -159,10 +159,11 @@ class Builder:
         settings: Settings,
         model: ChatModel | None,
         progress: ProgressFn | None,
+        deadline: float | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.gateway: Gateway = open_gateway(settings, store, model)
+        self.gateway: Gateway = open_gateway(settings, store, model, deadline)
         self.client = StructuredClient(self.gateway, settings.structured_mode)
         self.progress = progress
         self.started = time.monotonic()
@@ -175,7 +176,12 @@ class Builder:
             ledger = self.gateway.ledger
             self.progress(
                 Progress(
-                    stage, done, total, ledger.tokens, ledger.cost, time.monotonic() - self.started
+                    stage=stage,
+                    done=done,
+                    total=total,
+                    tokens=ledger.tokens,
+                    cost=ledger.cost,
+                    elapsed=time.monotonic() - self.started,
                 )
             )
 
@@ -206,7 +212,7 @@ class Builder:
 
     def paper_prompt(self, paper: Paper) -> str:
         share = 3 if self.settings.small_model else 2  # a small model's turns must fit too
-        return paper.to_prompt(min(12000, self.settings.context_tokens // share))
+        return to_prompt(paper, min(12000, self.settings.context_tokens // share))
 
     def plan(self, paper: Paper) -> Plan:
         done = {
@@ -426,29 +432,17 @@ def run_all(work: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
     return [results[i] for i in range(len(todo))]
 
 
-def build(
-    paper_path: Path,
-    settings: Settings,
-    *,
-    run_dir: Path | None = None,
-    model: ChatModel | None = None,
-    progress: ProgressFn | None = None,
-    fresh: bool = False,
-) -> tuple[BuildResult, RunStore]:
-    """Generate the repository for `paper_path`; resumes the run when it exists on disk."""
-    store = open_run(paper_path, settings, run_dir, fresh=fresh)
-    return run_stages(store, paper_path, settings, model, progress), store
-
-
 def run_stages(
     store: RunStore,
     paper_path: Path | None,
     settings: Settings,
     model: ChatModel | None = None,
     progress: ProgressFn | None = None,
+    deadline: float | None = None,
 ) -> BuildResult:
-    """The stages over an open run directory; each one done is skipped."""
-    builder = Builder(store, settings, model, progress)
+    """The stages over an open run directory; each one done is skipped. No model call
+    starts after `deadline` (time.monotonic())."""
+    builder = Builder(store, settings, model, progress, deadline)
     try:
         paper = builder.stage("ingest", lambda: builder.ingest(paper_path))
         plan = builder.stage("plan", lambda: builder.plan(paper))
@@ -469,35 +463,3 @@ def run_stages(
     )
     store.write_model("build.json", result)
     return result
-
-
-def reopen(run_dir: Path, settings: Settings) -> RunStore:
-    """A run directory to resume, its settings replaced by `settings` (e.g. raised budgets)."""
-    store = RunStore.open(run_dir)
-    store.manifest.settings = settings.public()
-    store.save_manifest()
-    return store
-
-
-def resume(
-    store: RunStore,
-    settings: Settings,
-    *,
-    model: ChatModel | None = None,
-    progress: ProgressFn | None = None,
-    paper: Path | None = None,
-) -> BuildResult:
-    """Continue a build from its run directory. The stored paper.json is used; the paper's
-    file is needed only when it was never read in full (`paper` stands in for it)."""
-    record = store.manifest.inputs.get("paper")
-    if record is None:
-        raise UsageError(f"{store.root} is not a build run", "resume it as a verify run")
-    recorded = Path(record.path)
-    if paper is None and recorded.is_file() and not store.path("paper.json").is_file():
-        if sha256_file(recorded) != record.sha256:
-            raise UsageError(
-                f"{recorded} changed since the run in {store.root} began",
-                "restore it, or start over with `papercoder build --fresh`",
-            )
-        paper = recorded
-    return run_stages(store, paper, settings, model, progress)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
@@ -20,9 +22,10 @@ from rich.text import Text
 
 from papercoder.doctor import DoctorReport
 from papercoder.llm.gateway import CallRecord
+from papercoder.loop import Iteration, LoopReport, LoopState
 from papercoder.pipeline import BuildResult
 from papercoder.pipeline import Progress as BuildEvent
-from papercoder.repair.loop import Iteration, LoopReport, LoopState
+from papercoder.run import BuildDone, Event, IterationDone, RunOpened, VerifyOutcome
 from papercoder.runstore import RunStore
 from papercoder.verify.report import VerifyReport
 from papercoder.verify.run import PatchDelivery
@@ -114,6 +117,49 @@ class BuildProgress:
             task = self._progress.add_task(event.stage, total=event.total, usage=usage)
             self._tasks[event.stage] = task
         self._progress.update(task, completed=event.done, total=event.total, usage=usage)
+
+
+class EventView:
+    """Draws a run's events as they come: the build's live progress, its summary, then
+    each repair iteration. `on_run` learns the run directory as soon as it is known."""
+
+    def __init__(self, out: Console, err: Console, on_run: Callable[[Path], None]) -> None:
+        self._out, self._err, self._on_run = out, err, on_run
+        self._progress: BuildProgress | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunOpened):
+            self._on_run(event.run_dir)
+        elif isinstance(event, BuildEvent):
+            if self._progress is None:
+                self._progress = BuildProgress(self._err).__enter__()
+            self._progress.update(event)
+        elif isinstance(event, BuildDone):
+            self.close()
+            self._out.print(build_summary(event.result))
+        elif isinstance(event, IterationDone):
+            self._err.print(iteration_line(event.record))
+
+    def __enter__(self) -> EventView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+            self._progress = None
+
+
+def verification_summary(outcome: VerifyOutcome) -> list[RenderableType]:
+    """The checks, then the repair loop and the patch it made, when there was one."""
+    parts: list[RenderableType] = [verify_summary(outcome.report, outcome.run_dir)]
+    if outcome.loop is not None:
+        parts.append(loop_summary(outcome.loop, outcome.run_dir))
+        if outcome.patch is not None:
+            parts.append(patch_summary(outcome.patch, outcome.loop.passed))
+    return parts
 
 
 def build_summary(result: BuildResult) -> Text:
@@ -210,3 +256,42 @@ def calls_table(calls: list[CallRecord]) -> Table:
             escape(call.error or ""),
         )
     return table
+
+
+LogPart = tuple[Literal["out", "err", "raw"], "RenderableType | str"]
+
+
+def logs_view(
+    store: RunStore, iteration: int | None, check: str | None, llm: bool
+) -> list[LogPart]:
+    """What `papercoder logs` shows, in order: the model calls; one check's log; one
+    iteration with its repair; or every iteration and the repair patch."""
+    from papercoder import logs
+    from papercoder.local import server_log
+
+    parts: list[LogPart] = []
+    if llm:
+        parts.append(("out", calls_table(logs.calls(store))))
+    elif check is not None:
+        path, text = logs.check_log(store, iteration, check)
+        parts += [("err", f"== {path}"), ("raw", text)]
+    elif iteration is not None:
+        chosen, report = logs.report_of(store, iteration)
+        parts.append(("out", verify_summary(report, store.root)))
+        for name, text in logs.repair_files(store, chosen).items():
+            if name in ("patch.diff", "rejected.json"):
+                shown = store.repair_dir(chosen).relative_to(store.root) / name
+                parts += [("out", f"== {shown}"), ("out", text)]
+    else:
+        parts.append(
+            ("out", iterations_table(store, logs.loop_state(store), logs.iterations(store)))
+        )
+        patch = logs.repair_patch(store)
+        if patch is not None:
+            parts += [("out", f"== {store.path('repair.patch')}")]
+            parts += [("raw", patch or "(empty: the repair changed nothing)")]
+    for log in (store.root.parent / "local-server.log", server_log(None)):
+        if log.is_file():
+            parts.append(("err", f"the local model server's own log: {log}"))
+            break
+    return parts

@@ -16,18 +16,35 @@ import tempfile
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder import __version__
 from papercoder.errors import InputError
+from papercoder.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 
 MANIFEST = "manifest.json"
 CALLS = "llm/calls.jsonl"
 CACHE = "llm/cache"
+STEP_PREFIX = "iter-"
+Step = Literal["verify", "repair"]
+
+
+def step_dir(root: Path, step: Step, iteration: int) -> Path:
+    """The folder of one iteration's verification or repair: the one place its name is made."""
+    return root / step / f"{STEP_PREFIX}{iteration:03d}"
+
+
+def verified_iterations(root: Path) -> list[int]:
+    """The iterations of the run at `root` whose verification wrote its report, in order."""
+    return sorted(
+        int(folder.name.removeprefix(STEP_PREFIX))
+        for folder in (root / "verify").glob(f"{STEP_PREFIX}*")
+        if (folder / "report.json").is_file() and folder.name.removeprefix(STEP_PREFIX).isdigit()
+    )
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -78,7 +95,7 @@ class Manifest(BaseModel):
     created: float
     papercoder_version: str = __version__
     inputs: dict[str, InputRecord] = Field(default_factory=dict)
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: Settings = Field(default_factory=Settings, description="no secrets")
     stages: dict[str, StageState] = Field(default_factory=dict)
     tool_versions: dict[str, str] = Field(default_factory=dict)
     demo: bool = Field(default=False, description="made by `papercoder demo` (scripted model)")
@@ -122,18 +139,33 @@ class RunStore:
             raise InputError(f"{path} is corrupt: {exc}", "delete the run and start again") from exc
         return cls(root, manifest)
 
-    def path(self, relative: str) -> Path:
+    def path(self, relative: str | Path) -> Path:
+        """A path in the run: `relative` to its root (a path already inside it stays)."""
         return self.root / relative
 
-    def write_text(self, relative: str, text: str) -> Path:
+    def verify_dir(self, iteration: int) -> Path:
+        """verify/iter-NNN: the report and the log per check of one verification."""
+        return step_dir(self.root, "verify", iteration)
+
+    def repair_dir(self, iteration: int) -> Path:
+        """repair/iter-NNN: the prompt, replies, edits and diff of one repair."""
+        return step_dir(self.root, "repair", iteration)
+
+    def report_path(self, iteration: int) -> Path:
+        return self.verify_dir(iteration) / "report.json"
+
+    def verified_iterations(self) -> list[int]:
+        return verified_iterations(self.root)
+
+    def write_text(self, relative: str | Path, text: str) -> Path:
         target = self.path(relative)
         atomic_write_text(target, text)
         return target
 
-    def write_model(self, relative: str, model: BaseModel) -> Path:
+    def write_model(self, relative: str | Path, model: BaseModel) -> Path:
         return self.write_text(relative, model.model_dump_json(indent=2) + "\n")
 
-    def read_model(self, relative: str, kind: type[M]) -> M | None:
+    def read_model(self, relative: str | Path, kind: type[M]) -> M | None:
         """The model stored at `relative`, or None when absent or unreadable (then redo it)."""
         target = self.path(relative)
         try:

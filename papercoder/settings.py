@@ -12,11 +12,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from papercoder.errors import UsageError
+from papercoder.verify.diagnostics import ALL_CHECKS, CheckName
 
 StructuredMode = Literal["json_schema", "json_object", "fenced"]
 EditFormatChoice = Literal["auto", "search-replace", "whole", "lines"]
@@ -58,8 +59,28 @@ def parse_timeout(text: str) -> float:
     return seconds
 
 
+class Timeouts(BaseModel):
+    """Wall-clock seconds per check (the container is killed past it), and per test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lint: float = Field(default=60, gt=0)
+    types: float = Field(default=180, gt=0)
+    tests: float = Field(default=300, gt=0)
+    smoke: float = Field(default=300, gt=0)
+    per_test: float = Field(default=60, gt=0)
+
+    @classmethod
+    def uniform(cls, seconds: float) -> Timeouts:
+        return cls(
+            lint=seconds, types=seconds, tests=seconds, smoke=seconds, per_test=min(60.0, seconds)
+        )
+
+
 class Budgets(BaseModel):
-    """Limits on the repair loop and on model spend; None means unlimited."""
+    """Limits on a run: repair iterations, model spend, and the wall time of the whole
+    command (generation included); None means unlimited. One value from the command line
+    to the ledger and the loop, stored as is in the manifest."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -68,6 +89,27 @@ class Budgets(BaseModel):
     max_tokens: int | None = Field(default=None, ge=0)
     max_time: float | None = Field(default=None, ge=0, description="seconds")
     patience: int = Field(default=3, ge=1)
+
+    def raised(
+        self,
+        *,
+        max_iterations: int | None = None,
+        max_cost: float | None = None,
+        max_tokens: int | None = None,
+        max_time: float | str | None = None,
+        patience: int | None = None,
+    ) -> Budgets:
+        """These budgets with the limits given (None: not given) in their place; a duration
+        may be text ('30m'). A bad value is a usage error naming the flag."""
+        given = {
+            "max_iterations": max_iterations,
+            "max_cost": max_cost,
+            "max_tokens": max_tokens,
+            "max_time": parse_duration(max_time) if isinstance(max_time, str) else max_time,
+            "patience": patience,
+        }
+        values = {**self.model_dump(), **{k: v for k, v in given.items() if v is not None}}
+        return _validated(Budgets, values)
 
 
 class Settings(BaseModel):
@@ -94,6 +136,10 @@ class Settings(BaseModel):
     smoke_command: str | None = Field(
         default=None, description="the smoke run, when the repository does not declare it"
     )
+    checks: tuple[CheckName, ...] = Field(
+        default=ALL_CHECKS, description="the checks verify runs (install always)"
+    )
+    timeouts: Timeouts = Timeouts()
     edit_format: EditFormatChoice = "auto"
     profile: Profile = Field(
         default="auto", description="small: turns and outputs sized for a small model"
@@ -113,33 +159,19 @@ class Settings(BaseModel):
     def effective_base_url(self) -> str:
         return self.base_url or OPENAI_BASE_URL
 
-    def public(self) -> dict[str, Any]:
-        """The settings as recorded in a manifest: no secrets."""
-        return self.model_dump(mode="json", exclude={"api_key"})
-
-    @classmethod
-    def resumed(
-        cls, recorded: Mapping[str, Any], flags: Mapping[str, Any], env: Mapping[str, str]
-    ) -> Settings:
-        """The settings of a run being resumed: what its manifest recorded, then the flags
-        given now (a raised budget, another endpoint), then the environment for the key."""
-        keep = (
-            "model",
-            "base_url",
-            "structured_mode",
-            "jobs",
-            "price_input",
-            "price_output",
-            "max_output_tokens",
-            "context_tokens",
-            "timeout",
-            "base_image",
-            "pip_constraint",
-        )
-        values: dict[str, Any] = {key: recorded.get(key) for key in keep}
-        values.update(dict(recorded.get("budgets") or {}))
-        values.update({key: value for key, value in flags.items() if value is not None})
-        return cls.resolve(values, env)
+    def resumed(self, flags: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+        """These settings (a run's, as its manifest stored them) with the flags given now in
+        their place (None: not given; a budget's limit replaces that limit only), and the API
+        key from the environment, which is never stored. Nothing given: exactly these."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        limits = {k: given.pop(k) for k in list(given) if k in Budgets.model_fields}
+        if limits:
+            given["budgets"] = self.budgets.raised(**limits)
+        if "api_key" not in given and env.get("OPENAI_API_KEY"):
+            given["api_key"] = env["OPENAI_API_KEY"]
+        if not given:
+            return self
+        return _validated(Settings, {**self.model_dump(), **given})  # the key is not dumped
 
     @classmethod
     def resolve(
@@ -156,18 +188,21 @@ class Settings(BaseModel):
         ):
             if environ.get(var):
                 values[name] = environ[var]
-        budget_fields = set(Budgets.model_fields)
-        budgets = {k: given.pop(k) for k in list(given) if k in budget_fields}
-        if isinstance(budgets.get("max_time"), str):
-            budgets["max_time"] = parse_duration(budgets["max_time"])
         values.update(given)
-        try:
-            values["budgets"] = Budgets(**budgets)
-            return cls(**values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "settings"
-            raise UsageError(
-                f"invalid value for {where.removeprefix('budgets.')}: {err['msg']}",
-                "see `papercoder --help` for the accepted values",
-            ) from exc
+        return _validated(cls, values)
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def _validated(kind: type[S], values: Mapping[str, Any]) -> S:
+    """`kind` from `values`; a bad value is a usage error naming the setting."""
+    try:
+        return kind.model_validate(dict(values))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise UsageError(
+            f"invalid value for {where.removeprefix('budgets.')}: {err['msg']}",
+            "see `papercoder --help` for the accepted values",
+        ) from exc

@@ -15,6 +15,7 @@ from papercoder.errors import InputError
 from papercoder.eval.measures import python_files
 from papercoder.eval.model import EvalContext, ShownFile, judgement_schema
 from papercoder.paper import Paper
+from papercoder.paper.render import to_prompt
 from papercoder.repair.digest import read_repo
 from papercoder.runstore import RunStore
 from papercoder.tokens import CHARS_PER_TOKEN, estimate_tokens
@@ -202,7 +203,7 @@ def build_review(
             "raise --context-tokens (or --ctx with --local)",
         )
     share = 3 if theirs is not None else 2
-    paper_text = paper.to_prompt(min(PAPER_CAP, room // (share + 1)))
+    paper_text = to_prompt(paper, min(PAPER_CAP, room // (share + 1)))
     room -= estimate_tokens(paper_text)
     plan_text, _ = fit(plan_digest(overall, arch), max(MIN_CUT, room // 8))
     room -= estimate_tokens(plan_text)

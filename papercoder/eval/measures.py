@@ -11,7 +11,7 @@ from typing import Any
 
 from papercoder.eval.model import HyperparameterMeasures, Measures, TestMeasures, UsageMeasures
 from papercoder.grounding import GroundingReport
-from papercoder.repair.loop import LoopReport
+from papercoder.loop import LoopReport
 from papercoder.runstore import RunStore, read_jsonl
 from papercoder.verify.asserts import SKIP_PARTS, count_asserts
 from papercoder.verify.report import VerifyReport

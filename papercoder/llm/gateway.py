@@ -168,13 +168,15 @@ def open_gateway(
     settings: Settings,
     store: RunStore | None,
     model: ChatModel | None = None,
+    deadline: float | None = None,
     *,
     count_earlier: bool = True,
 ) -> Gateway:
     """The gateway a run uses: its model, budget (counting the run's earlier spend unless
-    `count_earlier` is off: a command with budgets of its own), cache and call log."""
+    `count_earlier` is off: a command with budgets of its own), cache and call log.
+    `deadline` (time.monotonic()): no call starts after it."""
     price = lookup_price(settings.model, settings.price_input, settings.price_output)
-    ledger = Ledger(settings.model, price, settings.budgets.max_tokens, settings.budgets.max_cost)
+    ledger = Ledger(settings.model, price, settings.budgets, deadline)
     if store is not None and count_earlier:
         ledger.resume_from(store.calls_path)
     return Gateway(

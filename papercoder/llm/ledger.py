@@ -1,4 +1,4 @@
-"""Usage, cost and the token/cost budget, enforced before each call, never after.
+"""Usage, cost and the token/cost/time budget, enforced before each call, never after.
 
 Before a call the ledger reserves the worst case (estimated prompt tokens plus the full output
 limit, at the model's price); the call is refused with `BudgetExhausted` when that reservation
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from papercoder.errors import BudgetExhausted, UsageError
 from papercoder.llm.client import ChatRequest, Usage
 from papercoder.runstore import read_jsonl
+from papercoder.settings import Budgets
 from papercoder.tokens import estimate_tokens
 
 
@@ -54,9 +56,12 @@ class Ledger:
         self,
         model: str,
         price: Price | None,
-        max_tokens: int | None = None,
-        max_cost: float | None = None,
+        budgets: Budgets | None = None,
+        deadline: float | None = None,
     ) -> None:
+        """`deadline`: the time.monotonic() after which no call may start (--max-time)."""
+        budgets = budgets or Budgets()
+        max_tokens, max_cost = budgets.max_tokens, budgets.max_cost
         if max_cost is not None and price is None:
             raise UsageError(
                 f"a cost budget is set but no price is known for model {model!r}",
@@ -66,6 +71,8 @@ class Ledger:
         self.price = price
         self.max_tokens = max_tokens
         self.max_cost = max_cost
+        self.max_time = budgets.max_time
+        self.deadline = deadline
         self.tokens = 0
         self.cost = 0.0
         self._reserved = Reservation(0, 0.0)
@@ -83,6 +90,13 @@ class Ledger:
     def reserve(self, request: ChatRequest) -> Reservation:
         prompt = estimate_tokens(request.prompt_text())
         worst = Reservation(prompt + request.max_tokens, self._cost(prompt, request.max_tokens))
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise BudgetExhausted(
+                f"time budget: the {self.max_time or 0:g} s of --max-time ended before the next"
+                f" {request.agent} call",
+                "raise --max-time and run `papercoder resume`",
+                kind="time",
+            )
         with self._lock:
             if self.max_tokens is not None:
                 left = self.max_tokens - self.tokens - self._reserved.tokens

@@ -82,17 +82,6 @@ class Paper(_Item):
     def body_text(self) -> str:
         return "\n\n".join(f"{s.heading}\n{s.text}" for s in self.walk())
 
-    def to_prompt(self, max_tokens: int = 12000) -> str:
-        """The text the agents read, within `max_tokens`; deterministic (see `render`)."""
-        from papercoder.paper.render import to_prompt
-
-        return to_prompt(self, max_tokens)
-
-    def to_markdown(self) -> str:
-        from papercoder.paper.render import to_markdown
-
-        return to_markdown(self)
-
 
 def nest(flat: list[Section]) -> list[Section]:
     """A section tree from sections in reading order, by level."""

@@ -1,1 +1,2 @@
-"""Repair: digest the diagnostics, patch the repo safely, loop until green or out of budget."""
+"""Repair: digest the diagnostics, parse and apply edits safely (the loop that drives them is
+papercoder.loop)."""

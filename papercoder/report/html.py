@@ -24,9 +24,9 @@ from papercoder.eval.model import EvalReport
 from papercoder.eval.render import measure_rows, score_line
 from papercoder.grounding import GroundingReport
 from papercoder.llm.gateway import CallRecord
+from papercoder.loop import LoopReport
 from papercoder.paper.model import Paper
-from papercoder.repair.loop import LoopReport
-from papercoder.runstore import atomic_write_text, read_jsonl
+from papercoder.runstore import atomic_write_text, read_jsonl, step_dir, verified_iterations
 from papercoder.verify.report import VerifyReport
 
 STYLE = """
@@ -238,19 +238,18 @@ def graph_svg(logic: LogicDesign) -> str:
 
 
 def _iterations(run_dir: Path) -> str:
-    folders = sorted((run_dir / "verify").glob("iter-*"))
-    if not folders:
+    numbers = verified_iterations(run_dir)
+    if not numbers:
         return ""
     out = ["<h2>Iterations</h2>"]
-    for folder in folders:
-        report = _load(folder / "report.json", VerifyReport)
+    for number in numbers:
+        report = _load(step_dir(run_dir, "verify", number) / "report.json", VerifyReport)
         if report is None:
             continue
-        number = int(folder.name.removeprefix("iter-"))
         title = "the repository as generated" if number == 0 else f"repair {number}"
         out.append(f"<div class='card'><h3>Iteration {number}: {title}</h3>")
         out.append(_checks(report, run_dir))
-        diff = run_dir / "repair" / folder.name / "patch.diff"
+        diff = step_dir(run_dir, "repair", number) / "patch.diff"
         if diff.is_file() and diff.read_text("utf-8").strip():
             out.append("<details><summary>the edit applied</summary>" + _diff(diff) + "</details>")
         out.append("</div>")

@@ -15,39 +15,19 @@ import time
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from papercoder.errors import InputError
 from papercoder.runstore import atomic_write_text
 from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox, Session
+from papercoder.settings import Timeouts
 from papercoder.verify import diagnostics as dg
 from papercoder.verify.asserts import count_asserts, test_files
 from papercoder.verify.counts import RECORD, TestCounts, from_record, regressions
-from papercoder.verify.diagnostics import CheckName, Diagnostic
+from papercoder.verify.diagnostics import ALL_CHECKS, CheckName, Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
 
-ALL_CHECKS: tuple[CheckName, ...] = ("install", "lint", "types", "tests", "smoke")
 RUNNER = ["python3", "-I", "/opt/papercoder/runner.py"]
 DEFAULT_SMOKE = "python main.py --smoke"
 SYNTAX_CODES = {"syntax", "E999", "invalid-syntax"}
-
-
-class Timeouts(BaseModel):
-    """Wall-clock seconds per check (the container is killed past it), and per test."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    lint: float = Field(default=60, gt=0)
-    types: float = Field(default=180, gt=0)
-    tests: float = Field(default=300, gt=0)
-    smoke: float = Field(default=300, gt=0)
-    per_test: float = Field(default=60, gt=0)
-
-    @classmethod
-    def uniform(cls, seconds: float) -> Timeouts:
-        return cls(
-            lint=seconds, types=seconds, tests=seconds, smoke=seconds, per_test=min(60.0, seconds)
-        )
 
 
 def smoke_command(repo: Path, given: str | None = None) -> list[str] | None:

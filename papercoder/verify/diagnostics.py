@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 CheckName = Literal["install", "lint", "types", "tests", "smoke"]
+ALL_CHECKS: tuple[CheckName, ...] = ("install", "lint", "types", "tests", "smoke")
 Severity = Literal["error", "warning", "note"]
 
 SANDBOX_ROOT = "/work"

@@ -20,8 +20,7 @@ from papercoder.repo import GitRepo, apply_command, apply_patch, snapshot
 from papercoder.runstore import InputRecord, RunStore, StageState, atomic_write_text
 from papercoder.sandbox.protocol import Sandbox
 from papercoder.settings import Settings, user_state_dir
-from papercoder.verify.checks import ALL_CHECKS, Timeouts, Verifier, check_repo
-from papercoder.verify.diagnostics import CheckName
+from papercoder.verify.checks import Verifier, check_repo
 from papercoder.verify.report import VerifyReport, junit_xml, markdown_summary, write_json
 
 REPORT = "report.json"
@@ -57,14 +56,15 @@ def check_outputs(*paths: Path | None) -> None:
             raise UsageError(f"{path} is a directory", "give a file name for the report")
 
 
-def start_repair(repo: Path, settings: Settings) -> RunStore:
-    """A run directory for repairing `repo`, holding a copy of it to work on (`repo/`)."""
+def new_run(repo: Path, settings: Settings, *, copy: bool) -> RunStore:
+    """A new run directory for verifying `repo`, recording its settings; with `copy`, it
+    holds a copy of the repository to repair (`repo/`)."""
     target = check_repo(repo)
-    root = runs_root(settings, target)
-    store = RunStore.create(root, f"verify-{target.name}")
-    files = snapshot(target, store.path(COPY), exclude=store.root)
-    store.manifest.settings = settings.public()
-    store.manifest.inputs["repo"] = InputRecord(path=str(target), sha256=f"{len(files)} files")
+    store = RunStore.create(runs_root(settings, target), f"verify-{target.name}")
+    store.manifest.settings = settings
+    if copy:
+        files = snapshot(target, store.path(COPY), exclude=store.root)
+        store.manifest.inputs["repo"] = InputRecord(path=str(target), sha256=f"{len(files)} files")
     store.save_manifest()
     return store
 
@@ -103,33 +103,17 @@ def deliver(store: RunStore, apply: bool) -> PatchDelivery:
     )
 
 
-def iteration_dir(store: RunStore, iteration: int) -> Path:
-    return store.path(f"verify/iter-{iteration:03d}")
-
-
-def verify_repo(
-    repo: Path,
-    settings: Settings,
-    sandbox: Sandbox,
-    *,
-    checks: tuple[CheckName, ...] = ALL_CHECKS,
-    timeouts: Timeouts | None = None,
-    report_path: Path | None = None,
-    junit_path: Path | None = None,
-) -> tuple[VerifyReport, RunStore]:
-    """Verify `repo` once; logs and reports land in a new run directory."""
-    repo = check_repo(repo)
-    check_outputs(report_path, junit_path)
-    store = RunStore.create(runs_root(settings, repo), f"verify-{repo.name}")
-    store.manifest.settings = settings.public()
+def verify_once(store: RunStore, repo: Path, settings: Settings, sandbox: Sandbox) -> VerifyReport:
+    """Verify `repo` once (the settings' checks and limits) into the run's iteration 0."""
     store.set_stage("verify", StageState.RUNNING)
-    log_dir = iteration_dir(store, 0)
-    report = Verifier(sandbox, log_dir, timeouts, smoke=settings.smoke_command).verify(repo, checks)
-    write_json(report, log_dir / REPORT)
+    verifier = Verifier(
+        sandbox, store.verify_dir(0), settings.timeouts, smoke=settings.smoke_command
+    )
+    report = verifier.verify(check_repo(repo), settings.checks)
+    write_json(report, store.report_path(0))
     write_json(report, store.path(REPORT))
     store.set_stage("verify", StageState.DONE)
-    publish(report, report_path, junit_path)
-    return report, store
+    return report
 
 
 def publish(report: VerifyReport, report_path: Path | None, junit_path: Path | None) -> None:
@@ -142,14 +126,3 @@ def publish(report: VerifyReport, report_path: Path | None, junit_path: Path | N
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown_summary(report))
-
-
-def verify_run(store: RunStore, repo: Path, sandbox: Sandbox, iteration: int = 0) -> VerifyReport:
-    """Verify a built repo inside its own run directory (verify/iter-NNN/)."""
-    log_dir = iteration_dir(store, iteration)
-    store.set_stage("verify", StageState.RUNNING)
-    report = Verifier(sandbox, log_dir).verify(repo)
-    write_json(report, log_dir / REPORT)
-    write_json(report, store.path(REPORT))
-    store.set_stage("verify", StageState.DONE)
-    return report

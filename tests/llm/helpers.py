@@ -7,7 +7,7 @@ from papercoder.llm.client import OpenAIChatModel
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
 from papercoder.runstore import RunStore
-from papercoder.settings import Settings
+from papercoder.settings import Budgets, Settings
 from papercoder.testing import Rule, ScriptedServer
 from papercoder.testing.server import Script
 
@@ -18,7 +18,8 @@ def server(*rules: dict[str, Any]) -> ScriptedServer:
 
 def settings_for(srv: ScriptedServer, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"base_url": srv.base_url, "model": "scripted", "timeout": 5}
-    values.update(overrides)
+    limits = {k: overrides.pop(k) for k in list(overrides) if k in Budgets.model_fields}
+    values.update(overrides, budgets=Budgets().raised(**limits))
     return Settings.resolve(values, {})
 
 

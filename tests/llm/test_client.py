@@ -214,7 +214,7 @@ def test_api_key_is_written_nowhere(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         settings = Settings.resolve(
             {"base_url": srv.base_url, "model": "scripted"}, {"OPENAI_API_KEY": secret}
         )
-        store.manifest.settings = settings.public()
+        store.manifest.settings = settings
         store.save_manifest()
         structured(srv, store, api_key=secret).ask(
             "tester", [Message(role="user", content="go")], Answer

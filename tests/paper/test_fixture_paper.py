@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from papercoder.paper import Paper
+from papercoder.paper.render import to_prompt
 from papercoder.tokens import estimate_tokens
 from tests.paper.helpers import fixture_module
 
@@ -70,10 +71,10 @@ def test_source_hash(fixture_paper: Paper, fixture_pdf: Path) -> None:
 
 
 def test_prompt_is_deterministic_and_within_budget(fixture_paper: Paper) -> None:
-    full = fixture_paper.to_prompt(20000)
-    assert full == fixture_paper.to_prompt(20000)
+    full = to_prompt(fixture_paper, 20000)
+    assert full == to_prompt(fixture_paper, 20000)
     assert fx.TABLE_ROWS[1][1] in full and "Rumelhart" in full
-    small = fixture_paper.to_prompt(450)
+    small = to_prompt(fixture_paper, 450)
     assert estimate_tokens(small) <= 450
     assert "Rumelhart" not in small, "references are dropped first"
     assert "| learning rate | 0.05 |" in small, "hyperparameter tables are kept first"

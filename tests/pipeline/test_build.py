@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 
 from papercoder.agents.coder import extract_python
-from papercoder.pipeline import build
+from papercoder.pipeline import BuildResult
 from papercoder.repo import GitRepo, interfaces
+from papercoder.run import build as run_build
 from papercoder.runstore import RunStore, StageState, read_jsonl
 from papercoder.settings import Settings
 from papercoder.testing import ScriptedServer
@@ -24,6 +25,12 @@ FILES = [
     "tests/test_model.py",
     "tests/test_train.py",
 ]
+
+
+def build(paper: Path, settings: Settings) -> tuple[BuildResult, RunStore]:
+    """Generation only, through the library's entry point."""
+    outcome = run_build(paper, settings, verify=False)
+    return outcome.build, RunStore.open(outcome.run_dir)
 
 
 def settings(srv: ScriptedServer, tmp: Path, **extra: object) -> Settings:

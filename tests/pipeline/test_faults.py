@@ -12,12 +12,20 @@ from typer.testing import CliRunner
 
 from papercoder.cli import app
 from papercoder.errors import ModelOutputError
-from papercoder.pipeline import build
+from papercoder.pipeline import BuildResult
+from papercoder.run import build as run_build
+from papercoder.runstore import RunStore
 from papercoder.settings import Settings
 from papercoder.testing import ScriptedServer
 from tests.pipeline.conftest import plan_json, scripted
 
 runner = CliRunner()
+
+
+def build(paper: Path, settings: Settings) -> tuple[BuildResult, RunStore]:
+    """Generation only, through the library's entry point."""
+    outcome = run_build(paper, settings, verify=False)
+    return outcome.build, RunStore.open(outcome.run_dir)
 
 
 def run(srv: ScriptedServer, pdf: Path, tmp: Path) -> None:

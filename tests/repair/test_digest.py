@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from papercoder.loop import score
 from papercoder.repair.digest import build_digest, failing_diagnostics, local_imports, rank
-from papercoder.repair.loop import score
 from papercoder.tokens import estimate_tokens
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport

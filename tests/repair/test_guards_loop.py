@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from papercoder.repair.loop import LoopReport, run_repair
+from papercoder.loop import LoopReport, run_repair
 from papercoder.runstore import RunStore
 from papercoder.sandbox.docker import DockerSandbox
-from papercoder.settings import Settings
+from papercoder.settings import Budgets, Settings
 from papercoder.testing import Rule, ScriptedServer
 from papercoder.testing.server import Script
 from papercoder.verify.checks import Verifier
@@ -61,13 +61,12 @@ def run_loop(
                 "base_url": srv.base_url,
                 "model": "scripted",
                 "runs_dir": tmp / "runs",
-                "patience": 1,
-                "max_iterations": 2,
+                "budgets": Budgets(patience=1, max_iterations=2),
             },
             {},
         )
         store = RunStore.create(settings.runs_dir, "guards")
-        write_json(first, store.path("verify/iter-000/report.json"))
+        write_json(first, store.report_path(0))
         report, final = run_repair(store, repo, settings, sandbox)
     return report, final, store, repo
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from papercoder.repair.loop import LoopReport, run_repair
+from papercoder.loop import LoopReport, run_repair
 from papercoder.repo import GitRepo
 from papercoder.runstore import RunStore, read_jsonl
 from papercoder.sandbox.docker import DockerSandbox
-from papercoder.settings import Settings
+from papercoder.settings import Budgets, Settings
 from papercoder.testing import Rule, ScriptedServer
 from papercoder.testing.server import Script
 from tests.sandbox.repos import write
@@ -47,8 +47,11 @@ def loop(
         else [Rule(agent="repairer", content=replies)]
     )
     with ScriptedServer(Script(rules=rules)) as srv:
+        limits = {k: budgets.pop(k) for k in list(budgets) if k in Budgets.model_fields}
         settings = Settings.resolve(
-            {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp / "runs", **budgets}, {}
+            {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp / "runs", **budgets}
+            | {"budgets": Budgets().raised(**limits)},
+            {},
         )
         store = RunStore.create(settings.runs_dir, "loop")
         report, _ = run_repair(store, repo, settings, sandbox)
@@ -162,7 +165,7 @@ def test_later_iterations_are_held_to_the_first_iterations_tests(
     """A repair that got past the edit guards still cannot pass by testing less: the loop
     verifies every later iteration against the tests the first one ran."""
     from papercoder.llm.ledger import Ledger
-    from papercoder.repair.loop import RepairLoop
+    from papercoder.loop import RepairLoop
 
     two = "from model import double\n\n\ndef test_a():\n    assert double(2) == 4\n\n\n"
     two += "def test_b():\n    assert double(3) == 6\n"

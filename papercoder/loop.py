@@ -1,5 +1,8 @@
 """The repair loop: verify → repair → verify … until every check passes or a budget is spent.
 
+It composes the repair agent, the sandbox and the checks, so it sits above both the agents
+and the repair package (which the agent uses), not inside either.
+
 Each state is scored (failures weighted by stage); the best state is kept and restored at
 the end; every iteration is one git commit in the generated repo. The loop's state is saved
 after every step, so a killed run resumes without re-verifying a verified iteration or
@@ -27,9 +30,8 @@ from papercoder.repair.patch import Rejection
 from papercoder.repo import GitRepo, write_file
 from papercoder.runstore import RunStore, StageState
 from papercoder.sandbox.protocol import Sandbox
-from papercoder.settings import Settings
-from papercoder.verify.checks import ALL_CHECKS, Timeouts, Verifier
-from papercoder.verify.diagnostics import CheckName
+from papercoder.settings import Budgets, Settings
+from papercoder.verify.checks import Verifier
 from papercoder.verify.report import VerifyReport, write_json
 
 StopReason = Literal[
@@ -37,6 +39,11 @@ StopReason = Literal[
 ]
 WEIGHTS = {"install": 100, "lint": 30, "smoke": 20, "types": 10, "tests": 5}
 STATE = "repair/state.json"
+BUDGET_STOPS: dict[str, StopReason] = {
+    "cost": "max-cost",
+    "tokens": "max-tokens",
+    "time": "max-time",
+}
 DIGEST_TOKENS = 6000
 
 
@@ -84,7 +91,7 @@ class LoopReport(BaseModel):
     tokens: int
     cost: float
     seconds: float
-    budgets: dict[str, float | int | None]
+    budgets: Budgets
     history: list[Iteration]
 
 
@@ -99,12 +106,10 @@ class RepairLoop:
         settings: Settings,
         plan_entries: dict[str, str] | None = None,
         on_iteration: Callable[[Iteration], None] | None = None,
-        timeouts: Timeouts | None = None,
-        checks: tuple[CheckName, ...] = ALL_CHECKS,
+        deadline: float | None = None,
     ) -> None:
         self.repo = repo
-        self.timeouts = timeouts
-        self.checks = checks
+        self.deadline = deadline  # time.monotonic() when the command's --max-time ends
         self.store = store
         self.sandbox = sandbox
         self.model = model
@@ -117,24 +122,24 @@ class RepairLoop:
         self.edit_format = choose_format(settings.edit_format, settings.small_model)
 
     def report_of(self, n: int) -> VerifyReport | None:
-        return self.store.read_model(f"verify/iter-{n:03d}/report.json", VerifyReport)
+        return self.store.read_model(self.store.report_path(n), VerifyReport)
 
     def verify(self, n: int) -> VerifyReport:
         done = self.report_of(n)
         if done is not None:
             return done
-        log_dir = self.store.path(f"verify/iter-{n:03d}")
+        log_dir = self.store.verify_dir(n)
         first = self.report_of(0) if n > 0 else None  # the tests as generated: the bar
         baseline = first.test_counts() if first is not None else None
         verifier = Verifier(
             self.sandbox,
             log_dir,
-            self.timeouts,
+            self.settings.timeouts,
             baseline=baseline,
             smoke=self.settings.smoke_command,
         )
-        report = verifier.verify(self.repo, self.checks)
-        write_json(report, log_dir / "report.json")
+        report = verifier.verify(self.repo, self.settings.checks)
+        write_json(report, self.store.report_path(n))
         return report
 
     def save(self, state: LoopState) -> None:
@@ -160,7 +165,7 @@ class RepairLoop:
             try:
                 self.repair_once(state, report, started)
             except BudgetExhausted as exc:
-                stop = "max-cost" if exc.context.get("kind") == "cost" else "max-tokens"
+                stop = BUDGET_STOPS.get(str(exc.context.get("kind")), "max-tokens")
                 break
             report = self.report_of(state.history[-1].iteration) or report
             stop = self.stop_reason(report, state, started)
@@ -173,7 +178,10 @@ class RepairLoop:
             return "passed"
         if len(state.history) - 1 >= self.budgets.max_iterations:
             return "max-iterations"
-        if self.budgets.max_time is not None and time.monotonic() - started > self.budgets.max_time:
+        now = time.monotonic()
+        if self.budgets.max_time is not None and now - started > self.budgets.max_time:
+            return "max-time"
+        if self.deadline is not None and now > self.deadline:
             return "max-time"
         if state.stale >= self.budgets.patience:
             return "no-progress"
@@ -202,10 +210,10 @@ class RepairLoop:
             self.unchanged(state, n, report, [refusal], exc.message)
             return
         state.replies += [reply_hash(r) for r in outcome.replies]
-        folder = f"repair/iter-{n:03d}"
-        self.store.write_text(f"{folder}/prompt.md", outcome.prompt)
+        folder = self.store.repair_dir(n)
+        self.store.write_text(folder / "prompt.md", outcome.prompt)
         self.store.write_text(
-            f"{folder}/response.md",
+            folder / "response.md",
             "\n\n".join(
                 f"<!-- reply {i} ({fmt}) -->\n{reply}"
                 for i, (fmt, reply) in enumerate(
@@ -213,9 +221,9 @@ class RepairLoop:
                 )
             ),
         )
-        self.store.write_text(f"{folder}/formats.json", json.dumps(outcome.formats) + "\n")
+        self.store.write_text(folder / "formats.json", json.dumps(outcome.formats) + "\n")
         self.store.write_text(
-            f"{folder}/rejected.json",
+            folder / "rejected.json",
             json.dumps([r.model_dump() for r in outcome.result.rejected], indent=2) + "\n",
         )
         diff: list[str] = []
@@ -227,7 +235,7 @@ class RepairLoop:
                 f"b/{path}",
             )
             write_file(self.repo, path, outcome.result.files[path])
-        self.store.write_text(f"{folder}/patch.diff", "".join(diff))
+        self.store.write_text(folder / "patch.diff", "".join(diff))
         state.elapsed = time.monotonic() - started
         if not outcome.result.applied:
             self.unchanged(
@@ -236,7 +244,7 @@ class RepairLoop:
             return
         state.pending = n
         self.store.write_model(
-            f"{folder}/edits.json", outcome.result.model_copy(update={"files": {}})
+            folder / "edits.json", outcome.result.model_copy(update={"files": {}})
         )
         self.save(state)
         self.finish_iteration(state, n)
@@ -251,7 +259,7 @@ class RepairLoop:
         outcome: RepairOutcome | None = None,
     ) -> None:
         """Record iteration `n` that changed nothing: the previous report still holds."""
-        write_json(report, self.store.path(f"verify/iter-{n:03d}/report.json"))
+        write_json(report, self.store.report_path(n))
         record = self.record(n, report, self.git.head(), rejected, 0)
         record.message = f"repair {n}: {why}"
         record.formats = outcome.formats if outcome else []
@@ -269,12 +277,12 @@ class RepairLoop:
         if fixed:
             message += ": " + ", ".join(fixed[:3]) + (" …" if len(fixed) > 3 else "")
         commit = self.git.commit(message)
-        edits = self.store.read_model(f"repair/iter-{n:03d}/edits.json", _Edits)
+        edits = self.store.read_model(self.store.repair_dir(n) / "edits.json", _Edits)
         record = self.record(
             n, report, commit, edits.rejected if edits else [], len(edits.applied) if edits else 0
         )
         record.message = message
-        formats = self.store.path(f"repair/iter-{n:03d}/formats.json")
+        formats = self.store.repair_dir(n) / "formats.json"
         if formats.is_file():
             record.formats = json.loads(formats.read_text("utf-8"))
         best = next(h for h in state.history if h.iteration == state.best)
@@ -340,7 +348,7 @@ class RepairLoop:
             tokens=self.ledger.tokens,
             cost=round(self.ledger.cost, 6),
             seconds=round(state.elapsed, 3),
-            budgets=self.budgets.model_dump(),
+            budgets=self.budgets,
             history=state.history,
         )
         self.store.write_model("report.json", report)
@@ -373,23 +381,15 @@ def run_repair(
     model: ChatModel | None = None,
     plan_entries: dict[str, str] | None = None,
     on_iteration: Callable[[Iteration], None] | None = None,
-    timeouts: Timeouts | None = None,
-    checks: tuple[CheckName, ...] = ALL_CHECKS,
+    deadline: float | None = None,
 ) -> tuple[LoopReport, VerifyReport]:
-    """Verify `repo` and repair it with the run's model until green or out of budget."""
+    """Verify `repo` and repair it with the run's model until green or out of budget; the
+    checks and their time limits are the settings'."""
     from papercoder.llm.gateway import open_gateway
 
-    gateway = open_gateway(settings, store, model)
+    gateway = open_gateway(settings, store, model, deadline)
     loop = RepairLoop(
-        repo,
-        store,
-        sandbox,
-        gateway,
-        gateway.ledger,
-        settings,
-        plan_entries,
-        on_iteration,
-        timeouts,
-        checks,
-    )
+        repo, store, sandbox, gateway, gateway.ledger, settings, plan_entries, on_iteration,
+        deadline,
+    )  # fmt: skip
     return loop.run()
