@@ -840,3 +840,87 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="papercoder")
+
+
+@app.command()
+@handled
+def batch(
+    papers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The papers (.pdf, .md, .tex, .txt); with --collect, batch folders to merge."
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="The batch folder: a run directory per paper, the tables.")
+    ] = Path("runs/batch"),
+    jobs: Annotated[int, typer.Option("--jobs", help="Papers built at once.")] = 2,
+    sandboxes: Annotated[
+        int, typer.Option("--sandboxes", help="Papers using the Docker engine at once.")
+    ] = 1,
+    calls: Annotated[
+        int | None, typer.Option("--calls", help="Concurrent model calls per paper [4].")
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Verify each repo in the sandbox.")
+    ] = True,
+    collect: Annotated[
+        bool,
+        typer.Option("--collect", help="Merge the tables of the batch folders given into --out."),
+    ] = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key: ApiKeyOpt = None,
+    max_iterations: MaxIterationsOpt = None,
+    max_cost: MaxCostOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    max_time: MaxTimeOpt = None,
+    patience: PatienceOpt = None,
+    price_in: PriceInOpt = None,
+    price_out: PriceOutOpt = None,
+    structured_mode: ModeOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    edit_format: EditFormatOpt = None,
+    profile: ProfileOpt = None,
+    local: LocalOpt = None,
+    ctx: CtxOpt = 8192,
+) -> None:
+    """Build many papers, each in its own run directory under --out, and write one summary
+    table (summary.md, .csv, .json). The same command again resumes unfinished runs and skips
+    finished ones; one paper failing does not stop the others. Budgets apply per paper."""
+    from papercoder import batch as batches
+    from papercoder.render import batch_event, batch_table
+
+    if collect:
+        summary = batches.collect(papers, out_dir)
+    else:
+        with local_model(local, ctx, out_dir) as served:
+            settings = settings_from(
+                **{
+                    "model": model,
+                    "base_url": base_url,
+                    "api_key": api_key,
+                    "jobs": calls,
+                    "max_iterations": max_iterations,
+                    "max_cost": max_cost,
+                    "max_tokens": max_tokens,
+                    "max_time": max_time,
+                    "patience": patience,
+                    "price_input": price_in,
+                    "price_output": price_out,
+                    "structured_mode": structured_mode,
+                    "context_tokens": context_tokens,
+                    "edit_format": edit_format,
+                    "profile": profile,
+                    **served,
+                }
+            )
+            options = batches.BatchOptions(
+                out=out_dir, jobs=jobs, sandboxes=sandboxes, verify=verify
+            )
+            summary = batches.run_batch(
+                papers, settings, options, lambda event: err().print(batch_event(event))
+            )
+    out().print(batch_table(summary, out_dir))
+    if not summary.ok:
+        raise typer.Exit(1)
