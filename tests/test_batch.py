@@ -169,10 +169,9 @@ def test_collect_merges_the_tables_of_separate_batches(fixture_pdf: Path, tmp_pa
     papers = copies(fixture_pdf, tmp_path / "papers", "left", "right")
     with ScriptedServer(load_script(SCRIPT)) as srv:
         for paper in papers:  # one job of a CI matrix each
+            job = tmp_path / "jobs" / paper.stem
             done = runner.invoke(
-                app,
-                ["batch", str(paper), "--out", str(tmp_path / "jobs" / paper.stem)]
-                + ["--no-verify", *model_flags(srv)],
+                app, ["batch", str(paper), "--out", str(job), "--no-verify", *model_flags(srv)]
             )
             assert done.exit_code == 0, done.output
     run = next(p for p in (tmp_path / "jobs" / "right").iterdir() if p.is_dir())

@@ -60,10 +60,10 @@ def second_engine() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="pcd-", dir="/tmp"))  # unix socket paths are short
     host = f"unix://{root}/docker.sock"
     log = (root / "dockerd.log").open("wb")
+    own = ["--data-root", f"{root}/data", "--exec-root", f"{root}/exec"]
+    own += ["--pidfile", f"{root}/docker.pid", "-H", host]
     proc = subprocess.Popen(
-        ["dockerd", "--data-root", f"{root}/data", "--exec-root", f"{root}/exec"]
-        + ["--pidfile", f"{root}/docker.pid", "-H", host, "--bridge=none", "--iptables=false"]
-        + ["--ip-masq=false"],
+        ["dockerd", *own, "--bridge=none", "--iptables=false", "--ip-masq=false"],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -110,13 +110,10 @@ def test_batch_verifies_on_a_remote_engine_through_docker_host(
     before = {t for i in remote.images.list() for t in i.tags}
     monkeypatch.setenv("DOCKER_HOST", second_engine)
     out = tmp_path / "batch"
+    argv = ["batch", *map(str, papers), "--out", str(out), "--jobs", "2", "--max-iterations", "1"]
     with ScriptedServer(load_script(SCRIPT)) as srv:
-        result = CliRunner().invoke(
-            app,
-            ["batch", *map(str, papers), "--out", str(out), "--jobs", "2", "--max-iterations", "1"]
-            + ["--base-url", srv.base_url, "--model", "scripted"],
-            env={"COLUMNS": "200"},
-        )
+        model = ["--base-url", srv.base_url, "--model", "scripted"]
+        result = CliRunner().invoke(app, [*argv, *model], env={"COLUMNS": "200"})
     summary = BatchSummary.model_validate_json((out / "summary.json").read_text("utf-8"))
     assert [(r.status, r.stage, r.iterations) for r in summary.rows] == [("green", "verify", 0)] * 2
     assert result.exit_code == 0, result.output
