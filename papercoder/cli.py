@@ -854,12 +854,12 @@ def batch(
     out_dir: Annotated[
         Path, typer.Option("--out", help="The batch folder: a run directory per paper, the tables.")
     ] = Path("runs/batch"),
-    jobs: Annotated[int, typer.Option("--jobs", help="Papers built at once.")] = 2,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Papers built at once.")] = 2,
     sandboxes: Annotated[
-        int, typer.Option("--sandboxes", help="Papers using the Docker engine at once.")
+        int, typer.Option("--sandboxes", min=1, help="Papers using the Docker engine at once.")
     ] = 1,
     calls: Annotated[
-        int | None, typer.Option("--calls", help="Concurrent model calls per paper [4].")
+        int | None, typer.Option("--calls", min=1, help="Concurrent model calls per paper [4].")
     ] = None,
     verify: Annotated[
         bool, typer.Option("--verify/--no-verify", help="Verify each repo in the sandbox.")
