@@ -225,9 +225,9 @@ def plan_batch(papers: Sequence[Path]) -> list[BatchEntry]:
 
 def finished(run_dir: Path, verify: bool) -> bool:
     """A run with nothing left to do: verified (green or red), or built when not verifying."""
-    if not (run_dir / RUN_MANIFEST).is_file():
+    store = _open(run_dir)
+    if store is None:
         return False
-    store = RunStore.open(run_dir)
     if verify:
         return store.stage_done("verify") and store.path("report.json").is_file()
     return store.stage_done("code") and store.path("build.json").is_file()
@@ -238,7 +238,7 @@ def summarise(
 ) -> SummaryRow:
     """The row of one paper, from what its run directory holds. `seconds` stands in for the
     run's own timing when it recorded none (it failed before the end of its build)."""
-    store = RunStore.open(run_dir) if (run_dir / RUN_MANIFEST).is_file() else None
+    store = _open(run_dir)
     build = store.read_model("build.json", BuildResult) if store else None
     loop = store.read_model("report.json", LoopReport) if store else None
     stage = _reached(store)
@@ -271,6 +271,17 @@ def summarise(
         failing=sorted(k for k, v in verdict.checks.items() if v in FAILING) if verdict else [],
         error=error,
     )
+
+
+def _open(run_dir: Path) -> RunStore | None:
+    """The run in `run_dir`, or None when there is none (or its manifest is unreadable: then
+    its build says so)."""
+    if not (run_dir / RUN_MANIFEST).is_file():
+        return None
+    try:
+        return RunStore.open(run_dir)
+    except InputError:
+        return None
 
 
 def _reached(store: RunStore | None) -> Stage:
