@@ -889,10 +889,11 @@ def batch(
     table (summary.md, .csv, .json). The same command again resumes unfinished runs and skips
     finished ones; one paper failing does not stop the others. Budgets apply per paper."""
     from papercoder import batch as batches
+    from papercoder.batch_summary import collect as collect_tables
     from papercoder.render import batch_event, batch_table
 
     if collect:
-        summary = batches.collect(papers, out_dir)
+        summary = collect_tables(papers, out_dir)
     else:
         with local_model(local, ctx, out_dir) as served:
             settings = settings_from(

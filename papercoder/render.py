@@ -18,7 +18,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from papercoder.batch import COLUMNS, SUMMARY, BatchEvent, BatchSummary, table_cells
+from papercoder.batch import BatchEvent
+from papercoder.batch_summary import COLUMNS, SUMMARY, BatchSummary, table_cells
 from papercoder.doctor import DoctorReport
 from papercoder.llm.gateway import CallRecord
 from papercoder.pipeline import BuildResult

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from papercoder.batch import BatchSummary, GatedSandbox
+from papercoder.batch import GatedSandbox
+from papercoder.batch_summary import BatchSummary
 from papercoder.cli import app
 from papercoder.runstore import read_jsonl
 from papercoder.sandbox.protocol import InstallResult, RunResult, Session

@@ -19,7 +19,7 @@ import pytest
 from docker import DockerClient
 from typer.testing import CliRunner
 
-from papercoder.batch import BatchSummary
+from papercoder.batch_summary import BatchSummary
 from papercoder.cli import app
 from papercoder.sandbox import engine, images
 from papercoder.testing import ScriptedServer, load_script

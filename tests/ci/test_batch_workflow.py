@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from papercoder.batch import BatchSummary, SummaryRow
+from papercoder.batch_summary import BatchSummary, SummaryRow
 from tests.conftest import REPO
 
 WORKFLOW = REPO / "examples" / "github-actions-batch.yml"
