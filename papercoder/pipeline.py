@@ -440,8 +440,12 @@ def run_stages(
     progress: ProgressFn | None = None,
     deadline: float | None = None,
 ) -> BuildResult:
-    """The stages over an open run directory; each one done is skipped. No model call
-    starts after `deadline` (time.monotonic())."""
+    """The stages over an open run directory; each one done is skipped, and a run whose code
+    is written is not touched again (its repo may hold repairs since). No model call starts
+    after `deadline` (time.monotonic())."""
+    built = store.read_model("build.json", BuildResult)
+    if built is not None and store.stage_done("code"):
+        return built
     builder = Builder(store, settings, model, progress, deadline)
     try:
         paper = builder.stage("ingest", lambda: builder.ingest(paper_path))

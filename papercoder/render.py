@@ -20,6 +20,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from papercoder.batch import BatchEvent
+from papercoder.batch_summary import COLUMNS, SUMMARY, BatchSummary, table_cells
 from papercoder.doctor import DoctorReport
 from papercoder.llm.gateway import CallRecord
 from papercoder.loop import Iteration, LoopReport, LoopState
@@ -295,3 +297,28 @@ def logs_view(
             parts.append(("err", f"the local model server's own log: {log}"))
             break
     return parts
+
+
+def batch_event(event: BatchEvent) -> Text:
+    """One line per paper as a batch goes: started, skipped (finished earlier), ended."""
+    row = event.row
+    if event.kind == "start" or row is None:
+        return Text(f"batch: {event.paper} started")
+    style = {"green": "green", "built": "green", "red": "red", "failed": "red"}[row.status]
+    line = Text(f"batch: {event.paper} ")
+    line.append(row.status if event.kind == "done" else f"{row.status} (finished earlier)", style)
+    if row.note:
+        line.append(f" — {row.note}")
+    return line
+
+
+def batch_table(summary: BatchSummary, out: Path) -> Group:
+    """The batch's summary table and where its files are."""
+    green = sum(row.green for row in summary.rows)
+    table = Table(title=f"papercoder batch: {green} of {len(summary.rows)} green")
+    for column in COLUMNS:
+        table.add_column(column, overflow="fold")
+    for cells in table_cells(summary):
+        table.add_row(*cells)
+    files = ", ".join(str(out / f"{SUMMARY}.{s}") for s in ("md", "csv", "json"))
+    return Group(table, Text(f"tables: {files}"))

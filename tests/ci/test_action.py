@@ -61,7 +61,11 @@ def schema_check(schema: str, *files: Path) -> tuple[int, str]:
 
 def test_there_are_example_workflows() -> None:
     names = [p.name for p in WORKFLOWS]
-    assert names == ["github-actions-repair-pr.yml", "github-actions.yml"]
+    assert names == [
+        "github-actions-batch.yml",
+        "github-actions-repair-pr.yml",
+        "github-actions.yml",
+    ]
 
 
 def test_workflows_match_githubs_workflow_schema() -> None:

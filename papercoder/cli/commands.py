@@ -1,123 +1,31 @@
-"""The command line: parse, call one library function, render. The only place that knows exit codes.
-
-Exit codes (DESIGN.md §3):
-  0 success · 1 verification failed or a budget ended the run · 2 usage error · 3 bad input
-  4 LLM endpoint failure · 5 sandbox unavailable · 130 interrupted (the run is resumable)
-"""
+"""The commands that make and check runs: build, resume, verify, demo; and the tools around
+them: doctor, ingest, serve, logs, report, sandbox build. Each parses, calls one library
+function, renders."""
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import signal
 import time
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from papercoder import __version__, errors, run
 from papercoder import options as opt
-from papercoder.errors import PaperCoderError
-from papercoder.local import serving
-from papercoder.render import EventView, verification_summary
-from papercoder.run import BuildOutcome, VerifyOutcome
+from papercoder import run
+from papercoder.cli.common import (
+    app,
+    err,
+    finish,
+    handled,
+    local_model,
+    out,
+    rendering,
+)
 from papercoder.runstore import RunStore
 from papercoder.settings import Settings
-from papercoder.verify.github import OutputFormat, resolve_format, workflow_commands
-
-EXIT_CODES: tuple[tuple[type[PaperCoderError], int], ...] = (
-    (errors.VerificationFailed, 1),
-    (errors.BudgetExhausted, 1),
-    (errors.UsageError, 2),
-    (errors.InputError, 3),
-    (errors.EndpointError, 4),
-    (errors.SandboxError, 5),
-)
-EXIT_INTERRUPTED = 130
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def out() -> Console:
-    return Console()
-
-
-def err() -> Console:
-    return Console(stderr=True, soft_wrap=True)  # an error is one line, whatever the width
-
-
-app = typer.Typer(
-    help="Turn a machine-learning paper into a code repository, then prove the code runs.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-_state = {"debug": os.environ.get("PAPERCODER_DEBUG") == "1"}
-_running: dict[str, Path] = {}  # the run directory in progress, named when interrupted
-
-
-def exit_code_for(exc: PaperCoderError) -> int:
-    for kind, code in EXIT_CODES:
-        if isinstance(exc, kind):
-            return code
-    return 1
-
-
-def handled(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn library errors into one line on stderr and the documented exit code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except PaperCoderError as exc:
-            if _state["debug"]:
-                err().print(traceback.format_exc(), markup=False, highlight=False)
-            err().print(f"error: {exc.one_line()}", markup=False, highlight=False)
-            raise typer.Exit(exit_code_for(exc)) from None
-        except KeyboardInterrupt:
-            where = _running.get("run_dir")
-            how = f"`papercoder resume {where}`" if where else "rerun the command"
-            err().print(f"interrupted — {how} to continue", markup=False, highlight=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except typer.Exit:
-            raise
-        except Exception as exc:
-            if _state["debug"]:
-                raise
-            err().print(
-                f"error: internal error: {type(exc).__name__}: {exc} — rerun with --debug"
-                " (or PAPERCODER_DEBUG=1) for the traceback and report it",
-                markup=False,
-                highlight=False,
-            )
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def _version(value: bool) -> None:
-    if value:
-        out().print(f"papercoder {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-) -> None:
-    if debug:
-        _state["debug"] = True
+from papercoder.verify.github import OutputFormat, resolve_format
 
 
 @app.command()
@@ -159,10 +67,6 @@ def ingest(
         typer.echo(text, nl=False)
 
 
-def local_model(model: opt.ModelFlags, runs_dir: Path | None) -> ContextManager[dict[str, object]]:
-    return serving(model.local, model.ctx, runs_dir, lambda text: err().print(text, markup=False))
-
-
 @app.command()
 @handled
 def serve(
@@ -182,25 +86,6 @@ def serve(
         )
         serve_until_interrupted()
         out().print("stopped", markup=False)
-
-
-def finish(outcome: BuildOutcome | VerifyOutcome, annotate: Path | None = None) -> None:
-    """The summary of a verification (and its repair), then exit 1 unless it passed."""
-    verification = outcome.verification if isinstance(outcome, BuildOutcome) else outcome
-    if verification is None:
-        return
-    for part in verification_summary(verification):
-        out().print(part)
-    if annotate is not None:
-        for line in workflow_commands(verification.report, annotate, os.environ):
-            typer.echo(line)
-    if not verification.passed:
-        raise typer.Exit(1)
-
-
-def rendering() -> EventView:
-    """A run's events drawn as they come; the run directory kept for an interruption."""
-    return EventView(out(), err(), lambda run_dir: _running.update(run_dir=run_dir))
 
 
 @app.command()
@@ -385,61 +270,3 @@ def sandbox_build(
     """Build the sandbox image (done automatically on first verify)."""
     tag, built = run.build_sandbox_image(Settings.resolve({"base_image": base_image}, {}))
     out().print(f"sandbox image {tag} {'built' if built else 'already present'}")
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: containers removed, run resumable
-
-
-def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
-    app(prog_name="papercoder")
-
-
-@app.command("eval")
-@handled
-@opt.shared("endpoint", "model", "budgets", "tuning")
-def eval_command(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory made by `papercoder build`.")],
-    endpoint: opt.EndpointFlags,
-    model: opt.ModelFlags,
-    budgets: opt.BudgetFlags,
-    tuning: opt.TuningFlags,
-    reference: Annotated[
-        Path | None,
-        typer.Option("--reference", help="The authors' repository: a reference-based review."),
-    ] = None,
-    samples: Annotated[
-        int,
-        typer.Option("--samples", help="Independent reviews, averaged (0: the measures only)."),
-    ] = 3,
-    jobs: opt.JobsOpt = None,
-) -> None:
-    """Judge a run: a model reviews the repository against the paper (and --reference), each
-    component implemented, missing or wrong, scored 1-5 over --samples reviews; plus measures
-    that need no model. Writes RUN_DIR/eval.json. Budgets bound the eval's own calls."""
-    from papercoder.eval import EVAL_FILE, evaluate
-    from papercoder.eval.render import eval_view
-
-    flags = {"jobs": jobs, **tuning.model_dump()}
-    demo = RunStore.open(run_dir).manifest.demo  # a wrong folder is bad input at once
-    configured = opt.settings_from(endpoint, model, budgets, flags).endpoint_configured
-    with (
-        _scripted_reviewer()
-        if demo and samples > 0 and not configured and model.local is None
-        else local_model(model if samples else opt.ModelFlags(), run_dir.parent)
-    ) as served:
-        settings = opt.settings_from(endpoint, model, budgets, flags, served)
-        result = evaluate(run_dir, settings, samples=samples, reference=reference)
-    out().print(eval_view(result))
-    out().print(f"wrote {run_dir / EVAL_FILE}", markup=False)
-
-
-@contextlib.contextmanager
-def _scripted_reviewer() -> Iterator[dict[str, object]]:
-    """A demo run without an endpoint is reviewed by the demo's scripted model, labelled so."""
-    from papercoder.demo import BANNER, scripted_model
-
-    err().print(BANNER, style="bold yellow")
-    with scripted_model() as base_url:
-        yield {"base_url": base_url, "model": "scripted"}
