@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercoder.errors import InputError, UsageError
 from papercoder.llm.ledger import Ledger
-from papercoder.pipeline import BuildResult
 from papercoder.loop import LoopReport
+from papercoder.pipeline import BuildResult
 from papercoder.runstore import MANIFEST as RUN_MANIFEST
 from papercoder.runstore import RunStore, atomic_write_text
 from papercoder.verify.report import FAILING

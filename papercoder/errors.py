@@ -1,6 +1,7 @@
 """The error hierarchy: each error says what went wrong and how to fix it, in one line.
 
-The exit code of each class is decided in `papercoder.cli.common` only; the library raises, never exits.
+The exit code of each class is decided in `papercoder.cli.common` only; the library raises,
+never exits.
 """
 
 from __future__ import annotations
