@@ -52,6 +52,11 @@ def score(report: VerifyReport) -> int:
     return sum(WEIGHTS.get(c.name, 5) * max(1, len(c.diagnostics)) for c in report.failing())
 
 
+def failure_texts(report: VerifyReport) -> set[str]:
+    """The failures word for word: a KeyError for another key is another failure."""
+    return {f"{d.check} {d.location()} {d.message}" for d in failing_diagnostics(report)}
+
+
 def failure_keys(report: VerifyReport) -> set[str]:
     return {f"{d.check} {d.code or ''} in {d.file or '-'}" for d in failing_diagnostics(report)}
 
@@ -286,7 +291,11 @@ class RepairLoop:
         if formats.is_file():
             record.formats = json.loads(formats.read_text("utf-8"))
         best = next(h for h in state.history if h.iteration == state.best)
-        if record.score < best.score:
+        texts = failure_texts(report)
+        if record.score < best.score or (
+            record.score == best.score
+            and all(texts != failure_texts(self.verify(h.iteration)) for h in state.history)
+        ):  # better; or as good, with failures not seen before (one fixed, the next showing)
             state.best, state.stale = n, 0
         else:
             state.stale += 1

@@ -4,7 +4,6 @@ loop and survive a resume."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -59,13 +58,11 @@ def verify(
 
 
 def test_passes_in_two_iterations(tmp_path: Path) -> None:
-    started = time.monotonic()
     outcome, box, model = verify(tmp_path, [{"tests": "fail"}, {"tests": "fail"}, {}])
     assert outcome.loop is not None and outcome.passed
     assert outcome.loop.stop_reason == "passed" and outcome.loop.iterations == 2
     assert box.verifications == 3 and len(model.requests) == 2
     assert outcome.patch is not None and outcome.patch.files == ["model.py"]
-    assert time.monotonic() - started < 1.0
 
 
 def test_a_worse_state_is_rolled_back(tmp_path: Path) -> None:
@@ -167,3 +164,16 @@ def test_verify_without_a_model_checks_once(tmp_path: Path) -> None:
     assert outcome.loop is None and not outcome.passed and box.verifications == 1
     stored = RunStore.open(outcome.run_dir).read_model("report.json", VerifyReport)
     assert stored is not None and stored.check("types") is not None
+
+
+def test_a_new_failure_as_bad_as_the_last_is_progress_but_an_old_one_is_not(
+    tmp_path: Path,
+) -> None:
+    """The 1.5B model fixed one KeyError per iteration and met the next: equal scores, and
+    the loop stopped on no-progress. A failure seen before does not count again."""
+    script: list[Row] = [{"types": "fail"}, {"types": "timeout"}, {"types": "fail"}]
+    outcome, _, model = verify(tmp_path, script, patience=1, max_iterations=8)
+    assert outcome.loop is not None and outcome.loop.stop_reason == "no-progress"
+    assert outcome.loop.iterations == 2 and len(model.requests) == 2
+    scores = [h.score for h in outcome.loop.history]
+    assert scores[0] == scores[1] == scores[2], "the test needs equal scores to mean anything"
