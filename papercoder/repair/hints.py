@@ -29,6 +29,13 @@ _MODULE = re.compile(
 _CALL = re.compile(
     r"""in call to "(?P<name>\w+)"|(?P<name2>\w+)\(\) (?:missing|takes|got an unexpected)"""
 )
+_MATMUL = re.compile(
+    r"matmul: Input operand 1 has a mismatch in its core dimension 0.*?"
+    r"\(size (?P<got>\d+) is different from (?P<want>\d+)\)"
+    r"|shapes \((?P<a>\d+),(?P<want2>\d+)\) and \((?P<got2>\d+),\d+\) not aligned"
+    r"|mat1 and mat2 shapes cannot be multiplied \(\d+x(?P<want3>\d+) and (?P<got3>\d+)x\d+\)",
+    re.S,
+)
 _KEY = re.compile(r"KeyError: '(?P<key>[^']+)'")
 _NO_MODULE = re.compile(
     r"No module named '(?P<module>[\w.]+)'"
@@ -57,6 +64,14 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         owner = found["cls"] or found["cls2"]
         names = _class_members(owner, files)
         return _say(f"{owner} has", names, found["name"]) if names else None
+    if found := _MATMUL.search(text):
+        got = found["got"] or found["got2"] or found["got3"]
+        want = found["want"] or found["want2"] or found["want3"]
+        return (
+            f"in `a @ b`, b has {got} rows where a has {want} columns: b was made with its"
+            f" dimensions swapped (e.g. size=(out, in) where (in, out) is meant); fix it where"
+            f" b is made"
+        )
     if found := _CALL.search(text):
         signature = _signature(found["name"] or found["name2"], files)
         return f"it is defined as `{signature}`" if signature else None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from papercoder.pipeline import build
+from papercoder import run
 from papercoder.settings import Settings
 from papercoder.testing import Rule, ScriptedServer, load_script
 from papercoder.testing.server import Script
@@ -28,8 +28,8 @@ def built_run(paper_pdf: Path, tmp_path: Path) -> Path:
         settings = Settings.resolve(
             {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp_path / "runs"}, {}
         )
-        _, store = build(paper_pdf, settings)
-    return store.root
+        outcome = run.build(paper_pdf, settings, verify=False)
+    return outcome.run_dir
 
 
 def review(score: int, *statuses: str, others: list[dict[str, str]] | None = None) -> str:

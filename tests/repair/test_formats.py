@@ -373,3 +373,20 @@ def test_a_call_with_the_wrong_arguments_is_told_the_signature_it_calls() -> Non
         assert hint(diag, files) == "it is defined as `def train(model, x, y, cfg, seed=0)`"
     twice = {**files, "other.py": "def train(a):\n    pass\n"}
     assert hint(diag, twice) is None  # which one is called takes thought
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ValueError: matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc"
+        " signature (n?,k),(k,m?)->(n?,m?) (size 8 is different from 4)",
+        "ValueError: shapes (32,4) and (8,4) not aligned: 4 (dim 1) != 8 (dim 0)",
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied (32x4 and 8x4)",
+    ],
+)
+def test_a_matrix_product_of_mismatched_shapes_says_which_dimension(message: str) -> None:
+    diag = Diagnostic(check="smoke", file="model.py", line=3, message=message)
+    assert hint(diag, {}) == (
+        "in `a @ b`, b has 8 rows where a has 4 columns: b was made with its dimensions swapped"
+        " (e.g. size=(out, in) where (in, out) is meant); fix it where b is made"
+    )
