@@ -13,8 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from papercoder import run
-from papercoder.agents.repairer import repair_prompt
+from papercoder import prompts, run
 from papercoder.demo import scripted_demo
 from papercoder.repair.digest import read_repo
 from papercoder.runstore import RunStore
@@ -45,7 +44,9 @@ def main() -> None:
                 p.read_text("utf-8") for p in sorted(store.verify_dir(n - 1).glob("*.log"))
             )
             repo = "".join(f"# {path}\n{text}" for path, text in first_draft.items())
-            naive_prompt = repair_prompt(repo + logs, first_draft)  # same instructions
+            naive_prompt = prompts.render(  # the same instructions around everything
+                "repair", digest=repo + logs, example_path="model.py", note=""
+            )
             digest, naive = estimate_tokens(prompt), estimate_tokens(naive_prompt)
             ratios.append(digest / naive)
             print(f"{n:<10}{digest:>9}{naive:>9}{digest / naive:>8.0%}")
