@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -87,3 +90,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "docker" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `papercoder demo` run (scripted model, real sandbox) for the whole session; tests
+    take copies with `copy_run`, so what one writes into it no other sees."""
+    runs = tmp_path_factory.mktemp("demo-runs")
+    done = subprocess.run(
+        [sys.executable, "-m", "papercoder", "demo", "--runs-dir", str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [run] = [p for p in runs.iterdir() if p.is_dir()]
+    return run
+
+
+def copy_run(run: Path, into: Path) -> Path:
+    """A copy of the run directory `run` under `into`, same name."""
+    return Path(shutil.copytree(run, into / run.name, symlinks=True))

@@ -8,28 +8,19 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from papercoder.eval import EvalReport
+from tests.conftest import copy_run
 from tests.test_local_model import gguf  # noqa: F401  (the local model's fixture)
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    runs = tmp_path_factory.mktemp("runs")
-    done = subprocess.run(
-        [sys.executable, "-m", "papercoder", "demo", "--runs-dir", str(runs)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    [run] = [p for p in runs.iterdir() if p.is_dir()]
-    yield run
+def demo_run(demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's own copy of the session's demo run (what it writes stays here)."""
+    return copy_run(demo_master, tmp_path_factory.mktemp("runs"))
 
 
 def papercoder(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -9,30 +9,21 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pymupdf
 import pytest
 
 from papercoder.verify.report import VerifyReport
+from tests.conftest import copy_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    runs = tmp_path_factory.mktemp("runs")
-    done = subprocess.run(
-        [sys.executable, "-m", "papercoder", "demo", "--runs-dir", str(runs)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    [run] = [p for p in runs.iterdir() if p.is_dir()]
-    yield run
+def demo_run(demo_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This module's own copy of the session's demo run (what it writes stays here)."""
+    return copy_run(demo_master, tmp_path_factory.mktemp("runs"))
 
 
 def report_of(run: Path) -> tuple[Path, str]:
