@@ -57,6 +57,9 @@ from papercoder.verify.report import VerifyReport
 RETRIES = 2
 RETRY_TEMPERATURE = 0.7
 EXAMPLE_LINE = "def relu(x):"  # the prompts' worked example edits this function
+_SAME = "the same reply as an earlier iteration"
+_FUNCTION_AS_IT_WAS = "the function is as it was: change what the error points at"
+_ECHOED = (_FUNCTION_AS_IT_WAS, _SAME)
 
 
 class RepairRequest(BaseModel):
@@ -279,9 +282,51 @@ def _function(
                 content=prompts.render("repair_scope_retry", problem=problem, function=scope.name),
             ),
         ]
+    if problem in _ECHOED and scope.spans[0].line is not None:
+        return _line(session, files, is_link, scope, problem)
     return PatchResult(
         files=files, applied=[], rejected=[Rejection(path=scope.path, reason=problem)]
     )
+
+
+def _line(
+    session: _Session,
+    files: dict[str, str],
+    is_link: Callable[[str], bool],
+    scope: Scope,
+    why: str,
+) -> PatchResult:
+    """The failing line alone, asked for corrected: the smallest question there is, for a
+    model that sent the function back unchanged."""
+    number = scope.spans[0].line or 0
+    original = files[scope.path].splitlines(keepends=True)[number - 1]
+    prompt = prompts.render(
+        "repair_line",
+        failures=_scope_failures(session.request, scope),
+        line=number,
+        path=scope.path,
+        function=scope.name,
+        code=original.rstrip("\n"),
+    )
+    reply = session.ask([Message(role="user", content=prompt)], "whole")
+    parsed = parse_whole(reply, scope.path)
+    rejected = [Rejection(path=scope.path, reason=why)]
+    if parsed is None or parsed.truncated or not parsed.text.strip():
+        return PatchResult(files=files, applied=[], rejected=[*rejected, _NO_LINE])
+    new_rows = textwrap.dedent(strip_marks(parsed.text)).strip("\n").splitlines()
+    indent = original[: len(original) - len(original.lstrip())]
+    replacement = "".join(f"{indent}{row}\n" if row.strip() else "\n" for row in new_rows)
+    if " ".join(replacement.split()) == " ".join(original.split()):
+        refusal = Rejection(path=scope.path, reason="the line is as it was")
+        return PatchResult(files=files, applied=[], rejected=[*rejected, refusal])
+    rows = files[scope.path].splitlines(keepends=True)
+    rows[number - 1] = replacement
+    edit = Edit(path=scope.path, search="", replace="".join(rows))
+    result = apply_edits(files, [edit], is_link)
+    return result.model_copy(update={"rejected": [*rejected, *result.rejected]})
+
+
+_NO_LINE = Rejection(path="(reply)", reason="the reply holds no line of code")
 
 
 def _function_problem(
@@ -308,7 +353,7 @@ def _function_problem(
     if updated is None:
         return f"the reply holds no function `{scope.name}`: send that function corrected", None
     if " ".join(updated.split()) == " ".join(files[scope.path].split()):
-        return "the function is as it was: change what the error points at", None
+        return _FUNCTION_AS_IT_WAS, None
     try:
         ast.parse(updated)
     except SyntaxError as exc:
@@ -420,7 +465,6 @@ def _search_replace(
     return PatchResult(files=files, applied=applied, rejected=final)
 
 
-_SAME = "the same reply as an earlier iteration"
 _COPIED = "that edit is the example's, from another repository: fix the failures shown instead"
 
 

@@ -153,3 +153,28 @@ def test_a_whole_file_given_for_a_function_is_taken_but_a_lone_function_never_dr
     )
     assert outcome.result.files["train.py"].startswith('"""Training."""\n\nfrom model import MLP\n')
     assert "model.gradients(x)" in outcome.result.files["train.py"]
+
+
+def test_a_function_sent_back_unchanged_twice_is_asked_for_its_failing_line() -> None:
+    """The 1.5B model echoed main() three times for a KeyError its hint had the answer to."""
+    echo = "```python\n" + TRAIN.split("\n\n\n")[1] + "\n```"
+    spaced = echo.replace("    loss = 0.0\n", "    loss = 0.0\n\n")  # as it was, but for a blank
+    line = "```python\nloss = model.gradients(x)\n```"
+    model = Queue(echo, echo, spaced, line)
+    request = RepairRequest(report=report(ATTRIBUTE), files=FILES, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    asked = model.asked[3].messages[-1].content
+    assert "Line 9 of `train.py`, in `train`" in asked and "model.backward(x)" in asked
+    assert outcome.result.files["train.py"] == TRAIN.replace("backward", "gradients")
+    assert outcome.formats == ["whole"] * 3 and len(model.asked) == 4  # one re-asked warmer
+
+
+def test_a_line_sent_back_unchanged_is_refused() -> None:
+    echo = "```python\n" + TRAIN.split("\n\n\n")[1] + "\n```"
+    same_line = "```python\n        loss = model.backward(x)\n```"
+    whole = f"```python\n{TRAIN}```"  # then the file, unchanged too
+    model = Queue(echo, echo, echo + " ", same_line, whole, whole, whole)
+    request = RepairRequest(report=report(ATTRIBUTE), files=FILES, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    assert not outcome.result.applied
+    assert "the line is as it was" in [r.reason for r in outcome.result.rejected]
