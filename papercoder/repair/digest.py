@@ -188,6 +188,8 @@ def repair_targets(report: VerifyReport, files: dict[str, str]) -> list[str]:
         chosen: list[str] = []
         if diag.check == "install" or _missing_package(diag, files):
             chosen = ["requirements.txt"]
+        elif diag.check == "smoke" and diag.file is None:  # killed: timeout, out of memory
+            chosen = [entry] if (entry := smoke_entry(files)) else []
         elif diag.file and diag.file in files:
             chosen = [diag.file]
             if is_test_file(diag.file) and diag.code in ("test-failure", "AssertionError"):
@@ -197,6 +199,17 @@ def repair_targets(report: VerifyReport, files: dict[str, str]) -> list[str]:
             if path not in targets:
                 targets.append(path)
     return targets
+
+
+_SMOKE = re.compile(r"""^\s*smoke\s*=\s*["'](?:python3?\s+)?(?P<file>[\w./-]+\.py)""", re.M)
+
+
+def smoke_entry(files: dict[str, str]) -> str | None:
+    """The file the smoke run starts: pyproject.toml's `[tool.papercoder] smoke`, else
+    main.py. A smoke run killed for time or memory points at no line; this is where to look."""
+    found = _SMOKE.search(files.get("pyproject.toml", ""))
+    entry = found["file"] if found else "main.py"
+    return entry if entry in files else None
 
 
 def build_file_digest(

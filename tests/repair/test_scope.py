@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from papercoder.agents.repairer import RepairRequest, repair
+from papercoder.repair.digest import repair_targets
 from papercoder.repair.scope import MARK, find_scope, replace_scope
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
@@ -178,3 +179,14 @@ def test_a_line_sent_back_unchanged_is_refused() -> None:
     outcome = repair(model, request, lambda _: False)
     assert not outcome.result.applied
     assert "the line is as it was" in [r.reason for r in outcome.result.rejected]
+
+
+def test_a_smoke_run_killed_for_time_or_memory_points_at_the_file_it_starts() -> None:
+    killed = Diagnostic(
+        check="smoke", code="out-of-memory", message="smoke was killed: out of memory"
+    )
+    files = {**FILES, "main.py": "print(1)\n", "run.py": "print(2)\n"}
+    assert repair_targets(report(killed), files) == ["main.py"]
+    named = {**files, "pyproject.toml": '[tool.papercoder]\nsmoke = "python run.py --smoke"\n'}
+    assert repair_targets(report(killed), named) == ["run.py"]
+    assert repair_targets(report(killed), FILES) == []  # no entry point: nothing to guess
