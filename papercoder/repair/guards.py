@@ -87,6 +87,7 @@ SILENCER_REASONS = {
     "pytest.exit": "adding `pytest.exit` ends the tests before they report",
     "sys.exit": "adding an exit to a test module ends the tests before they report",
     "empty parametrize": "an empty `parametrize` list skips the test",
+    "swallowed": "adding an `except` that does not raise hides the error instead of fixing it",
 }
 RUNNERS = {"pytest", "_pytest", "unittest"}
 
@@ -216,6 +217,10 @@ def _silencers(tree: ast.Module | None, is_test: bool) -> Counter[str]:
         for word in _words(node, is_test, runners):
             if word in SILENCERS:
                 counts[SILENCERS[word]] += 1
+        if isinstance(node, ast.ExceptHandler) and not any(
+            isinstance(inner, ast.Raise) for inner in ast.walk(node)
+        ):  # a smoke run that catches its own error and returns early is not a green
+            counts["swallowed"] += 1
         if isinstance(node, ast.Call):
             name = dotted(node.func)
             if name.rsplit(".", 1)[-1] == "exit" and name.split(".", 1)[0] in runners:
@@ -273,6 +278,7 @@ def _silencer_problem(
         before = Counter(
             {SILENCERS[w]: n for w, n in Counter(re.findall(r"\w+", old)).items() if w in SILENCERS}
         )
+        before["swallowed"] = len(re.findall(r"^\s*except\b", old, re.M))
     after = _silencers(new_tree, is_test)
     for kind, count in after.items():
         if count > before[kind]:
