@@ -3,7 +3,6 @@ server, a build stops when its time is up instead of making every call."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -25,16 +24,15 @@ def slow() -> Script:
 
 def test_max_time_bounds_generation(fixture_pdf: Path, tmp_path: Path) -> None:
     with ScriptedServer(slow()) as srv:
-        started = time.monotonic()
         result = CliRunner().invoke(
             app,
             ["build", str(fixture_pdf), "--no-verify", "--base-url", srv.base_url,
              "--model", "scripted", "--runs-dir", str(tmp_path / "runs"), "--jobs", "1",
              "--max-time", "1"],
         )  # fmt: skip
-        elapsed = time.monotonic() - started
         asked = len(srv.chat_requests())
     assert result.exit_code == 1, result.output
     assert "time budget" in result.output and "--max-time" in result.output
     assert asked <= 1 / DELAY + 2, "no call starts after the time is up"
-    assert elapsed < 1 + 3 * DELAY + 2, "within the limit, give or take the call in flight"
+    # (a whole build of the fixture paper makes 18 calls; the wall time is not asserted: on a
+    # loaded machine it measures the machine)
