@@ -294,7 +294,10 @@ class RepairLoop:
         texts = failure_texts(report)
         if record.score < best.score or (
             record.score == best.score
-            and all(texts != failure_texts(self.verify(h.iteration)) for h in state.history)
+            and all(
+                (seen := self.report_of(h.iteration)) is None or texts != failure_texts(seen)
+                for h in state.history
+            )
         ):  # better; or as good, with failures not seen before (one fixed, the next showing)
             state.best, state.stale = n, 0
         else:

@@ -345,12 +345,12 @@ def _function_problem(
         code
     ):
         return None, code  # the whole file, corrected: as good an answer
-    try:
-        ast.parse(textwrap.dedent(code))
-    except SyntaxError as exc:
-        return f"the function does not parse: line {exc.lineno}: {exc.msg}", None
     updated = replace_scope(files, scope, code)
     if updated is None:
+        try:
+            ast.parse(textwrap.dedent(code))
+        except SyntaxError as exc:
+            return f"the function does not parse: line {exc.lineno}: {exc.msg}", None
         return f"the reply holds no function `{scope.name}`: send that function corrected", None
     if " ".join(updated.split()) == " ".join(files[scope.path].split()):
         return _FUNCTION_AS_IT_WAS, None

@@ -99,11 +99,11 @@ def replace_scope(files: dict[str, str], scope: Scope, reply_code: str) -> str |
     """`scope.path` with each of its functions that `reply_code` defines replaced by the
     reply's version, marks stripped, indented as the one it replaces; None when the reply
     defines none of them or does not parse."""
+    dedented = textwrap.dedent(strip_marks(reply_code))
     try:
-        tree = ast.parse(textwrap.dedent(strip_marks(reply_code)))
+        tree = ast.parse(dedented)
     except SyntaxError:
         return None
-    dedented = textwrap.dedent(strip_marks(reply_code))
     given: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, _FunctionNode) and node.name in scope.names():
