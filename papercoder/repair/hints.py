@@ -73,8 +73,12 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
             f" b is made"
         )
     if found := _CALL.search(text):
-        signature = _signature(found["name"] or found["name2"], files)
-        return f"it is defined as `{signature}`" if signature else None
+        name = found["name"] or found["name2"]
+        signature = _signature(name, files)
+        if signature is None:
+            return None
+        call = suggested_call(name, diag, files)
+        return f"it is defined as `{signature}`" + (f"; did you mean `{call}`?" if call else "")
     if found := _KEY.search(text):
         nested = _nested_key(files.get("config.yaml"), found["key"])
         if nested:
@@ -93,11 +97,22 @@ def _say(what: str, names: list[str], missing: str) -> str:
 def _signature(name: str, files: dict[str, str]) -> str | None:
     """`def name(...)` as the repository defines it, when exactly one definition has that name
     (a class: its constructor)."""
-    found = []
+    found = _definition(name, files)
+    if found is None:
+        return None
+    shown, function = found
+    return f"{shown}({ast.unparse(function.args)})"
+
+
+def _definition(
+    name: str, files: dict[str, str]
+) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+    """The one function named `name` (a class: its `__init__`), with how to show it."""
+    found: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
     for _, tree in parsed(files):
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
-                found.append(f"def {name}({ast.unparse(node.args)})")
+                found.append((f"def {name}", node))
             elif isinstance(node, ast.ClassDef) and node.name == name:
                 init = next(
                     (
@@ -108,8 +123,84 @@ def _signature(name: str, files: dict[str, str]) -> str | None:
                     None,
                 )
                 if init is not None:
-                    found.append(f"{name}({ast.unparse(init.args)})")
+                    found.append((name, init))
     return found[0] if len(found) == 1 else None
+
+
+def suggested_call(name: str, diag: Diagnostic, files: dict[str, str]) -> str | None:
+    """The failing call with its missing arguments filled in, when the calling function has a
+    variable named like each missing parameter that the call does not pass yet:
+    `train(model, x, training)` for `def train(model, x, y, cfg)` → `train(model, x, y, training)`.
+    """
+    params = _parameters(name, files)
+    tree = _tree_of(files.get(diag.file or ""))
+    if params is None or tree is None or diag.line is None:
+        return None
+    for caller in ast.walk(tree):
+        if not isinstance(caller, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for call in ast.walk(caller):
+            if isinstance(call, ast.Call) and call.lineno == diag.line and _called(call) == name:
+                return _filled(call, params, _local_names(caller))
+    return None
+
+
+def _filled(call: ast.Call, params: list[ast.arg], names: set[str]) -> str | None:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return None
+    given = [ast.unparse(a) for a in call.args]
+    keywords = {k.arg for k in call.keywords}
+    unfilled = [p for p in params if p.arg not in keywords]
+    missing = [p.arg for p in unfilled if p.arg not in given and p.arg in names]
+    if not missing or len(given) + len(missing) > len(unfilled):
+        return None
+    queue, args = list(given), []
+    for param in unfilled:
+        if param.arg in missing:
+            args.append(param.arg)
+        elif queue:
+            args.append(queue.pop(0))
+    if queue:
+        return None
+    args += [ast.unparse(k) for k in call.keywords]
+    return f"{ast.unparse(call.func)}({', '.join(args)})"
+
+
+def _parameters(name: str, files: dict[str, str]) -> list[ast.arg] | None:
+    """The positional parameters without a default of the one definition named `name`,
+    `self` and `cls` left out."""
+    found = _definition(name, files)
+    if found is None:
+        return None
+    args = [*found[1].args.posonlyargs, *found[1].args.args]
+    required = args[: len(args) - len(found[1].args.defaults)]
+    return [a for a in required if a.arg not in ("self", "cls")]
+
+
+def _called(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def _local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names = {a.arg for a in [*function.args.posonlyargs, *function.args.args]}
+    names |= {a.arg for a in function.args.kwonlyargs}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+def _tree_of(source: str | None) -> ast.Module | None:
+    if source is None:
+        return None
+    try:
+        return parse(source)
+    except SyntaxError:
+        return None
 
 
 def _class_members(owner: str, files: dict[str, str]) -> list[str]:

@@ -390,3 +390,34 @@ def test_a_matrix_product_of_mismatched_shapes_says_which_dimension(message: str
         "in `a @ b`, b has 8 rows where a has 4 columns: b was made with its dimensions swapped"
         " (e.g. size=(out, in) where (in, out) is meant); fix it where b is made"
     )
+
+
+def test_a_call_missing_an_argument_the_caller_holds_by_name_is_shown_filled_in() -> None:
+    files = {
+        "train.py": "def train(model, x, y, cfg, seed=0):\n    pass\n",
+        "main.py": (
+            "def main(cfg):\n    x, y = load()\n    model = make()\n"
+            "    losses = train(model, x, cfg)\n\n\ndef other(model, x):\n"
+            "    return train(model, x)\n"
+        ),
+    }
+    diag = Diagnostic(
+        check="smoke",
+        file="main.py",
+        line=4,
+        message="TypeError: train() missing 1 required positional argument: 'cfg'",
+    )
+    assert hint(diag, files) == (
+        "it is defined as `def train(model, x, y, cfg, seed=0)`;"
+        " did you mean `train(model, x, y, cfg)`?"
+    )
+    # arguments missing that no variable of the caller is named like: no guess
+    two = diag.model_copy(update={"line": 8})
+    assert hint(two, files) == "it is defined as `def train(model, x, y, cfg, seed=0)`"
+    method = {
+        "model.py": "class MLP:\n    def fit(self, x, labels):\n        pass\n",
+        "main.py": "def main(net, x, labels):\n    net.fit(x)\n",
+    }
+    message = 'Missing positional argument "labels" in call to "fit" of "MLP"'
+    call = Diagnostic(check="types", file="main.py", line=2, message=message)
+    assert (hint(call, method) or "").endswith("did you mean `net.fit(x, labels)`?")
