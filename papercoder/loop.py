@@ -27,11 +27,13 @@ from papercoder.llm.ledger import Ledger
 from papercoder.repair.digest import failing_diagnostics, read_repo
 from papercoder.repair.formats import Method, choose_format
 from papercoder.repair.patch import Rejection
+from papercoder.repair.undo import Undone, undo_blamed
 from papercoder.repo import GitRepo, write_file
 from papercoder.runstore import RunStore, StageState
 from papercoder.sandbox.protocol import Sandbox
 from papercoder.settings import Budgets, Settings
 from papercoder.verify.checks import Verifier
+from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import VerifyReport, write_json
 
 StopReason = Literal[
@@ -54,7 +56,11 @@ def score(report: VerifyReport) -> int:
 
 def failure_texts(report: VerifyReport) -> set[str]:
     """The failures word for word: a KeyError for another key is another failure."""
-    return {f"{d.check} {d.location()} {d.message}" for d in failing_diagnostics(report)}
+    return {_text(d) for d in failing_diagnostics(report)}
+
+
+def _text(diag: Diagnostic) -> str:
+    return f"{diag.check} {diag.location()} {diag.message}"
 
 
 def failure_keys(report: VerifyReport) -> set[str]:
@@ -133,7 +139,11 @@ class RepairLoop:
         done = self.report_of(n)
         if done is not None:
             return done
-        log_dir = self.store.verify_dir(n)
+        report = self.check(self.store.verify_dir(n), n)
+        write_json(report, self.store.report_path(n))
+        return report
+
+    def check(self, log_dir: Path, n: int) -> VerifyReport:
         first = self.report_of(0) if n > 0 else None  # the tests as generated: the bar
         baseline = first.test_counts() if first is not None else None
         verifier = Verifier(
@@ -143,9 +153,7 @@ class RepairLoop:
             baseline=baseline,
             smoke=self.settings.smoke_command,
         )
-        report = verifier.verify(self.repo, self.settings.checks)
-        write_json(report, self.store.report_path(n))
-        return report
+        return verifier.verify(self.repo, self.settings.checks)
 
     def save(self, state: LoopState) -> None:
         self.store.write_model(STATE, state)
@@ -274,13 +282,17 @@ class RepairLoop:
         self.notify(record)
 
     def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:
-        before = failure_keys(self.verify(state.history[-1].iteration))
+        previous = self.verify(state.history[-1].iteration)
+        before = failure_keys(previous)
         report = self.verify(n)
+        report, undone = self.undo_harm(n, previous, report)
         after = failure_keys(report)
         fixed = sorted(before - after)
         message = f"repair {n}: fixed {len(fixed)} of {len(before)} failures"
         if fixed:
             message += ": " + ", ".join(fixed[:3]) + (" …" if len(fixed) > 3 else "")
+        if undone:
+            message += "; undid " + ", ".join(f"{u.path}:{u.line}" for u in undone)
         commit = self.git.commit(message)
         edits = self.store.read_model(self.store.repair_dir(n) / "edits.json", _Edits)
         record = self.record(
@@ -307,6 +319,46 @@ class RepairLoop:
         self.save(state)
         self.notify(record)
         return report
+
+    def undo_harm(
+        self, n: int, previous: VerifyReport, report: VerifyReport
+    ) -> tuple[VerifyReport, list[Undone]]:
+        """Iteration `n` without the changed lines that new failures point at, when that
+        verifies better (see `papercoder.repair.undo`); the decision is kept in undo.json."""
+        folder = self.store.repair_dir(n)
+        decided = self.store.read_model(folder / UNDO, _UndoRecord)
+        if decided is not None:
+            return (self.report_of(n) or report), decided.undone if decided.kept else []
+        interrupted = self.store.read_model(folder / UNDO_FROM, _Files)
+        for path, kept_text in (interrupted.files if interrupted else {}).items():
+            write_file(self.repo, path, kept_text)  # a killed trial: back to the repair as verified
+        if report.passed:
+            return report, []
+        seen = failure_texts(previous)
+        blamed = [d for d in failing_diagnostics(report) if _text(d) not in seen]
+        paths = [p for p in self.git.changed() if (self.repo / p).is_file()]
+        old = {p: text for p in paths if (text := self.git.read(p)) is not None}
+        new = {p: (self.repo / p).read_text("utf-8", errors="replace") for p in old}
+        found = undo_blamed(old, new, blamed) if blamed else None
+        if found is None:
+            return report, []
+        candidate, undone = found
+        self.store.write_model(folder / UNDO_FROM, _Files(files={p: new[p] for p in candidate}))
+        for path, changed in candidate.items():
+            write_file(self.repo, path, changed)
+        trial = self.check(self.store.verify_dir(n) / "undo", n)
+        kept = score(trial) < score(report)
+        if kept:
+            write_json(trial, self.store.report_path(n))
+        else:
+            for path in candidate:
+                write_file(self.repo, path, new[path])
+        self.store.write_model(
+            folder / UNDO,
+            _UndoRecord(kept=kept, undone=undone, scores=[score(report), score(trial)]),
+        )
+        self.store.path(folder / UNDO_FROM).unlink(missing_ok=True)
+        return (trial, undone) if kept else (report, [])
 
     def record(
         self,
@@ -375,6 +427,24 @@ def _unchanged_note(last: Iteration) -> str:
         + (f" ({reasons})" if reasons else "")
         + ". Fix only the first failure now."
     )
+
+
+UNDO = "undo.json"
+UNDO_FROM = "undo-from.json"
+
+
+class _UndoRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kept: bool
+    undone: list[Undone]
+    scores: list[int] = Field(description="the repair as made, then without the undone lines")
+
+
+class _Files(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[str, str]
 
 
 class _Edits(BaseModel):

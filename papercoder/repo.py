@@ -184,6 +184,18 @@ class GitRepo:
         for name in added.splitlines():
             (self.root / name).unlink(missing_ok=True)
 
+    def changed(self) -> list[str]:
+        """Tracked files the working tree has changed since HEAD."""
+        out = self._git("diff", "--name-only", "--no-renames", "HEAD")
+        return out.splitlines() if out else []
+
+    def read(self, path: str, commit: str = "HEAD") -> str | None:
+        """`path` as it was at `commit`, or None when it was not there."""
+        try:
+            return self._git_raw("show", f"{commit}:{path}")
+        except InputError:
+            return None
+
     def diff_from(self, commit: str) -> str:
         """The working tree against `commit` as a patch `git apply` takes (binary-safe, a/ b/
         prefixes whatever the user's git configuration says)."""

@@ -38,9 +38,13 @@ def sandbox() -> Iterator[DockerSandbox]:
 
 
 def loop(
-    sandbox: DockerSandbox, tmp: Path, replies: list[str] | str, **budgets: Any
+    sandbox: DockerSandbox,
+    tmp: Path,
+    replies: list[str] | str,
+    files: dict[str, str] = BROKEN,
+    **budgets: Any,
 ) -> tuple[LoopReport, RunStore, ScriptedServer, Path]:
-    repo = write(tmp / "repo", BROKEN)
+    repo = write(tmp / "repo", files)
     rules = (
         [Rule(agent="repairer", content=r, times=1) for r in replies]
         if isinstance(replies, list)
@@ -72,6 +76,40 @@ def test_worse_repair_is_rolled_back(sandbox: DockerSandbox, tmp_path: Path) -> 
     assert report.best_iteration == 0 and report.checks["tests"] == "fail"
     assert (repo / "model.py").read_text("utf-8") == BROKEN["model.py"]
     assert GitRepo(repo).log()[0].startswith("restore the best state: iteration 0")
+
+
+PICKS = {
+    "model.py": (
+        "def double(x):\n    return 2 * x\n\n\ndef first(xs):\n    return xs[1]\n\n\n"
+        "def last(xs):\n    return xs[-1]\n"
+    ),
+    "tests/test_picks.py": (
+        "from model import first, last\n\n\ndef test_first():\n    assert first([5]) == 5\n"
+        "\n\ndef test_last():\n    assert last([5]) == 5\n"
+    ),
+}
+FIX_ONE_BREAK_ONE = (  # line 6 fixed, line 10 broken in the same reply
+    "model.py\n<<<<<<< SEARCH\n    return xs[1]\n\n\ndef last(xs):\n    return xs[-1]\n"
+    "=======\n    return xs[0]\n\n\ndef last(xs):\n    return xs[1]\n>>>>>>> REPLACE\n"
+)
+
+
+def test_a_changed_line_that_breaks_what_passed_is_undone(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    report, store, _, repo = loop(sandbox, tmp_path, [FIX_ONE_BREAK_ONE], PICKS)
+    assert report.passed and report.iterations == 1
+    assert (
+        (repo / "model.py")
+        .read_text("utf-8")
+        .endswith("return xs[0]\n\n\ndef last(xs):\n    return xs[-1]\n")
+    )
+    assert GitRepo(repo).log()[0].endswith("; undid model.py:10")
+    record = json.loads(store.path(store.repair_dir(1) / "undo.json").read_text("utf-8"))
+    assert record["kept"] and record["undone"][0]["repaired"] == ["    return xs[1]"]
+    assert (
+        record["scores"][1] < record["scores"][0] and "IndexError" in record["undone"][0]["because"]
+    )
 
 
 def test_no_progress_stops_after_patience(sandbox: DockerSandbox, tmp_path: Path) -> None:
