@@ -88,6 +88,13 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
     return None
 
 
+def suggested_fix(diag: Diagnostic, files: dict[str, str]) -> str | None:
+    """The code that fixes the failing line, when a tool can tell (a call's missing
+    arguments); the repair marks the line with it."""
+    found = _CALL.search(diag.message)
+    return suggested_call(found["name"] or found["name2"], diag, files) if found else None
+
+
 def _say(what: str, names: list[str], missing: str) -> str:
     close = difflib.get_close_matches(missing, names, n=1, cutoff=0.3)
     listed = ", ".join(names[:20])

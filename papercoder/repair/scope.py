@@ -18,6 +18,7 @@ import textwrap
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.repair.digest import failing_diagnostics, is_test_file
+from papercoder.repair.hints import suggested_fix
 from papercoder.repo import parse
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import VerifyReport
@@ -91,7 +92,10 @@ def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
         node = _innermost_function(tree, diag.line)
         if node is None:
             return None
-        return _scope(diag.file, tree, node, diag, line=diag.line)
+        scope = _scope(diag.file, tree, node, diag, line=diag.line)
+        if fix := suggested_fix(diag, files):  # the mark says what to write, not what is missing
+            return scope.model_copy(update={"failure": f"{scope.failure}; write `{fix}`"})
+        return scope
     return None
 
 

@@ -165,7 +165,7 @@ def parse_traceback(text: str, check: CheckName, repo: Path | None = None) -> Di
     frame_file, frame_line = None, None
     for line in block:
         match = _FRAME.match(line)
-        if match and (rel := in_repo(match["file"], repo)) is not None:
+        if match and (rel := _repo_frame(match["file"], repo)) is not None:
             frame_file, frame_line = rel, int(match["line"])
     exc_type, exc_msg = "Exception", ""
     for line in block[1:]:
@@ -179,6 +179,15 @@ def parse_traceback(text: str, check: CheckName, repo: Path | None = None) -> Di
         code=exc_type,
         message=f"{exc_type}: {exc_msg}" if exc_msg else exc_type,
     )
+
+
+def _repo_frame(path: str, repo: Path | None) -> str | None:
+    """A traceback frame's file inside the repo: a compiled module's frame names its source
+    relative to its package (`numpy/random/bit_generator.pyx`), which is not the repo's."""
+    rel = in_repo(path, repo)
+    if rel is None or not rel.endswith(".py"):
+        return None
+    return rel if repo is None or (repo / rel).is_file() else None
 
 
 def _syntax_error(lines: list[str], check: CheckName) -> Diagnostic | None:

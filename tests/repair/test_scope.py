@@ -190,3 +190,17 @@ def test_a_smoke_run_killed_for_time_or_memory_points_at_the_file_it_starts() ->
     named = {**files, "pyproject.toml": '[tool.papercoder]\nsmoke = "python run.py --smoke"\n'}
     assert repair_targets(report(killed), named) == ["run.py"]
     assert repair_targets(report(killed), FILES) == []  # no entry point: nothing to guess
+
+
+def test_a_call_missing_arguments_is_marked_with_the_call_to_write() -> None:
+    main = "from train import train\n\n\ndef main(model, x, epochs):\n"
+    main += "    return train(model, epochs)\n"
+    files = {**FILES, "main.py": main}
+    call = Diagnostic(
+        check="types", file="main.py", line=5, code="call-arg",
+        message='Missing positional argument "epochs" in call to "train"',
+    )  # fmt: skip
+    scope = find_scope(report(call), files)
+    assert scope is not None
+    marked = scope.marked(files).splitlines()
+    assert marked[1].endswith(f"{call.message}; write `train(model, x, epochs)`")

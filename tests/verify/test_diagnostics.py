@@ -98,6 +98,20 @@ def test_traceback_deepest_repo_frame() -> None:
     assert "not aligned" in diag.message
 
 
+def test_a_compiled_modules_frame_is_not_taken_for_a_repo_file(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("x = 1\n", encoding="utf-8")
+    text = (
+        'Traceback (most recent call last):\n  File "/work/train.py", line 15, in train\n'
+        "    rng = np.random.default_rng(seed)\n"
+        '  File "numpy/random/bit_generator.pyx", line 308, in numpy.random.SeedSequence\n'
+        '  File "<string>", line 1, in <module>\n'
+        "TypeError: SeedSequence expects int or sequence of ints\n"
+    )
+    for repo in (tmp_path, None):
+        diag = dg.parse_traceback(text, "smoke", repo)
+        assert diag is not None and (diag.file, diag.line) == ("train.py", 15)
+
+
 def test_syntax_error_without_traceback() -> None:
     text = '  File "/work/main.py", line 4\n    def f(:\n          ^\nSyntaxError: invalid syntax\n'
     diag = dg.parse_traceback(text, "smoke")
