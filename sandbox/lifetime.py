@@ -6,7 +6,8 @@
 `watch` lives until a deadline: IDLE seconds after the container starts, until a command
 starts; then the deadline that command announced. When `watch` ends, the container stops.
 `bound` announces its deadline (its time limit plus a short grace), runs ARGV in its own
-process group, kills the group at the limit, and on the way out moves the deadline to a few
+process group, kills the group at the limit (after asking it for its Python stacks, which
+go to the command's stderr), and on the way out moves the deadline to a few
 seconds from now. On a timeout it exits 124 and writes one JSON line to stderr saying so.
 """
 
@@ -25,6 +26,7 @@ DEADLINE = Path(os.environ.get("PAPERCODER_DEADLINE", "/tmp/papercoder-deadline"
 GRACE_S = 2.0  # past a command's limit: time for it to be killed and to report
 AFTER_S = 3.0  # past a command's end: time for the host to read its exit status
 POLL_S = 0.25
+DUMP_S = 0.5  # within GRACE_S: time for the stacks to be written before the kill
 TIMEOUT_EXIT = 124
 
 
@@ -49,6 +51,18 @@ def watch(idle: float) -> int:
     return 0
 
 
+def stacks(child: subprocess.Popen[bytes]) -> None:
+    """Ask every process of the command's group for its Python stacks (the sandbox's
+    sitecustomize.py dumps them on SIGUSR1), and give them a moment to write them: a fixed
+    one, since the group's leader may end at once (SIGUSR1 ends a process without the hook)
+    while the process that hangs is still writing."""
+    try:
+        os.killpg(child.pid, signal.SIGUSR1)
+    except ProcessLookupError:
+        return
+    time.sleep(DUMP_S)
+
+
 def bound(seconds: float, argv: list[str]) -> int:
     announce(time.time() + seconds + GRACE_S)
     try:
@@ -56,6 +70,7 @@ def bound(seconds: float, argv: list[str]) -> int:
         try:
             return child.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
+            stacks(child)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)
             child.wait()

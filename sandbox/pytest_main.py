@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import sys
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import pytest
 import pytest_timeout  # registered as an object: imported before /work joins sys.path
 
 WORK = os.environ.get("PAPERCODER_WORK", "/work")
+# started with -I, so the guard's start-up hook (stacks on SIGUSR1, the memory cap) is run here
+GUARD = Path(__file__).resolve().parent / "guard" / "sitecustomize.py"
 # hooks that only add options, fixtures or markers: they cannot change what a test reports
 HARMLESS = frozenset({"pytest_addoption", "pytest_configure", "pytest_plugins"})
 
@@ -83,6 +86,8 @@ def repo_hooks(config: pytest.Config) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if GUARD.is_file():
+        runpy.run_path(str(GUARD))
     record = Record(Path(argv[0]))
     sys.path.insert(0, WORK)
     return int(pytest.main(argv[1:], plugins=[record, pytest_timeout]))

@@ -34,6 +34,7 @@ SANDBOX_FILES = (
     "tools.txt",
     "lifetime.py",
     "pytest_main.py",
+    "sitecustomize.py",
 )
 SANDBOX_REPO = "papercoder-sandbox"
 DEPS_REPO = "papercoder-deps"

@@ -33,6 +33,7 @@ class RunResult(BaseModel):
     timed_out: bool = False
     timeout_s: float | None = Field(default=None, description="the limit it ran under")
     oom: bool = False
+    memory_mb: int | None = Field(default=None, description="the memory limit it ran under")
     duration_s: float = 0.0
     files: dict[str, str] = Field(default_factory=dict, description="the runner's results")
 

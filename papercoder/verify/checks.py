@@ -196,24 +196,58 @@ def interpret(name: CheckName, run: RunResult, repo: Path, timeout: float) -> Ch
 def _killed(name: CheckName, run: RunResult, repo: Path, timeout: float) -> CheckResult | None:
     """The verdict of a check the sandbox killed (time or memory), else None."""
     if run.timed_out:
-        diag = Diagnostic(
-            check=name,
-            code="timeout",
-            message=f"{name} did not finish within {timeout:g} s; the container "
-            "was killed (an endless loop, or work too big for a smoke run?)",
-        )
-        return CheckResult(name=name, status="timeout", diagnostics=[diag], summary=diag.message)
+        return _timed_out(name, run, repo, timeout)
     if run.oom:
         diag = Diagnostic(
             check=name,
             code="out-of-memory",
-            message=f"{name} was killed: out of memory (sandbox limit)",
+            message=f"{name} was killed: out of memory{_limit(run)}, the sandbox's limit",
         )
         located = dg.parse_traceback(run.output, name, repo)
         if located and located.file:
             diag = diag.model_copy(update={"file": located.file, "line": located.line})
         return CheckResult(name=name, status="fail", diagnostics=[diag], summary=diag.message)
     return None
+
+
+def _timed_out(name: CheckName, run: RunResult, repo: Path, timeout: float) -> CheckResult:
+    """A check killed at its time limit, located at the line that was running when the
+    sandbox asked for the stacks just before the kill."""
+    located = dg.parse_stack_dump(run.output, repo)
+    if located is None:
+        diag = Diagnostic(
+            check=name,
+            code="timeout",
+            message=f"{name} did not finish within {timeout:g} s; the container "
+            "was killed (an endless loop, or work too big for a smoke run?)",
+        )
+    else:
+        file, line = located
+        diag = Diagnostic(
+            check=name,
+            code="timeout",
+            file=file,
+            line=line,
+            message=f"{name} did not finish within {timeout:g} s: {file}:{line} was running"
+            " (a loop that never ends?)",
+        )
+    diags = dg.with_snippets([diag], repo)
+    return CheckResult(name=name, status="timeout", diagnostics=diags, summary=diag.message)
+
+
+def _limit(run: RunResult) -> str:
+    return f" ({run.memory_mb} MB)" if run.memory_mb else ""
+
+
+def _out_of_memory(name: CheckName, run: RunResult, diag: Diagnostic) -> Diagnostic:
+    """A `MemoryError` (the sandbox caps each process a little below the container's limit,
+    so a runaway allocation raises one) said so that a model sees why, at the traceback's line."""
+    detail = diag.message.partition(":")[2].strip()
+    message = (
+        f"MemoryError: {name} ran out of memory{_limit(run)} at this line (a loop that never ends,"
+        " or sizes too big for a smoke run?)"
+    )
+    return diag.model_copy(update={"message": f"{message}: {detail}" if detail else message})
 
 
 def _verdict(
@@ -308,5 +342,7 @@ def _diagnostics(name: CheckName, run: RunResult, repo: Path) -> list[Diagnostic
         return dg.parse_mypy(files.get("mypy.json", ""))
     if run.exit_code:
         traced = dg.parse_traceback(run.output, "smoke", repo)
+        if traced is not None and dg.is_memory_error(traced):
+            traced = _out_of_memory(name, run, traced)
         return [traced] if traced else []
     return []

@@ -42,6 +42,11 @@ _EXC_LINE = re.compile(
     r"[A-Za-z_][\w.]*Error)(?::\s*(?P<msg>.*))?$"
 )
 _PYTEST_LOC = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):(?: (?P<type>\w+))?")
+# faulthandler's stack dump: a header per thread, then its frames (no comma before "in")
+_DUMP_THREAD = re.compile(
+    r"^(?:(?P<current>Current thread)|Thread|Stack)\b.*\(most recent call first\):$"
+)
+_DUMP_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+) in \S')
 
 
 class Diagnostic(BaseModel):
@@ -188,6 +193,37 @@ def _repo_frame(path: str, repo: Path | None) -> str | None:
     if rel is None or not rel.endswith(".py"):
         return None
     return rel if repo is None or (repo / rel).is_file() else None
+
+
+def is_memory_error(diag: Diagnostic) -> bool:
+    """An allocation that failed: Python's MemoryError (numpy's is a subclass), torch's
+    allocator's RuntimeError."""
+    return bool(diag.code and diag.code.endswith("MemoryError")) or (
+        "can't allocate memory" in diag.message
+    )
+
+
+def parse_stack_dump(text: str, repo: Path | None = None) -> tuple[str, int] | None:
+    """Where a process was when its Python stacks were dumped (faulthandler's format, as the
+    sandbox writes them before killing a command that ran out of time): the innermost repo
+    frame of a thread that was running repo code itself, else of the current thread, else of
+    the first thread with a repo frame. A thread waiting in a library (a parent in
+    ``subprocess.run``, a join) is the last place to look when another one is busy."""
+    threads: list[tuple[bool, list[tuple[str | None, int]]]] = []
+    for line in text.splitlines():
+        if header := _DUMP_THREAD.match(line):
+            threads.append((header["current"] is not None, []))
+        elif threads and (frame := _DUMP_FRAME.match(line)):
+            threads[-1][1].append((_repo_frame(frame["file"], repo), int(frame["line"])))
+    best: tuple[int, str, int] | None = None
+    for current, frames in threads:
+        located = next(((f, n) for f, n in frames if f is not None), None)
+        if located is None:
+            continue
+        rank = (0 if frames[0][0] is not None else 2) + (0 if current else 1)
+        if best is None or rank < best[0]:
+            best = (rank, *located)
+    return (best[1], best[2]) if best else None
 
 
 def _syntax_error(lines: list[str], check: CheckName) -> Diagnostic | None:

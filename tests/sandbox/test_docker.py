@@ -15,7 +15,8 @@ import pytest
 from papercoder.sandbox.docker import CONTAINER_LABEL, PID_LABEL, DockerSandbox
 from papercoder.sandbox.protocol import Limits
 from papercoder.verify.checks import Timeouts, Verifier
-from papercoder.verify.report import VerifyReport
+from papercoder.verify.diagnostics import CheckName
+from papercoder.verify.report import CheckResult, VerifyReport
 from tests.sandbox.repos import write
 
 pytestmark = pytest.mark.docker
@@ -174,10 +175,72 @@ def test_infinite_loop_times_out(sandbox: DockerSandbox, tmp_path: Path) -> None
     assert smoke is not None and smoke.status == "timeout" and smoke.duration_s < 20
 
 
-def test_memory_hog_is_reported_as_out_of_memory(sandbox: DockerSandbox, tmp_path: Path) -> None:
-    body = "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))\n"
-    report = verify(sandbox, smoke_repo(tmp_path, body))
-    assert first(report, "smoke")[2] == "out-of-memory"
+def only(sandbox: DockerSandbox, repo: Path, check: CheckName, limits: Timeouts) -> CheckResult:
+    report = Verifier(sandbox, repo.parent / "logs", limits).verify(repo, (check,))
+    assert leftover_containers() == [], "every check container must be removed"
+    result = report.check(check)
+    assert result is not None
+    return result
+
+
+LOOPING = {
+    "model.py": "def train(steps):\n    step, loss = 0, 1.0\n    while step < steps:\n"
+    "        loss = loss * 0.5\n    return loss\n",
+    "main.py": "import sys\n\nfrom model import train\n\n\ndef main(argv):\n"
+    "    print('loss', train(10))\n    return 0\n\n\n"
+    "if __name__ == '__main__':\n    sys.exit(main(sys.argv[1:]))\n",
+}
+
+
+def test_a_smoke_run_out_of_time_names_the_line_that_was_running(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    smoke = only(sandbox, write(tmp_path / "repo", LOOPING), "smoke", Timeouts(smoke=3))
+    assert smoke.status == "timeout" and smoke.duration_s < 10
+    (diag,) = smoke.diagnostics
+    assert diag.file == "model.py" and diag.line in (3, 4), diag
+    assert diag.message == (
+        f"smoke did not finish within 3 s: model.py:{diag.line} was running"
+        " (a loop that never ends?)"
+    )
+
+
+def test_a_test_run_out_of_time_names_the_line_that_was_running(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    endless = "def test_double():\n    n = 0\n    while True: n += 1\n"
+    repo = write(tmp_path / "repo", {"tests/test_model.py": endless})
+    tests = only(sandbox, repo, "tests", Timeouts(tests=5, per_test=60))
+    assert tests.status == "timeout"
+    assert [(d.file, d.line) for d in tests.diagnostics] == [("tests/test_model.py", 3)]
+
+
+def test_a_runaway_allocation_is_a_memory_error_at_its_line(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    body = (
+        "def train():\n    losses = [1.0]\n    step = 0\n    while step < 10:\n"
+        "        losses.append(losses[-1])\n\n\ntrain()\n"
+    )
+    smoke = only(sandbox, smoke_repo(tmp_path, body), "smoke", Timeouts(smoke=60))
+    assert smoke.status == "fail" and smoke.duration_s < 20
+    (diag,) = smoke.diagnostics
+    assert (diag.file, diag.line, diag.code) == ("main.py", 5, "MemoryError")
+    assert diag.message.startswith("MemoryError: smoke ran out of memory (256 MB) at this line")
+
+
+def test_processes_over_the_container_limit_together_are_out_of_memory(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    """Each process is capped below the container's limit, not all of them together: two
+    that grow at once meet the kernel's OOM killer first."""
+    body = (
+        "import os\nos.fork()\nblocks = []\nwhile True:\n"
+        "    blocks.append(bytearray(20 * 1024 * 1024))\n"
+    )
+    smoke = only(sandbox, smoke_repo(tmp_path, body), "smoke", Timeouts(smoke=60))
+    assert [d.code for d in smoke.diagnostics] == ["out-of-memory"]
+    assert smoke.diagnostics[0].message.startswith("smoke was killed: out of memory (256 MB)")
 
 
 def test_fork_bomb_is_held_by_the_pids_limit(sandbox: DockerSandbox, tmp_path: Path) -> None:
