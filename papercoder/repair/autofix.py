@@ -88,14 +88,26 @@ def autofix(report: VerifyReport, files: dict[str, str]) -> list[Fix]:
                 reason=f"requirements.txt lacks {', '.join(missing)}, which the code imports",
             )
     for path, wanted in imports.items():
-        updated = add_imports(files[path], [line for line, _ in wanted])
+        updated: str | None = files[path]
+        done: list[str] = []
+        added: list[str] = []
+        for line, name in wanted:
+            # `from model import cross_entropy_loss` and `cross_entropy` undefined: a wrong name
+            renamed = _renamed_import(updated, line, name, path, files) if updated else None
+            if renamed is not None:
+                updated, what = renamed
+                done.append(what)
+            else:
+                added.append(line)
+        if added and updated is not None:
+            updated = add_imports(updated, added)
+            done += [f"added `{line}`" for line in added]
         if updated is None:
             continue
         names = ", ".join(f"`{name}`" for _, name in wanted)
         fixes[path] = Fix(
             edit=Edit(path=path, search="", replace=updated),  # the whole file
-            reason=f"{path} uses {names} without importing it: added "
-            + "; ".join(f"`{line}`" for line, _ in wanted),
+            reason=f"{path} uses {names} without importing it: " + "; ".join(done),
         )
     return list(fixes.values())
 
@@ -115,6 +127,37 @@ def import_for(name: str, path: str, files: dict[str, str]) -> str | None:
     if name in sys.stdlib_module_names and not name.startswith("_"):
         return f"import {name}"
     return None
+
+
+def _renamed_import(
+    source: str, line: str, name: str, path: str, files: dict[str, str]
+) -> tuple[str, str] | None:
+    """`source` with a name its `from M import ...` asks of M and M does not define replaced by
+    `name` (which M does define and the file uses), when that is the one such name; with the
+    edit described for the fix's reason. None when the import is to be added instead."""
+    found = re.fullmatch(r"from (?P<module>[\w.]+) import \w+", line)
+    if found is None:
+        return None
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return None
+    module = found["module"]
+    stale = [
+        (node, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == module and not node.level
+        for alias in node.names
+        if alias.asname is None and module not in _defining_modules(alias.name, path, files)
+    ]
+    if len(stale) != 1:
+        return None
+    node, old = stale[0]
+    rows = source.splitlines(keepends=True)
+    start, end = node.lineno - 1, node.end_lineno or node.lineno
+    statement = "".join(rows[start:end])
+    rows[start:end] = [re.sub(rf"\b{re.escape(old)}\b", name, statement, count=1)]
+    return "".join(rows), f"renamed `{old}` to `{name}` in `from {module} import`"
 
 
 def _defining_modules(name: str, path: str, files: dict[str, str]) -> list[str]:

@@ -61,6 +61,21 @@ def test_a_name_another_module_defines_is_imported_from_it_unless_that_makes_a_c
     assert import_for("step", "train.py", files) is None  # two candidates: for the model
 
 
+def test_a_wrong_name_in_an_import_from_the_module_that_defines_the_used_one_is_renamed() -> None:
+    train = "from model import MLP, cross_entropy_loss\n\n\ndef fit():\n    cross_entropy(1)\n"
+    files = {
+        "train.py": train,
+        "model.py": "class MLP:\n    pass\n\n\ndef cross_entropy(x):\n    return x\n",
+    }
+    (fix,) = autofix(report(undefined("cross_entropy", "train.py", 5)), files)
+    assert fix.edit.replace == train.replace("cross_entropy_loss", "cross_entropy")
+    assert "renamed `cross_entropy_loss` to `cross_entropy`" in fix.reason
+    # every name the import asks for exists: the missing one is imported beside them
+    files["train.py"] = train.replace(", cross_entropy_loss", "")
+    (fix,) = autofix(report(undefined("cross_entropy", "train.py", 5)), files)
+    assert fix.edit.replace.startswith("from model import MLP\nfrom model import cross_entropy\n")
+
+
 def test_typing_and_standard_library_names_and_unknown_names() -> None:
     assert import_for("Optional", "a.py", {}) == "from typing import Optional"
     assert import_for("math", "a.py", {}) == "import math"
