@@ -56,6 +56,7 @@ _UNDEFINED = re.compile(
     r"|name '(?P<c>\w+)' is not defined"
 )
 _NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
+_NONE = re.compile(r"'NoneType' object|Missing return statement")
 
 
 class Fix(BaseModel):
@@ -109,7 +110,64 @@ def autofix(report: VerifyReport, files: dict[str, str]) -> list[Fix]:
             edit=Edit(path=path, search="", replace=updated),  # the whole file
             reason=f"{path} uses {names} without importing it: " + "; ".join(done),
         )
+    if any(_NONE.search(d.message) for d in failing_diagnostics(report)):
+        _return_fixes(files, fixes)
     return list(fixes.values())
+
+
+def _return_fixes(files: dict[str, str], fixes: dict[str, Fix]) -> None:
+    """A None where a value was expected: the functions that drop their result return it."""
+    for path, source in files.items():
+        if path in fixes or not path.endswith(".py") or is_test_file(path):
+            continue
+        if (returned := _dropped_results(source)) is not None:
+            updated, names = returned
+            fixes[path] = Fix(
+                edit=Edit(path=path, search="", replace=updated),
+                reason=f"{path}: {', '.join(names)} computed a result in the last line and"
+                " dropped it (no return, so None): that line now returns it",
+            )
+
+
+def _dropped_results(source: str) -> tuple[str, list[str]] | None:
+    """`source` with `return` put before the last line of each function that promises a value
+    (a return annotation other than None), returns nothing anywhere, and ends in a bare
+    expression: the value it was meant to return. None when no function is like that."""
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return None
+    rows = source.splitlines(keepends=True)
+    names = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or not node.returns:
+            continue
+        last = node.body[-1]
+        promised = not (isinstance(node.returns, ast.Constant) and node.returns.value is None)
+        if (
+            promised
+            and isinstance(last, ast.Expr)
+            and not isinstance(last.value, ast.Constant | ast.Yield | ast.YieldFrom | ast.Await)
+            and last.lineno == last.end_lineno
+            and not any(isinstance(n, ast.Return | ast.Yield | ast.YieldFrom) for n in _own(node))
+        ):
+            row = rows[last.lineno - 1]
+            at = last.col_offset
+            rows[last.lineno - 1] = f"{row[:at]}return {row[at:]}"
+            names.append(f"`{node.name}`")
+    return ("".join(rows), names) if names else None
+
+
+def _own(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """The nodes of `function`'s body outside the functions and classes it defines."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def import_for(name: str, path: str, files: dict[str, str]) -> str | None:

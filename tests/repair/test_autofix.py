@@ -134,3 +134,29 @@ def test_the_model_is_asked_when_no_failure_names_its_fix() -> None:
     )
     outcome = repair(model, request, lambda _: False)
     assert outcome.formats == ["whole"] and len(model.asked) == 1
+
+
+def test_a_function_that_drops_its_result_returns_it_when_a_none_fails() -> None:
+    model = (
+        "import numpy as np\n\n\nclass MLP:\n"
+        "    def predict(self, x: np.ndarray) -> np.ndarray:\n"
+        "        self.forward(x)[0].argmax(axis=1)\n\n"
+        "    def log(self, x: int) -> None:\n        print(x)\n\n"
+        "    def rows(self, x: np.ndarray) -> list[int]:\n"
+        "        def inner() -> int:\n            return 1\n\n        x.tolist()\n\n"
+        "    def steps(self) -> int:\n        if self:\n            return 1\n        len(self)\n"
+    )
+    files = {"model.py": model, "tests/test_model.py": "def f() -> int:\n    g()\n"}
+    none = Diagnostic(
+        check="tests", file="tests/test_model.py", line=4, code="test-failure",
+        message="t: AttributeError: 'NoneType' object has no attribute 'shape'",
+    )  # fmt: skip
+    (fix,) = autofix(report(none), files)
+    assert fix.edit.path == "model.py"
+    expected = model.replace("        self.forward", "        return self.forward")
+    # a nested function's return is not the method's; a function that returns elsewhere is left
+    expected = expected.replace("        x.tolist()", "        return x.tolist()")
+    assert fix.edit.replace == expected
+    assert "`predict`, `rows`" in fix.reason
+    other = none.model_copy(update={"message": "t: AssertionError: assert 1 == 2"})
+    assert autofix(report(other), files) == []  # no None in sight: nothing to guess
