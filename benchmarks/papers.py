@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAPERS = ROOT.parent / "shared" / "papers"
 # the values each paper states for its method (from reading the papers), by config-key words
 STATED: dict[str, dict[str, float]] = {
-    "adam": {"alpha|learning_rate|lr|step": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    "adam": {"alpha|learning_rate|lr|step": 0.001, "beta1": 0.9, "beta2": 0.999, "eps|ϵ|ε": 1e-8},
     "gcn": {
         "hidden": 16,
         "dropout": 0.5,
@@ -63,19 +63,31 @@ def stated_found(name: str, grounding: dict[str, Any] | None) -> str:
     hits = 0
     for words, value in wanted.items():
         for entry in entries:
-            key = entry["key"].lower()
-            try:
-                number = float(entry["value"])
-            except ValueError:
+            key = entry["key"].lower().replace("_", "")  # beta_1 is beta1
+            number = as_number(entry["value"])
+            if number is None:
                 continue
             if (
-                any(w in key for w in words.split("|"))
+                any(w.replace("_", "") in key for w in words.split("|"))
                 and abs(number - value) <= 1e-9 * max(1.0, value)
                 and entry["status"] in ("verified", "re-cited")
             ):
                 hits += 1
                 break
     return f"{hits}/{len(wanted)}"
+
+
+def as_number(value: object) -> float | None:
+    """A config value as a number: 0.001, "1e-8", and "10^-8" written with the minus sign
+    U+2212, as papers print it."""
+    text = str(value).strip().replace("\u2212", "-").replace("^", "").replace("**", "")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text.startswith("10") and text[2:].lstrip("-").isdigit():
+        return 10.0 ** int(text[2:])
+    return None
 
 
 def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]:
