@@ -26,6 +26,7 @@ from typing import Any
 
 from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
+from papercoder.grounding import parse_number
 from papercoder.runstore import step_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def stated_found(name: str, grounding: dict[str, Any] | None) -> str:
     for words, value in wanted.items():
         for entry in entries:
             key = entry["key"].lower().replace("_", "")  # beta_1 is beta1
-            number = as_number(entry["value"])
+            number = parse_number(str(entry["value"]))
             if number is None:
                 continue
             if (
@@ -75,19 +76,6 @@ def stated_found(name: str, grounding: dict[str, Any] | None) -> str:
                 hits += 1
                 break
     return f"{hits}/{len(wanted)}"
-
-
-def as_number(value: object) -> float | None:
-    """A config value as a number: 0.001, "1e-8", and "10^-8" written with the minus sign
-    U+2212, as papers print it."""
-    text = str(value).strip().replace("\u2212", "-").replace("^", "").replace("**", "")
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    if text.startswith("10") and text[2:].lstrip("-").isdigit():
-        return 10.0 ** int(text[2:])
-    return None
 
 
 def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]:

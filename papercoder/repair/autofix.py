@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.repair.digest import failing_diagnostics, is_test_file
 from papercoder.repair.patch import Edit
+from papercoder.repair.testchecks import own_nodes
 from papercoder.repo import parse
 from papercoder.requirements import missing_requirements, pip_name, with_requirements
 from papercoder.verify.diagnostics import Diagnostic
@@ -149,25 +150,15 @@ def _dropped_results(source: str) -> tuple[str, list[str]] | None:
             and isinstance(last, ast.Expr)
             and not isinstance(last.value, ast.Constant | ast.Yield | ast.YieldFrom | ast.Await)
             and last.lineno == last.end_lineno
-            and not any(isinstance(n, ast.Return | ast.Yield | ast.YieldFrom) for n in _own(node))
+            and not any(
+                isinstance(n, ast.Return | ast.Yield | ast.YieldFrom) for n in own_nodes(node.body)
+            )
         ):
             row = rows[last.lineno - 1]
             at = last.col_offset
             rows[last.lineno - 1] = f"{row[:at]}return {row[at:]}"
             names.append(f"`{node.name}`")
     return ("".join(rows), names) if names else None
-
-
-def _own(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
-    """The nodes of `function`'s body outside the functions and classes it defines."""
-    found: list[ast.AST] = []
-    stack: list[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            stack.extend(ast.iter_child_nodes(node))
-    return found
 
 
 def import_for(name: str, path: str, files: dict[str, str]) -> str | None:

@@ -73,11 +73,10 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
             f" b is made"
         )
     if found := _CALL.search(text):
-        name = found["name"] or found["name2"]
-        signature = _signature(name, files)
+        signature = _signature(found["name"] or found["name2"], files)
         if signature is None:
             return None
-        call = suggested_call(name, diag, files)
+        call = suggested_fix(diag, files)
         return f"it is defined as `{signature}`" + (f"; did you mean `{call}`?" if call else "")
     if found := _KEY.search(text):
         nested = _nested_key(files.get("config.yaml"), found["key"])

@@ -40,7 +40,7 @@ def tests_of(tree: ast.Module) -> dict[str, FunctionChecks]:
 
 
 def _test(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionChecks:
-    nodes = list(_own_nodes(node.body))
+    nodes = list(own_nodes(node.body))
     first_check = min(
         (n.lineno for n in nodes if _is_check(n) and isinstance(n, ast.expr | ast.stmt)),
         default=None,
@@ -51,14 +51,15 @@ def _test(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionChecks:
     return FunctionChecks(_live_checks(node.body), early)
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
     """The nodes of a function body, without those of functions or classes defined in it."""
-    stack: list[ast.AST] = list(body)
+    nested = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    stack: list[ast.AST] = [node for node in body if not isinstance(node, nested)]
     while stack:
         node = stack.pop()
         yield node
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if not isinstance(child, nested):
                 stack.append(child)
 
 

@@ -105,3 +105,16 @@ def test_an_added_except_that_swallows_the_error_is_refused() -> None:
         "main.py", swallowed, swallowed.replace("print(x)", "print(x, 1)"), whole_file=True
     )
     assert kept is None  # a handler that was there already is not the edit's doing
+
+
+def test_a_helper_defined_in_a_test_is_not_the_test_returning_early() -> None:
+    import ast
+
+    from papercoder.repair.testchecks import tests_of
+
+    source = (
+        "def test_x():\n    def helper():\n        return 1\n\n    assert helper() == 1\n\n\n"
+        "def test_y():\n    return\n    assert 1 == 2\n"
+    )
+    found = tests_of(ast.parse(source))
+    assert not found["test_x"].early_return and found["test_y"].early_return
