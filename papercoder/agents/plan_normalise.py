@@ -308,7 +308,11 @@ def _respects(order: list[str | None], graph: dict[str, list[str]]) -> bool:
     )
 
 
-_NUMERIC = r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?|10\^-?\d+|[\d.]+ ?[x*] ?10\^-?\d+"
+_DASH = "[-\u2212\u2013]?"  # papers write 10^-8 with a minus sign or an en dash too
+_NUMERIC = (
+    r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?"
+    rf"|10\^{_DASH}\d+|[\d.]+ ?[x*] ?10\^{_DASH}\d+"
+)
 
 
 def _typed(value: str | int | float | bool) -> str | int | float | bool:

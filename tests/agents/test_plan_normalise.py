@@ -181,8 +181,9 @@ def test_numbers_written_as_strings_become_numbers() -> None:
             ConfigEntry(key="c", value="10^-8", source="x"),
             ConfigEntry(key="d", value="true", source="x"),
             ConfigEntry(key="e", value="adam", source="x"),
+            ConfigEntry(key="f", value="10^\u22128", source="x"),  # the minus sign papers print
         ]
     )
     fixed, _ = normalise_config(config)
-    assert [e.value for e in fixed.entries] == [128, 1e-8, 1e-8, True, "adam"]
+    assert [e.value for e in fixed.entries] == [128, 1e-8, 1e-8, True, "adam", 1e-8]
     assert "a: 128  # x" in pc.render_config(fixed)
