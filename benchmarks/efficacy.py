@@ -89,6 +89,9 @@ def main() -> None:
     parser.add_argument("--cases", default="", help="comma-separated names (default: all)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep each case's repo and run directory here"
+    )
     args = parser.parse_args()
     formats: list[EditFormat] = [f for f in EDIT_FORMATS if f in args.formats.split(",")]
     cases = load_cases()
@@ -98,8 +101,9 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with (
         LocalServer(ensure_model(), ctx=8192) as server,
-        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryDirectory() as scratch,
     ):
+        tmp = args.keep or Path(scratch)
         base = Settings.resolve(
             {
                 "base_url": server.base_url,
@@ -115,7 +119,7 @@ def main() -> None:
         model = OpenAIChatModel(base)
         for fmt in formats:
             for case in cases:
-                rows.append(measure(case, fmt, base, sandbox, model, Path(tmp), args.no_baseline))
+                rows.append(measure(case, fmt, base, sandbox, model, tmp, args.no_baseline))
                 print(line(rows[-1]), flush=True)
                 if args.json:
                     args.json.write_text(json.dumps(rows, indent=1) + "\n", "utf-8")
@@ -134,6 +138,7 @@ def measure(
     no_baseline: bool,
 ) -> dict[str, Any]:
     work = tmp / f"{fmt}-{case['name']}"
+    shutil.rmtree(work, ignore_errors=True)
     settings = base.model_copy(update={"edit_format": fmt, "runs_dir": work / "runs"})
     started = time.monotonic()
     outcome = run.verify(make_repo(work / "loop", case), settings, sandbox=sandbox)
