@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import textwrap
 from collections.abc import Callable
 
@@ -282,11 +283,55 @@ def _function(
                 content=prompts.render("repair_scope_retry", problem=problem, function=scope.name),
             ),
         ]
-    if problem in _ECHOED and scope.spans[0].line is not None:
-        return _line(session, files, is_link, scope, problem)
+    if problem in _ECHOED:
+        if scope.spans[0].line is not None:
+            return _line(session, files, is_link, scope, problem)
+        if (picked := _pick_line(session, files, scope)) is not None:
+            return _line(session, files, is_link, picked, problem)
     return PatchResult(
         files=files, applied=[], rejected=[Rejection(path=scope.path, reason=problem)]
     )
+
+
+def _pick_line(session: _Session, files: dict[str, str], scope: Scope) -> Scope | None:
+    """The scope narrowed to the line the model names as the cause, when a failure marks no
+    line (a failing assertion) and the function came back unchanged: two short questions,
+    which line and then that line corrected, where a 1.5B model echoes a whole function."""
+    rows = files[scope.path].splitlines()
+    shown = []
+    for span in sorted(scope.spans, key=lambda s: s.start):
+        width = len(str(span.end))
+        numbered = (f"{n:>{width}} | {rows[n - 1]}" for n in range(span.start, span.end + 1))
+        shown.append("\n".join(numbered))
+    test = f"\nThe failing test:\n\n```python\n{scope.test.rstrip()}\n```\n" if scope.test else ""
+    prompt = prompts.render(
+        "repair_which_line",
+        failures=_scope_failures(session.request, scope),
+        function=scope.name,
+        path=scope.path,
+        code="\n\n".join(shown),
+        test=test,
+    )
+    reply = session.ask([Message(role="user", content=prompt)], "whole")
+    number = picked_line(reply, files[scope.path], scope)
+    if number is None:
+        return None
+    span = next(s for s in scope.spans if s.start <= number <= s.end)
+    return scope.model_copy(update={"spans": [span.model_copy(update={"line": number})]})
+
+
+def picked_line(reply: str, source: str, scope: Scope) -> int | None:
+    """The first number in `reply` that is a line of code inside one of `scope`'s functions
+    (not a `def` line, not blank, not a comment or docstring), or None."""
+    rows = source.splitlines()
+    for token in re.findall(r"\b\d{1,5}\b", reply):
+        number = int(token)
+        if number > len(rows) or not any(s.start < number <= s.end for s in scope.spans):
+            continue
+        text = rows[number - 1].strip()
+        if text and not text.startswith(("#", '"""', "'''")):
+            return number
+    return None
 
 
 def _line(

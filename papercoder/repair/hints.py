@@ -78,6 +78,8 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
             return None
         call = suggested_fix(diag, files)
         return f"it is defined as `{signature}`" + (f"; did you mean `{call}`?" if call else "")
+    if (factor := _factor(text)) is not None:
+        return factor
     if found := _KEY.search(text):
         nested = _nested_key(files.get("config.yaml"), found["key"])
         if nested:
@@ -287,3 +289,66 @@ def _config_keys(text: str | None) -> list[str]:
 
     walk(data, "")
     return sorted(set(keys))
+
+
+_WHERE_ABS = re.compile(r"\(where .*? = (?P<expr>abs\(.*\))\)$")
+_NUMBER_CALLS = {"float", "int", "float64", "float32", "int64", "int32", "tensor", "array"}
+
+
+def _factor(text: str) -> str | None:
+    """For a closeness assertion that pytest expanded as `abs(a - b)`: the two values and, when
+    one is a whole multiple of the other, the factor (a sum where a mean is meant, a count
+    divided twice)."""
+    found = _WHERE_ABS.search(text)
+    if found is None:
+        return None
+    try:
+        tree = ast.parse(found["expr"], mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(tree, ast.Call) and len(tree.args) == 1):
+        return None
+    inner = tree.args[0]
+    if not (isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub)):
+        return None
+    left, right = _number(inner.left), _number(inner.right)
+    if left is None or right is None:
+        return None
+    said = f"the two sides are {left:.6g} and {right:.6g}"
+    small, large = sorted((abs(left), abs(right)))
+    if small == 0 or large / small < 1.5:
+        return said
+    ratio = large / small
+    if abs(ratio - round(ratio)) > 0.02 * ratio:
+        return said
+    return (
+        f"{said}: one is {round(ratio)} times the other (a sum where a mean is meant, or a"
+        f" division by a count missing or made twice?)"
+    )
+
+
+def _number(node: ast.expr) -> float | None:
+    """The value of an arithmetic expression of literals, as pytest prints it (numbers wrapped
+    in `np.float64(...)` and the like), or None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        name = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+        return _number(node.args[0]) if name in _NUMBER_CALLS else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _number(node.operand)
+        return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
+    if isinstance(node, ast.BinOp):
+        a, b = _number(node.left), _number(node.right)
+        if a is None or b is None:
+            return None
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div) and b != 0:
+            return a / b
+    return None

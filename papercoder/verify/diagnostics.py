@@ -270,8 +270,11 @@ def _junit_case(case: ET.Element, node: ET.Element, repo: Path | None) -> Diagno
             file, line = rel, int(match["line"])
     if file is None and (traced := parse_traceback(body, "tests", repo)) is not None:
         file, line = traced.file, traced.line
-    headline = (node.get("message") or "").strip().splitlines()[:1]
-    headline = headline or body.strip().splitlines()[-1:] or [node.tag]
+    message = (node.get("message") or "").strip().splitlines()
+    headline = message[:1] or body.strip().splitlines()[-1:] or [node.tag]
+    where = next((row.strip() for row in message[1:] if row.strip().startswith("+  where")), "")
+    if where:  # pytest's value of the asserted expression's parts, e.g. both sides of a `-`
+        headline = [f"{headline[0]} ({where.removeprefix('+').strip()})"]
     return Diagnostic(
         check="tests",
         file=file,

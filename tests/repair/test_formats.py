@@ -303,6 +303,36 @@ def test_hints_name_what_exists(message: str, expected: str) -> None:
     assert expected in (hint(diag, files) or "")
 
 
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (
+            "abs((((2.1574079513877584 - 2.1574077279523873) / (2 * 1e-06))"
+            " - np.float64(1.117176856549368)))",
+            "the two sides are 0.111718 and 1.11718: one is 10 times the other",
+        ),
+        ("abs((np.float64(0.5) - 0.75))", "the two sides are 0.5 and 0.75"),
+        ("abs((tensor(3.0) - -1.5))", "the two sides are 3 and -1.5: one is 2 times the other"),
+    ],
+)
+def test_a_closeness_assertion_says_both_sides_and_their_factor(where: str, expected: str) -> None:
+    message = f"t.test_g: assert np.float64(1.0054) < 1e-05 (where np.float64(1.0054) = {where})"
+    diag = Diagnostic(
+        check="tests", file="tests/test_m.py", line=9, code="test-failure", message=message
+    )
+    found = hint(diag, {}) or ""
+    assert found.startswith(expected)
+    assert ("times the other" in found) == ("times" in expected)
+
+
+def test_no_factor_for_an_expression_of_names_or_calls() -> None:
+    message = "t.test_g: assert 2 < 1 (where 2 = abs((f(x) - 1.0)))"
+    diag = Diagnostic(
+        check="tests", file="tests/test_m.py", line=9, code="test-failure", message=message
+    )
+    assert hint(diag, {}) is None
+
+
 def test_no_hint_for_what_the_repository_does_not_define() -> None:
     diag = Diagnostic(
         check="smoke", message="AttributeError: 'ndarray' object has no attribute 'x'"

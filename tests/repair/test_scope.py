@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from papercoder.agents.repairer import RepairRequest, repair
+from papercoder.agents.repairer import RepairRequest, picked_line, repair
 from papercoder.repair.digest import repair_targets
 from papercoder.repair.scope import MARK, find_scope, replace_scope
 from papercoder.verify.diagnostics import Diagnostic
@@ -204,3 +204,36 @@ def test_a_call_missing_arguments_is_marked_with_the_call_to_write() -> None:
     assert scope is not None
     marked = scope.marked(files).splitlines()
     assert marked[1].endswith(f"{call.message}; write `train(model, x, epochs)`")
+
+
+SUMS = Diagnostic(
+    check="tests", file="tests/test_model.py", line=6, code="test-failure",
+    message="tests.test_model.test_softmax_sums_to_one: assert 1.0 < 1e-09",
+)  # fmt: skip
+
+
+def test_a_failing_assertion_echoed_twice_asks_which_line_then_that_line() -> None:
+    """The 1.5B model sent `train` back unchanged for a loss that grows: no line is marked by
+    an assertion, so it is asked which line causes it, then for that line corrected."""
+    softmax = "```python\n" + MODEL.split("\n\n\n")[1] + "\n```"
+    spaced = softmax.replace("    total = sum(z)\n", "    total = sum(z)\n\n")
+    which = "The failure comes from line 12 (the def), really line 14."
+    line = "```python\nreturn [2 * v / total for v in z]\n```"
+    model = Queue(softmax, softmax, spaced, which, line)
+    request = RepairRequest(report=report(SUMS), files=FILES, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    asked = model.asked[3].messages[-1].content
+    assert "13 |     total = sum(z)" in asked and "def test_softmax_sums_to_one" in asked
+    assert "Line 14 of `model.py`, in `softmax`" in model.asked[4].messages[-1].content
+    assert outcome.result.files["model.py"] == MODEL.replace(
+        "return [v / total for v in z]", "return [2 * v / total for v in z]"
+    )
+
+
+def test_a_picked_line_is_a_line_of_code_inside_the_function() -> None:
+    scope = find_scope(report(SUMS), FILES)
+    assert scope is not None and scope.name == "softmax"
+    assert picked_line("line 12", MODEL, scope) is None  # its def line
+    assert picked_line("line 3, or 99", MODEL, scope) is None  # outside it, past the end
+    assert picked_line("```\n13\n```", MODEL, scope) == 13
+    assert picked_line("no number", MODEL, scope) is None

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from papercoder.verify import diagnostics as dg
@@ -147,3 +149,23 @@ def test_pip_failure_names_the_requirement() -> None:
     )
     diag = dg.parse_pip_failure(log, "nosuchpkg-zz")
     assert diag.file == "requirements.txt" and "nosuchpkg-zz" in diag.message
+
+
+def test_a_junit_assertion_keeps_pytest_s_values_of_its_parts(tmp_path: Path) -> None:
+    """The repair hint compares both sides of `abs(a - b) < tol`: pytest's `where` row holds
+    them, real output from a gradient check."""
+    (tmp_path / "test_a.py").write_text(
+        "def g():\n    return 1.1171\n\n\ndef test_close():\n"
+        "    up, down, step = 2.1574079513877584, 2.1574077279523873, 1e-6\n"
+        "    assert abs((up - down) / (2 * step) - g()) < 1e-5\n",
+        encoding="utf-8",
+    )
+    xml = tmp_path / "j.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    [diag] = dg.parse_junit(xml.read_text("utf-8"))
+    assert "(where 1.0053823144530363 = abs((((2.1574079513877584 - 2.15740772" in diag.message
