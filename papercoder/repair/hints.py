@@ -29,7 +29,7 @@ _MODULE = re.compile(
 _CALL = re.compile(
     r"""in call to "(?P<name>\w+)"|(?P<name2>\w+)\(\) (?:missing|takes|got an unexpected)"""
 )
-_MATMUL = re.compile(
+MATMUL = re.compile(
     r"matmul: Input operand 1 has a mismatch in its core dimension 0.*?"
     r"\(size (?P<got>\d+) is different from (?P<want>\d+)\)"
     r"|shapes \((?P<a>\d+),(?P<want2>\d+)\) and \((?P<got2>\d+),\d+\) not aligned"
@@ -64,9 +64,8 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         owner = found["cls"] or found["cls2"]
         names = _class_members(owner, files)
         return _say(f"{owner} has", names, found["name"]) if names else None
-    if found := _MATMUL.search(text):
-        got = found["got"] or found["got2"] or found["got3"]
-        want = found["want"] or found["want2"] or found["want3"]
+    if found := MATMUL.search(text):
+        got, want = matmul_sizes(found)
         return (
             f"in `a @ b`, b has {got} rows where a has {want} columns: b was made with its"
             f" dimensions swapped (e.g. size=(out, in) where (in, out) is meant); fix it where"
@@ -87,6 +86,13 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         keys = _config_keys(files.get("config.yaml"))
         return _say("config.yaml has the keys", keys, found["key"]) if keys else None
     return None
+
+
+def matmul_sizes(found: re.Match[str]) -> tuple[str, str]:
+    """The rows of b and the columns of a, from a MATMUL match of `a @ b`."""
+    got = found["got"] or found["got2"] or found["got3"]
+    want = found["want"] or found["want2"] or found["want3"]
+    return got, want
 
 
 def suggested_fix(diag: Diagnostic, files: dict[str, str]) -> str | None:

@@ -18,7 +18,7 @@ import textwrap
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.repair.digest import failing_diagnostics, is_test_file
-from papercoder.repair.hints import suggested_fix
+from papercoder.repair.hints import MATMUL, matmul_sizes, suggested_fix
 from papercoder.repo import parse
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import VerifyReport
@@ -92,6 +92,8 @@ def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
         node = _innermost_function(tree, diag.line)
         if node is None:
             return None
+        if (made := _made_here(diag.file, tree, diag)) is not None:
+            return made
         scope = _scope(diag.file, tree, node, diag, line=diag.line)
         if fix := suggested_fix(diag, files):  # the mark says what to write, not what is missing
             return scope.model_copy(update={"failure": f"{scope.failure}; write `{fix}`"})
@@ -232,6 +234,66 @@ def _definitions(name: str, files: dict[str, str]) -> list[tuple[str, ast.Module
             if isinstance(node, _FunctionNode) and node.name == name
         ]
     return found
+
+
+def _made_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
+    """For a matrix product of mismatched shapes, `a @ b` on the failing line: the line where
+    `b` is made (a weight made `size=(out, in)`), marked with what is wrong with it. The
+    1.5B model, shown the product, sends it back unchanged: the cause is elsewhere."""
+    found = MATMUL.search(diag.message)
+    if found is None or diag.line is None:
+        return None
+    products = [
+        (node.left, node.right)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.MatMult)
+        and node.lineno <= diag.line <= (node.end_lineno or node.lineno)
+    ]
+    if len(products) != 1:
+        return None
+    left, right = products[0]
+    line = _maker_line(tree, right, diag.line)
+    node = _innermost_function(tree, line) if line is not None else None
+    if node is None or line is None:
+        return None
+    got, want = matmul_sizes(found)
+    failure = (
+        f"`{ast.unparse(right)}` made here has {got} rows where `{ast.unparse(left)}` has"
+        f" {want} columns in `{ast.unparse(left)} @ {ast.unparse(right)}` (line {diag.line}):"
+        f" make it with its dimensions swapped"
+    )
+    return _scope(path, tree, node, diag, line=line).model_copy(update={"failure": failure})
+
+
+def _maker_line(tree: ast.Module, operand: ast.expr, used: int) -> int | None:
+    """The line that assigns `operand` (a name, an attribute, or a dict entry such as
+    `self.params["w1"]` made in a dict literal): the last one before `used` in the same
+    function, else the first in the file."""
+    text = ast.unparse(operand)
+    base, key = None, None
+    if isinstance(operand, ast.Subscript) and isinstance(operand.slice, ast.Constant):
+        base, key = ast.unparse(operand.value), operand.slice.value
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {ast.unparse(t) for t in targets}
+            if text in names:
+                lines.append(node.lineno)
+            elif base in names and isinstance(node.value, ast.Dict):
+                lines += [
+                    value.lineno
+                    for k, value in zip(node.value.keys, node.value.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value == key
+                ]
+    if not lines:
+        return None
+    here = _innermost_function(tree, used)
+    before = [
+        n for n in lines if n < used and here is not None and _innermost_function(tree, n) is here
+    ]
+    return before[-1] if before else min(lines)
 
 
 def _one_line(text: str) -> str:

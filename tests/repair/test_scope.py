@@ -237,3 +237,53 @@ def test_a_picked_line_is_a_line_of_code_inside_the_function() -> None:
     assert picked_line("line 3, or 99", MODEL, scope) is None  # outside it, past the end
     assert picked_line("```\n13\n```", MODEL, scope) == 13
     assert picked_line("no number", MODEL, scope) is None
+
+
+NET = """import numpy as np
+
+
+class Net:
+    def __init__(self, dim: int, hidden: int) -> None:
+        rng = np.random.default_rng(0)
+        self.params = {
+            "w1": rng.normal(size=(hidden, dim)),
+            "b1": np.zeros(hidden),
+        }
+        self.scale = 1.0
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        h = x @ self.params["w1"] + self.params["b1"]
+        return h * self.scale
+"""
+MATMUL = Diagnostic(
+    check="smoke", file="net.py", line=14, code="ValueError",
+    message="ValueError: matmul: Input operand 1 has a mismatch in its core dimension 0, with"
+    " gufunc signature (n?,k),(k,m?)->(n?,m?) (size 8 is different from 4)",
+)  # fmt: skip
+
+
+def test_a_matrix_product_of_mismatched_shapes_marks_where_its_operand_is_made() -> None:
+    """The 1.5B model, shown `x @ self.params["w1"]` marked, sent it back unchanged five
+    times: the dimensions to swap are in `__init__`."""
+    scope = find_scope(report(MATMUL), {"net.py": NET})
+    assert scope is not None and scope.names() == ["__init__"] and scope.spans[0].line == 8
+    marked = scope.marked({"net.py": NET})
+    assert (
+        "\"w1\": rng.normal(size=(hidden, dim)),  # <-- error: `self.params['w1']` made here"
+        in (marked)
+    )
+    assert "has 8 rows where `x` has 4 columns" in marked
+    echo = "```python\n" + "".join(NET.splitlines(keepends=True)[4:11]) + "```"
+    swapped = '```python\n"w1": rng.normal(size=(dim, hidden)),\n```'
+    model = Queue(echo, echo, echo + "\n", swapped)
+    request = RepairRequest(report=report(MATMUL), files={"net.py": NET}, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    assert "Line 8 of `net.py`, in `__init__`" in model.asked[3].messages[-1].content
+    assert outcome.result.files["net.py"] == NET.replace("(hidden, dim)", "(dim, hidden)")
+
+
+def test_a_product_whose_operand_is_a_parameter_keeps_the_failing_line() -> None:
+    source = "def f(x, w):\n    return x @ w\n"
+    diag = MATMUL.model_copy(update={"file": "f.py", "line": 2})
+    scope = find_scope(report(diag), {"f.py": source})
+    assert scope is not None and scope.name == "f" and scope.spans[0].line == 2
