@@ -32,6 +32,7 @@ from papercoder.agents.plan import (
 from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
 from papercoder.errors import InputError, UsageError
+from papercoder.link import link
 from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
@@ -357,8 +358,23 @@ class Builder:
             if not (self.repo / package / "__init__.py").exists():
                 write_file(self.repo, f"{package}/__init__.py", "")
         GitRepo(self.repo).commit(f"code: {len(files)} files written from the plan")
+        order = [p for wave in plan_checks.waves(graph) for p in wave]
+        self.link(order, plan.architecture.entry_point)
         self.sync_requirements()
         return files
+
+    def link(self, order: list[str], entry: str) -> None:
+        """Make the separately written files one program (papercoder.link), recorded as fixes
+        and committed on their own so the history shows what the tool changed."""
+        current = read_repo(self.repo)
+        linked, links = link(current, order, entry)
+        if not links:
+            return
+        for path, text in linked.items():
+            if text != current.get(path):
+                write_file(self.repo, path, text)
+        self.record_fix(*(PlanFix(turn="code", fix=k.fix, why=k.why) for k in links))
+        GitRepo(self.repo).commit(f"code: linked the files ({len(links)} mechanical fixes)")
 
     def record_fix(self, *new: PlanFix) -> None:
         """Add to plan/fixes.json, the one record of what the tool fixed in the plan and code."""

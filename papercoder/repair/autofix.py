@@ -212,7 +212,7 @@ def _renamed_import(
 def _defining_modules(name: str, path: str, files: dict[str, str]) -> list[str]:
     """The repository modules other than `path` (tests excluded) that define `name` at top
     level and do not import `path` back (which would make an import cycle)."""
-    this = _module_name(path)
+    this = module_name(path)
     found = []
     for other, source in files.items():
         if other == path or not other.endswith(".py") or is_test_file(other):
@@ -221,12 +221,12 @@ def _defining_modules(name: str, path: str, files: dict[str, str]) -> list[str]:
             tree = parse(source)
         except SyntaxError:
             continue
-        if name in _top_level_names(tree) and this not in _imported_modules(tree):
-            found.append(_module_name(other))
+        if name in _top_level_names(tree) and this not in imported_modules(tree):
+            found.append(module_name(other))
     return found
 
 
-def _module_name(path: str) -> str:
+def module_name(path: str) -> str:
     return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
 
 
@@ -242,7 +242,7 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _imported_modules(tree: ast.Module) -> set[str]:
+def imported_modules(tree: ast.Module) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

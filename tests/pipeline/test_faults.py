@@ -4,6 +4,7 @@ remains is re-asked once with the exact problem, then a clear exit-coded error."
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from papercoder.run import build as run_build
 from papercoder.runstore import RunStore
 from papercoder.settings import Settings
 from papercoder.testing import ScriptedServer
-from tests.pipeline.conftest import plan_json, scripted
+from tests.pipeline.conftest import SCRIPTED, plan_json, scripted
 
 runner = CliRunner()
 
@@ -193,3 +194,27 @@ def test_a_file_whose_every_reply_loops_keeps_the_start_that_parses(
     assert kept == "import numpy as np\n\n\ndef make_data(n):\n    return np.zeros(n)\n"
     fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
     assert "data.py: every reply looped; kept the first 5 lines" in [f["fix"] for f in fixes]
+
+
+def test_coded_files_are_linked_and_the_fixes_recorded(fixture_pdf: Path, tmp_path: Path) -> None:
+    """main.py written as the 1.5B model writes it: a stub copy of a data.py function and a
+    call to another it never imports."""
+    main = (SCRIPTED / "code" / "main.py").read_text("utf-8")
+    main = main.replace("from data import make_blobs, split\n", "")
+    main = main.replace(
+        "def load_config(", "def split(*args):\n    raise NotImplementedError\n\n\ndef load_config("
+    )
+    coder = {"agent": "coder", "contains": "FILE: main.py\n", "content": f"```python\n{main}```"}
+    with ScriptedServer(scripted(coder)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    run_dir = build_dir(tmp_path)
+    linked = (run_dir / "repo" / "main.py").read_text("utf-8")
+    assert "def split" not in linked
+    assert "from data import make_blobs, split\n" in linked
+    fixes = [f["fix"] for f in json.loads((run_dir / "plan" / "fixes.json").read_text())["fixes"]]
+    assert "main.py: dropped its copy of `split`, imported from data.py" in fixes
+    assert "main.py: added `from data import make_blobs`" in fixes
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=run_dir / "repo", capture_output=True, text=True
+    ).stdout
+    assert "code: linked the files (2 mechanical fixes)" in log

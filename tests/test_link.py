@@ -1,0 +1,183 @@
+"""Linking the coded files: the shapes below are what the 1.5B model wrote for real papers."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from papercoder.link import link, merged, with_imports
+
+DATA = '''"""Data."""
+
+import numpy as np
+
+
+def load_data(n):
+    return np.arange(n, dtype=float)
+
+
+# Test the data loading
+def test_data():
+    assert load_data(3).shape == (3,)
+
+
+test_data()
+'''
+MODEL = """import numpy as np
+
+
+def step(theta, grad, rate):
+    return theta - rate * grad
+"""
+MAIN = """import numpy as np
+import yaml
+
+
+# Load the data
+def load_data(n):
+    pass
+
+
+def step(theta, grad, rate):
+    \"\"\"One update.\"\"\"
+    raise NotImplementedError
+
+
+def unused_copy():
+    pass
+
+
+def main():
+    config = yaml.safe_load(open("config.yaml"))
+    theta = load_data(config["n"])
+    print(float(step(theta, np.ones_like(theta), config["rate"]).sum()))
+
+
+if __name__ == "__main__":
+    main()
+"""
+TRAIN = """def fit(n):
+    return load_data(n).sum()
+"""
+CONFIG = "n: 4\nrate: 0.5\n"
+ORDER = ["data.py", "model.py", "train.py", "main.py"]
+
+
+def files(**extra: str) -> dict[str, str]:
+    return {
+        "data.py": DATA,
+        "model.py": MODEL,
+        "main.py": MAIN,
+        "train.py": TRAIN,
+        "config.yaml": CONFIG,
+        **extra,
+    }
+
+
+def test_a_function_defined_again_in_the_entry_point_is_imported_from_its_owner() -> None:
+    linked, links = link(files(), ORDER, "main.py")
+    main = linked["main.py"]
+    assert "def load_data" not in main and "def step" not in main
+    assert "# Load the data" not in main  # the comment that introduced the copy went with it
+    assert "from data import load_data\nfrom model import step\n" in main
+    assert "unused_copy" in main  # defined once: not a copy
+    fixes = [link.fix for link in links]
+    assert "main.py: dropped its copy of `step`, imported from model.py" in fixes
+    assert any("(this copy was a stub)" in link.why for link in links if "`step`" in link.fix)
+
+
+def test_a_real_body_owns_the_name_over_a_stub_written_first() -> None:
+    stub_first = {"data.py": "def load_data(n):\n    pass\n", "main.py": DATA}
+    linked, _ = link(stub_first, ["data.py", "main.py"], "app.py")
+    assert "def load_data" not in linked["data.py"]
+    assert "def load_data(n):\n    return np.arange" in linked["main.py"]
+
+
+def test_a_copy_the_owner_imports_is_kept_to_avoid_a_cycle() -> None:
+    owner = "from main import helper\n\n\ndef load_data(n):\n    return helper(n)\n"
+    main = "def load_data(n):\n    pass\n\n\ndef helper(n):\n    return n\n"
+    linked, links = link({"data.py": owner, "main.py": main}, ["data.py", "main.py"], "main.py")
+    assert linked["main.py"] == main and not links
+
+
+def test_a_bare_call_at_a_module_s_top_level_runs_only_under_main() -> None:
+    linked, links = link(files(), ORDER, "main.py")
+    data = linked["data.py"]
+    assert data.endswith('\n\n\nif __name__ == "__main__":\n    test_data()\n')
+    assert data.count("test_data()") == 2  # the definition and the guarded call
+    assert any(link.fix == "data.py: `test_data()` at the top level now runs only under __main__"
+               for link in links)  # fmt: skip
+    script = "print(1)\nmain_loop()\n"
+    linked, _ = link({"run.py": script}, ["run.py"], "run.py")
+    assert linked["run.py"] == script  # the entry point is a script: its calls are the program
+
+
+def test_a_name_used_and_defined_by_one_module_is_imported() -> None:
+    linked, links = link(files(), ORDER, "main.py")
+    assert linked["train.py"].startswith("from data import load_data\n\ndef fit")
+    assert "train.py: added `from data import load_data`" in [link.fix for link in links]
+
+
+def test_a_name_two_modules_define_is_left_for_thought() -> None:
+    a = "import b\n\n\ndef f():\n    return b.g\n"
+    b = "import a\n\n\ndef f():\n    return a.f() + 1\n"  # a cycle: each copy stays
+    user = "def g():\n    return f()\n"
+    linked, _ = link({"a.py": a, "b.py": b, "c.py": user}, ["a.py", "b.py", "c.py"], None)
+    assert linked["c.py"] == user
+
+
+def test_from_config_import_config_reads_the_yaml_at_the_repository_root() -> None:
+    test = "import pytest\nfrom config import config\nimport numpy as np\n\n\ndef test_n():\n"
+    test += '    assert config["n"] == 4\n'
+    linked, links = link(files(**{"tests/test_n.py": test}), ORDER, "main.py")
+    text = linked["tests/test_n.py"]
+    assert "from config import" not in text
+    load = 'config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml")'
+    assert load in text
+    tree = ast.parse(text)
+    kinds = [type(node).__name__ for node in tree.body]
+    assert kinds == ["Import", "Import", "Import", "ImportFrom", "Assign", "FunctionDef"]
+    assert any("reads config.yaml instead" in link.fix for link in links)
+    with_module = files(**{"tests/test_n.py": test, "config.py": "config = {}\n"})
+    assert link(with_module, ORDER, "main.py")[0]["tests/test_n.py"] == test
+
+
+def test_merged_imports_one_line_per_module() -> None:
+    lines = ["from m import b", "import numpy as np", "from m import a", "from n import c"]
+    assert merged(lines) == ["import numpy as np", "from m import a, b", "from n import c"]
+
+
+def test_the_linked_program_runs_and_its_tests_pass(tmp_path: Path) -> None:
+    """Before linking, `python main.py` printed nothing useful (`step` raised
+    NotImplementedError) and importing data.py ran its test; after it, the program runs."""
+    test = "from config import config\nfrom train import fit\n\n\ndef test_fit() -> None:\n"
+    test += '    assert fit(config["n"]) == 6.0\n'
+    linked, _ = link(files(**{"tests/test_fit.py": test}), ORDER, "main.py")
+    for path, text in linked.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "4.0"  # sum(arange(4) - 0.5 * 1)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert "1 passed" in tests.stdout, tests.stdout + tests.stderr
+
+
+def test_an_added_name_joins_the_file_s_own_import_of_its_module() -> None:
+    source = '"""Doc."""\n\nfrom data import split\nimport numpy as np\n\nx = 1\n'
+    joined = with_imports(source, ["from data import make_blobs", "from model import Net"])
+    assert joined == (
+        '"""Doc."""\n\nfrom data import make_blobs, split\nimport numpy as np\n'
+        "from model import Net\n\nx = 1\n"
+    )
