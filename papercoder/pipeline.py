@@ -337,6 +337,7 @@ class Builder:
                 analyses[path].to_markdown(),
                 deps,
                 self.settings.max_output_tokens,
+                plan.logic.requirements,
             )
             write_file(self.repo, path, coded.code)
             if coded.salvaged:

@@ -39,6 +39,7 @@ def code_file(
     analysis: str,
     interfaces: str,
     max_tokens: int,
+    packages: list[str] | None = None,
 ) -> CodedFile:
     """The file `path`, asked again with the problem when the reply is not valid Python, and
     asked again shorter and warmer when it loops. When every reply looped, the longest start
@@ -48,6 +49,7 @@ def code_file(
         path=path,
         analysis=analysis,
         interfaces=interfaces or "(it imports no repository file)",
+        packages=", ".join(_packages(path, packages or [])),
     )
     messages = [*shared, Message(role="user", content=task)]
     problem = ""
@@ -86,6 +88,15 @@ def code_file(
         f"the coder's reply for {path} is still not valid Python: {problem}",
         "try a stronger model (--model); the replies are in the run's llm/ folder",
     )
+
+
+def _packages(path: str, planned: list[str]) -> list[str]:
+    """What the file may import beyond the standard library: the plan's requirements (numpy
+    when it names none), and pytest for a test file."""
+    names = list(planned) or ["numpy"]
+    if path.rsplit("/", 1)[-1].startswith("test_") and "pytest" not in names:
+        names.append("pytest")
+    return names
 
 
 def parsing_prefix(code: str) -> str:

@@ -218,3 +218,7 @@ def test_coded_files_are_linked_and_the_fixes_recorded(fixture_pdf: Path, tmp_pa
         ["git", "log", "--format=%s"], cwd=run_dir / "repo", capture_output=True, text=True
     ).stdout
     assert "code: linked the files (2 mechanical fixes)" in log
+    prompts = {r.text.split("FILE: ")[1].split()[0]: r.text for r in srv.chat_requests("coder")}
+    packages = "the repository's files and these packages: numpy>=1.24, pyyaml>=6.0"
+    assert f"{packages}." in prompts["main.py"]
+    assert f"{packages}, pytest." in prompts["tests/test_model.py"]
