@@ -63,6 +63,31 @@ def _text(diag: Diagnostic) -> str:
     return f"{diag.check} {diag.location()} {diag.message}"
 
 
+ROTATE_AFTER = 2  # iterations that changed nothing on one failure before the next is asked
+
+
+def failure_key(diag: Diagnostic) -> str:
+    """Where a failure is: its line (lint and types report one mistake twice), or for a
+    failure without one, the failure itself."""
+    if diag.file and diag.line:
+        return f"{diag.file}:{diag.line}"
+    return f"{diag.check} {diag.code or ''} {diag.file or '-'} {diag.message}"
+
+
+def without(report: VerifyReport, keys: list[str]) -> VerifyReport:
+    """`report` without the failures set aside, unless that would leave none to ask about."""
+    if not keys:
+        return report
+    checks = [
+        c.model_copy(
+            update={"diagnostics": [d for d in c.diagnostics if failure_key(d) not in keys]}
+        )
+        for c in report.checks
+    ]
+    left = report.model_copy(update={"checks": checks})
+    return left if failing_diagnostics(left) else report
+
+
 def failure_keys(report: VerifyReport) -> set[str]:
     return {f"{d.check} {d.code or ''} in {d.file or '-'}" for d in failing_diagnostics(report)}
 
@@ -89,6 +114,12 @@ class LoopState(BaseModel):
     elapsed: float = 0.0
     pending: int | None = Field(default=None, description="iteration repaired, not verified")
     replies: list[str] = Field(default_factory=list, description="hashes of the replies so far")
+    unchanged_on: dict[str, int] = Field(
+        default_factory=dict, description="failure → iterations asked it first that changed nothing"
+    )
+    set_aside: list[str] = Field(
+        default_factory=list, description="failures passed over for the next (see ROTATE_AFTER)"
+    )
 
 
 class LoopReport(BaseModel):
@@ -204,15 +235,18 @@ class RepairLoop:
         n = state.history[-1].iteration + 1
         last = state.history[-1]
         changed_nothing = last.iteration > 0 and not last.applied
+        shown = without(report, state.set_aside)
+        first = failing_diagnostics(shown)[:1]
+        rotated = bool(first) and state.unchanged_on.get(failure_key(first[0]), 0) == 0
         request = RepairRequest(
-            report=report,
+            report=shown,
             files=read_repo(self.repo),
             plan_entries=self.plan_entries,
             edit_format=self.edit_format,
             digest_tokens=min(DIGEST_TOKENS, self.settings.context_tokens // 2),
             max_tokens=self.settings.max_output_tokens,
             narrow=changed_nothing,
-            note=_unchanged_note(last) if changed_nothing else "",
+            note=_unchanged_note(last) if changed_nothing and not rotated else "",
             seen=state.replies,
         )
         files = request.files
@@ -221,6 +255,7 @@ class RepairLoop:
         except ModelOutputError as exc:  # e.g. a reply that never ends: try again next round
             refusal = Rejection(path="(reply)", reason=exc.message)
             self.unchanged(state, n, report, [refusal], exc.message)
+            self.pass_over(state, report, first)
             return
         state.replies += [reply_hash(r) for r in outcome.replies]
         folder = self.store.repair_dir(n)
@@ -254,6 +289,7 @@ class RepairLoop:
             self.unchanged(
                 state, n, report, outcome.result.rejected, "no edit could be applied", outcome
             )
+            self.pass_over(state, report, first)
             return
         state.pending = n
         self.store.write_model(
@@ -280,6 +316,21 @@ class RepairLoop:
         state.stale += 1
         self.save(state)
         self.notify(record)
+
+    def pass_over(self, state: LoopState, report: VerifyReport, first: list[Diagnostic]) -> None:
+        """Count an iteration that changed nothing against the failure it was asked first; at
+        ROTATE_AFTER, set that failure aside so the next iteration asks about the next one
+        (the 1.5B model sent a test importing a missing name back unchanged three times while
+        nine other failures waited). Moving on to a failure not yet tried is not a stall."""
+        if not first:
+            return
+        key = failure_key(first[0])
+        state.unchanged_on[key] = state.unchanged_on.get(key, 0) + 1
+        if state.unchanged_on[key] >= ROTATE_AFTER and key not in state.set_aside:
+            state.set_aside.append(key)
+            if failing_diagnostics(without(report, state.set_aside)):
+                state.stale = 0
+        self.save(state)
 
     def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:
         previous = self.verify(state.history[-1].iteration)

@@ -224,3 +224,39 @@ def test_later_iterations_are_held_to_the_first_iterations_tests(
     tests = later.check("tests")
     assert tests is not None and tests.status == "fail"
     assert {"fewer-tests", "fewer-tests-run"} <= {d.code for d in tests.diagnostics}
+
+
+def test_a_failure_the_model_leaves_unchanged_twice_is_set_aside_for_the_next(
+    sandbox: DockerSandbox, tmp_path: Path
+) -> None:
+    """adam with the 1.5B model: three iterations sent a test that imports a missing name
+    back unchanged while nine failures waited; the loop stopped on no progress."""
+    files = {
+        **BROKEN,
+        "a.py": "def f():\n    return no_such_name\n",
+        "tests/test_model.py": "from model import double\n\n\ndef test_double():\n"
+        "    assert double(2) == 4\n",
+    }
+    stuck = (
+        "a.py\n<<<<<<< SEARCH\n    return something_else\n=======\n    return 1\n>>>>>>> REPLACE\n"
+    )
+    rules = [
+        Rule(agent="repairer", contains="no_such_name", content=stuck),
+        Rule(agent="repairer", content=FIX),
+    ]
+    repo = write(tmp_path / "repo", files)
+    with ScriptedServer(Script(rules=rules)) as srv:
+        settings = Settings.resolve(
+            {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp_path / "runs"}
+            | {"budgets": Budgets().raised(patience=3, max_iterations=6)},
+            {},
+        )
+        store = RunStore.create(settings.runs_dir, "loop")
+        report, final = run_repair(store, repo, settings, sandbox)
+    assert [h.applied for h in report.history[1:4]] == [0, 0, 1]
+    assert (repo / "model.py").read_text("utf-8") == "def double(x):\n    return 2 * x\n"
+    assert {c.name: c.status for c in final.checks}["tests"] == "pass"
+    third = [r for r in srv.chat_requests("repairer") if "test_double" in r.text][-1]
+    assert "no_such_name" not in third.text
+    state = json.loads((store.root / "repair" / "state.json").read_text("utf-8"))
+    assert state["set_aside"] == ["a.py:2"]
