@@ -18,7 +18,7 @@ import builtins
 
 from pydantic import BaseModel, ConfigDict
 
-from papercoder.repair.autofix import add_imports, import_for, imported_modules, module_name
+from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
 from papercoder.repo import parse
 
@@ -73,6 +73,8 @@ def _own_once(
             if node.name not in _KEEP_APART:
                 places.setdefault(node.name, []).append((path, node))
     rank = {path: i for i, path in enumerate(order)}
+    graph = import_graph(files)
+    imported = _imported_names(files)
     drops: dict[str, list[tuple[_Definition, str]]] = {}
     links = []
     for name, found in places.items():
@@ -83,8 +85,9 @@ def _own_once(
             key=lambda pn: (_is_stub(pn[1]), pn[0] == entry, rank.get(pn[0], len(rank)), pn[0]),
         )
         for path, node in found:
-            if path == owner or _reaches(trees, owner, path):
-                continue  # the owner imports this file: importing back would be a cycle
+            if path == owner or reaches(graph, owner, path) or (path, name) in imported:
+                continue  # a cycle; or other files import it from here: the copy stays
+            graph.setdefault(path, set()).add(owner)
             drops.setdefault(path, []).append((node, module_name(owner)))
             links.append(
                 Link(
@@ -97,6 +100,59 @@ def _own_once(
     for path, dropped in drops.items():
         files[path] = _drop(files[path], dropped)
     return files, links
+
+
+def import_graph(files: dict[str, str]) -> dict[str, set[str]]:
+    """Which repository files each Python file imports (relative imports resolved, and
+    `from pkg import mod` counted as importing pkg/mod.py)."""
+    paths = {module_name(p): p for p in files if p.endswith(".py")}
+    graph: dict[str, set[str]] = {}
+    for path, tree in _modules(files).items():
+        package = module_name(path).split(".")[:-1]
+        if path.endswith("__init__.py"):
+            package = module_name(path).split(".")
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                names = [module, *(f"{module}.{a.name}" if module else a.name for a in node.names)]
+            for name in names:
+                parts = name.split(".")
+                found.update(
+                    paths[".".join(parts[:i])]
+                    for i in range(1, len(parts) + 1)
+                    if ".".join(parts[:i]) in paths
+                )
+        graph[path] = found - {path}
+    return graph
+
+
+def reaches(graph: dict[str, set[str]], start: str, target: str) -> bool:
+    """Whether `start` imports `target`, directly or through other repository files."""
+    seen, todo = {start}, [start]
+    while todo:
+        for path in graph.get(todo.pop(), set()):
+            if path == target:
+                return True
+            if path not in seen:
+                seen.add(path)
+                todo.append(path)
+    return False
+
+
+def _imported_names(files: dict[str, str]) -> set[tuple[str, str]]:
+    """(file, name) for every `from M import name` of a repository module M."""
+    paths = {module_name(p): p for p in files if p.endswith(".py")}
+    found: set[tuple[str, str]] = set()
+    for tree in _modules(files).values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module in paths:
+                found.update((paths[node.module], a.name) for a in node.names)
+    return found
 
 
 def _drop(source: str, dropped: list[tuple[_Definition, str]]) -> str:
@@ -192,25 +248,10 @@ def _is_stub(node: _Definition) -> bool:
     return True
 
 
-def _reaches(trees: dict[str, ast.Module], start: str, target: str) -> bool:
-    """Whether module `start` imports `target`, directly or through other repository files."""
-    by_name = {module_name(p): p for p in trees}
-    seen, todo = {start}, [start]
-    while todo:
-        for name in imported_modules(trees[todo.pop()]):
-            path = by_name.get(name)
-            if path == target:
-                return True
-            if path is not None and path not in seen:
-                seen.add(path)
-                todo.append(path)
-    return False
-
-
 def _config_imports(
     files: dict[str, str], order: list[str], entry: str | None
 ) -> tuple[dict[str, str], list[Link]]:
-    """`from config import config` (or `import config`) where the repository has a
+    """`from config import config` where the repository has a
     config.yaml and no config.py: the code means the settings, and would otherwise import an
     unrelated package of that name. The statement becomes the settings, read from the file."""
     if "config.yaml" not in files or "config.py" in files or "config/__init__.py" in files:
@@ -220,12 +261,10 @@ def _config_imports(
         found = [
             node
             for node in tree.body
-            if (isinstance(node, ast.Import) and [a.name for a in node.names] == ["config"])
-            or (
-                isinstance(node, ast.ImportFrom)
-                and node.module == "config"
-                and [(a.name, a.asname) for a in node.names] == [("config", None)]
-            )
+            if isinstance(node, ast.ImportFrom)
+            and node.module == "config"
+            and not node.level
+            and [(a.name, a.asname) for a in node.names] == [("config", None)]
         ]
         if not found:
             continue
@@ -235,9 +274,19 @@ def _config_imports(
         rows = files[path].splitlines(keepends=True)
         for node in reversed(found):
             rows[node.lineno - 1 : node.end_lineno] = []
-        text = "".join(rows)
-        needed = [line for line in ("import yaml", "from pathlib import Path") if line not in text]
-        files[path] = add_imports(text, [*needed, load]) or files[path]  # after every import
+        bound = {
+            a.asname or a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            for a in n.names
+        }
+        needed = [
+            line
+            for line, name in (("import yaml", "yaml"), ("from pathlib import Path", "Path"))
+            if name not in bound
+        ]
+        text = add_imports("".join(rows), needed) or "".join(rows) if needed else "".join(rows)
+        files[path] = _after_imports(text, load)
         links.append(
             Link(
                 path=path,
@@ -248,6 +297,18 @@ def _config_imports(
     return files, links
 
 
+def _after_imports(source: str, line: str) -> str:
+    """`source` with `line` after its last top-level import."""
+    tree = parse(source)
+    last = max(
+        (n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)),
+        default=0,
+    )
+    rows = source.splitlines(keepends=True)
+    rows[last:last] = [f"{line}\n"]
+    return "".join(rows)
+
+
 def _guard_calls(
     files: dict[str, str], order: list[str], entry: str | None
 ) -> tuple[dict[str, str], list[Link]]:
@@ -255,14 +316,7 @@ def _guard_calls(
     for path, tree in _modules(files).items():
         if path == entry or is_test_file(path):
             continue
-        calls = [
-            node
-            for node in tree.body
-            if isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name)
-            and not hasattr(builtins, node.value.func.id)
-        ]
+        calls = _trailing_calls(tree)
         if not calls:
             continue
         rows = files[path].splitlines(keepends=True)
@@ -285,15 +339,52 @@ def _guard_calls(
     return files, links
 
 
+def _trailing_calls(tree: ast.Module) -> list[ast.Expr]:
+    """The module's bare calls of its own functions (`test_data()`) that nothing after them
+    at the top level needs: only definitions, imports and other such calls follow. A call
+    sharing its line with another statement is left alone."""
+    calls: list[ast.Expr] = []
+    lines: dict[int, int] = {}
+    for node in tree.body:
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+            lines[line] = lines.get(line, 0) + 1
+    for node in reversed(tree.body):
+        if isinstance(node, _Definition | ast.Import | ast.ImportFrom):
+            continue
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and not hasattr(builtins, node.value.func.id)
+        ):
+            if any(lines[n] > 1 for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)):
+                break
+            calls.insert(0, node)
+            continue
+        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+            continue  # the module's own main guard
+        break
+    return calls
+
+
 def _import_undefined(
     files: dict[str, str], order: list[str], entry: str | None
 ) -> tuple[dict[str, str], list[Link]]:
     links = []
+    graph = import_graph(files)
+    paths = {module_name(p): p for p in files if p.endswith(".py")}
     for path, tree in _modules(files).items():
+        if any(isinstance(n, ast.ImportFrom) and n.names[0].name == "*" for n in ast.walk(tree)):
+            continue  # what the star brings in is not known here
         lines = []
         for name in sorted(_undefined(tree)):
             line = import_for(name, path, files)
+            source = paths.get(line.split()[1]) if line and line.startswith("from ") else None
+            if source is not None and (source == entry or reaches(graph, source, path)):
+                continue  # importing the entry point runs the program; or a cycle
             if line is not None:
+                if source is not None:
+                    graph.setdefault(path, set()).add(source)
                 lines.append(line)
                 links.append(Link(path=path, fix=f"{path}: added `{line}`", why=f"it uses {name}"))
         if lines:

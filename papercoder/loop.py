@@ -117,6 +117,7 @@ class LoopState(BaseModel):
     unchanged_on: dict[str, int] = Field(
         default_factory=dict, description="failure → iterations asked it first that changed nothing"
     )
+    asked_first: str = Field(default="", description="the failure the last iteration led with")
     set_aside: list[str] = Field(
         default_factory=list, description="failures passed over for the next (see ROTATE_AFTER)"
     )
@@ -237,7 +238,8 @@ class RepairLoop:
         changed_nothing = last.iteration > 0 and not last.applied
         shown = without(report, state.set_aside)
         first = failing_diagnostics(shown)[:1]
-        rotated = bool(first) and state.unchanged_on.get(failure_key(first[0]), 0) == 0
+        leading = failure_key(first[0]) if first else ""
+        rotated, state.asked_first = leading != state.asked_first, leading
         request = RepairRequest(
             report=shown,
             files=read_repo(self.repo),
@@ -255,7 +257,7 @@ class RepairLoop:
         except ModelOutputError as exc:  # e.g. a reply that never ends: try again next round
             refusal = Rejection(path="(reply)", reason=exc.message)
             self.unchanged(state, n, report, [refusal], exc.message)
-            self.pass_over(state, report, first)
+            self.pass_over(state, report, first if request.narrow else [])
             return
         state.replies += [reply_hash(r) for r in outcome.replies]
         folder = self.store.repair_dir(n)
@@ -289,7 +291,7 @@ class RepairLoop:
             self.unchanged(
                 state, n, report, outcome.result.rejected, "no edit could be applied", outcome
             )
-            self.pass_over(state, report, first)
+            self.pass_over(state, report, first if request.narrow else [])
             return
         state.pending = n
         self.store.write_model(
@@ -329,7 +331,7 @@ class RepairLoop:
         if state.unchanged_on[key] >= ROTATE_AFTER and key not in state.set_aside:
             state.set_aside.append(key)
             if failing_diagnostics(without(report, state.set_aside)):
-                state.stale = 0
+                state.stale = max(0, state.stale - state.unchanged_on[key])
         self.save(state)
 
     def finish_iteration(self, state: LoopState, n: int) -> VerifyReport:

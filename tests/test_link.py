@@ -181,3 +181,71 @@ def test_an_added_name_joins_the_file_s_own_import_of_its_module() -> None:
         '"""Doc."""\n\nfrom data import make_blobs, split\nimport numpy as np\n'
         "from model import Net\n\nx = 1\n"
     )
+
+
+def write_and_import(
+    tmp: Path, files: dict[str, str], module: str
+) -> subprocess.CompletedProcess[str]:
+    for path, text in files.items():
+        (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / path).write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-c", f"import {module}"], cwd=tmp, capture_output=True, text=True
+    )
+
+
+def test_two_files_each_losing_a_copy_to_the_other_never_make_a_cycle(tmp_path: Path) -> None:
+    a = "def f():\n    return g()\n\n\ndef g():\n    pass\n"
+    b = "def f():\n    pass\n\n\ndef g():\n    return f() or 1\n"
+    linked, _ = link({"a.py": a, "b.py": b}, ["a.py", "b.py"], None)
+    for module in ("a", "b"):
+        run = write_and_import(tmp_path, linked, module)
+        assert run.returncode == 0, run.stderr
+
+
+def test_a_relative_import_counts_in_the_cycle_check(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "from .b import helper\n\n\ndef shared():\n    return helper()\n",
+        "pkg/b.py": "def helper():\n    return 1\n\n\ndef shared():\n    pass\n",
+    }
+    linked, _ = link(files, ["pkg/a.py", "pkg/b.py"], None)
+    run = write_and_import(tmp_path, linked, "pkg.a")
+    assert run.returncode == 0, run.stderr
+
+
+def test_a_copy_other_files_import_from_its_file_stays() -> None:
+    model = "def load_data():\n    return 1\n"
+    data = "def load_data():\n    return 2\n"
+    train = "from data import load_data\n\n\ndef fit():\n    return load_data()\n"
+    linked, _ = link({"model.py": model, "data.py": data, "train.py": train}, [], None)
+    assert linked["data.py"] == data
+
+
+def test_nothing_is_imported_from_the_entry_point_or_into_a_star_import_file() -> None:
+    main = "def helper():\n    return 1\n\n\nmain_loop()\n"
+    train = "def fit():\n    return helper()\n"
+    star = "from random import *\n\n\ndef pick():\n    return random()\n"
+    linked, _ = link({"main.py": main, "train.py": train, "r.py": star}, [], "main.py")
+    assert linked["train.py"] == train and linked["r.py"] == star
+
+
+def test_only_calls_nothing_after_them_needs_are_guarded() -> None:
+    source = "ITEMS = []\n\n\ndef fill(items):\n    items.append(1)\n\n\nfill(ITEMS)\n"
+    source += "MEAN = sum(ITEMS) / len(ITEMS)\n"
+    assert link({"stats.py": source}, [], None)[0]["stats.py"] == source
+    shared = "def a():\n    pass\n\n\ndef b():\n    pass\n\n\na(); b()\n"
+    assert link({"ab.py": shared}, [], None)[0]["ab.py"] == shared
+
+
+def test_the_settings_are_read_after_the_last_import() -> None:
+    source = "import sys\n\nsys.path.insert(0, '.')\nimport yaml\nfrom config import config\n"
+    source += "\nRATE = config['rate']\n"
+    linked, _ = link({"run.py": source, "config.yaml": CONFIG}, [], "run.py")
+    rows = linked["run.py"].splitlines()
+    assert rows.index("import yaml") < next(
+        i for i, r in enumerate(rows) if r.startswith("config =")
+    )
+    assert "from pathlib import Path" in rows
+    plain = "import config\n\nRATE = config.rate\n"
+    assert link({"x.py": plain, "config.yaml": CONFIG}, [], None)[0]["x.py"] == plain

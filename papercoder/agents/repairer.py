@@ -321,16 +321,26 @@ def _pick_line(session: _Session, files: dict[str, str], scope: Scope) -> Scope 
 
 
 def picked_line(reply: str, source: str, scope: Scope) -> int | None:
-    """The first number in `reply` that is a line of code inside one of `scope`'s functions
-    (not a `def` line, not blank, not a comment or docstring), or None."""
-    rows = source.splitlines()
-    for token in re.findall(r"\b\d{1,5}\b", reply):
-        number = int(token)
-        if number > len(rows) or not any(s.start < number <= s.end for s in scope.spans):
+    """The first number in `reply` that is the first line of a statement in the body of one of
+    `scope`'s functions (not a signature, a decorator, a docstring or a comment), or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    starts: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        text = rows[number - 1].strip()
-        if text and not text.startswith(("#", '"""', "'''")):
-            return number
+        if not any(s.start <= node.lineno <= s.end for s in scope.spans):
+            continue
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        for statement in body:
+            starts.update(n.lineno for n in ast.walk(statement) if isinstance(n, ast.stmt))
+    for token in re.findall(r"\b\d{1,5}\b", reply):
+        if int(token) in starts:
+            return int(token)
     return None
 
 

@@ -293,7 +293,14 @@ def _maker_line(tree: ast.Module, operand: ast.expr, used: int) -> int | None:
     before = [
         n for n in lines if n < used and here is not None and _innermost_function(tree, n) is here
     ]
-    return before[-1] if before else min(lines)
+    if before:
+        return before[-1]
+    if isinstance(operand, ast.Name):
+        return None  # a local name made nowhere before its use here: a parameter
+    owner = _owner(tree, here) if here is not None else None
+    if owner is not None:  # `self.W` is the W of this class, not another's
+        lines = [n for n in lines if owner.lineno <= n <= (owner.end_lineno or owner.lineno)]
+    return min(lines, default=None)
 
 
 def _one_line(text: str) -> str:

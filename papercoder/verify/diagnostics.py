@@ -245,6 +245,9 @@ def _syntax_error(lines: list[str], check: CheckName) -> Diagnostic | None:
     return None
 
 
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def parse_junit(text: str, repo: Path | None = None) -> list[Diagnostic]:
     """Failed and erroring test cases, located at the deepest repo line of their report."""
     try:
@@ -274,7 +277,8 @@ def _junit_case(case: ET.Element, node: ET.Element, repo: Path | None) -> Diagno
     headline = message[:1] or body.strip().splitlines()[-1:] or [node.tag]
     where = next((row.strip() for row in message[1:] if row.strip().startswith("+  where")), "")
     if where:  # pytest's value of the asserted expression's parts, e.g. both sides of a `-`
-        headline = [f"{headline[0]} ({where.removeprefix('+').strip()})"]
+        where = _ADDRESS.sub("", where.removeprefix("+").strip())  # the same from run to run
+        headline = [f"{headline[0]} ({where})"]
     return Diagnostic(
         check="tests",
         file=file,

@@ -253,7 +253,8 @@ def test_a_failure_the_model_leaves_unchanged_twice_is_set_aside_for_the_next(
         )
         store = RunStore.create(settings.runs_dir, "loop")
         report, final = run_repair(store, repo, settings, sandbox)
-    assert [h.applied for h in report.history[1:4]] == [0, 0, 1]
+    # asked with the rest, then alone twice; then set aside, and the next failure is asked
+    assert [h.applied for h in report.history[1:5]] == [0, 0, 0, 1]
     assert (repo / "model.py").read_text("utf-8") == "def double(x):\n    return 2 * x\n"
     assert {c.name: c.status for c in final.checks}["tests"] == "pass"
     third = [r for r in srv.chat_requests("repairer") if "test_double" in r.text][-1]

@@ -287,3 +287,27 @@ def test_a_product_whose_operand_is_a_parameter_keeps_the_failing_line() -> None
     diag = MATMUL.model_copy(update={"file": "f.py", "line": 2})
     scope = find_scope(report(diag), {"f.py": source})
     assert scope is not None and scope.name == "f" and scope.spans[0].line == 2
+
+
+def test_the_operand_made_in_another_class_is_not_the_one_marked() -> None:
+    source = (
+        "import numpy as np\n\n\nclass Encoder:\n    def __init__(self):\n"
+        "        self.W = np.zeros((3, 4))\n\n\nclass Decoder:\n    def __init__(self):\n"
+        "        self.W = np.zeros((5, 4))\n\n    def forward(self, x):\n"
+        "        return x @ self.W\n"
+    )
+    diag = MATMUL.model_copy(update={"file": "nets.py", "line": 14})
+    scope = find_scope(report(diag), {"nets.py": source})
+    assert scope is not None and scope.spans[0].line == 11
+
+
+def test_a_picked_line_is_never_a_decorator_a_signature_or_a_docstring() -> None:
+    source = (
+        "import functools\n\n\n@functools.cache\ndef mean(\n    xs: tuple[float, ...],\n"
+        ') -> float:\n    """The mean.\n\n    Of xs."""\n    total = sum(xs)\n'
+        "    return total\n"
+    )
+    diag = Diagnostic(check="smoke", file="m.py", line=11, code="x", message="boom")
+    scope = find_scope(report(diag), {"m.py": source})
+    assert scope is not None and scope.name == "mean"
+    assert [picked_line(str(n), source, scope) for n in range(4, 13)] == [None] * 7 + [11, 12]

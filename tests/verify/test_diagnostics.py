@@ -169,3 +169,14 @@ def test_a_junit_assertion_keeps_pytest_s_values_of_its_parts(tmp_path: Path) ->
     )
     [diag] = dg.parse_junit(xml.read_text("utf-8"))
     assert "(where 1.0053823144530363 = abs((((2.1574079513877584 - 2.15740772" in diag.message
+
+
+def test_an_object_s_address_in_the_where_row_is_left_out() -> None:
+    where = "hasattr(&lt;test_w.Model object at 0x7f30a1b2c3d0&gt;, 'weights')"
+    xml = (
+        '<testsuites><testsuite><testcase classname="tests.test_w" name="test_w"'
+        ' file="tests/test_w.py" line="3"><failure message="assert False&#10;'
+        f' +  where False = {where}">x</failure></testcase></testsuite></testsuites>'
+    )
+    [diag] = dg.parse_junit(xml)
+    assert "(where False = hasattr(<test_w.Model object>, 'weights'))" in diag.message
