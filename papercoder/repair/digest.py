@@ -52,9 +52,18 @@ def rank(diag: Diagnostic) -> int:
 
 def describe(diag: Diagnostic, files: dict[str, str]) -> str:
     """One failure as the repair prompt lists it, with what exists where a name is missing."""
-    line = f"- [{diag.check}] {diag.location()} {diag.code or ''}: {diag.message}"
+    line = f"- [{diag.check}] {diag.location()} {diag.code or ''}: {shown_message(diag)}"
     found = hint(diag, files)
     return line + (f"\n    hint: {found}" if found else "")
+
+
+_WHERE = re.compile(r" \(where .*\)$", re.S)
+
+
+def shown_message(diag: Diagnostic) -> str:
+    """The message as a prompt shows it: without pytest's where-row, which a hint reads (the
+    values of both sides) and which, shown raw, a 1.5B model took as the thing to fix."""
+    return _WHERE.sub("", diag.message)
 
 
 def failing_diagnostics(report: VerifyReport) -> list[Diagnostic]:

@@ -36,6 +36,10 @@ MATMUL = re.compile(
     r"|mat1 and mat2 shapes cannot be multiplied \(\d+x(?P<want3>\d+) and (?P<got3>\d+)x\d+\)",
     re.S,
 )
+_BROADCAST = re.compile(
+    r"operands could not be broadcast together with shapes"
+    r" \((?P<rows>\d+),(?P<cols>\d+)\) \((?P=rows),\)"
+)
 _KEY = re.compile(r"KeyError: '(?P<key>[^']+)'")
 _NO_MODULE = re.compile(
     r"No module named '(?P<module>[\w.]+)'"
@@ -79,6 +83,13 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         return f"it is defined as `{signature}`" + (f"; did you mean `{call}`?" if call else "")
     if (factor := _factor(text)) is not None:
         return factor
+    if found := _BROADCAST.search(text):
+        rows, cols = found["rows"], found["cols"]
+        return (
+            f"a ({rows}, {cols}) array meets a ({rows},) one: the ({rows},) one lost its second"
+            f" axis in a reduction (e.g. `.sum(axis=1)`); `keepdims=True` keeps it, as"
+            f" ({rows}, 1)"
+        )
     if found := _KEY.search(text):
         nested = _nested_key(files.get("config.yaml"), found["key"])
         if nested:

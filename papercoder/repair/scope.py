@@ -17,7 +17,7 @@ import textwrap
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercoder.repair.digest import failing_diagnostics, is_test_file
+from papercoder.repair.digest import failing_diagnostics, is_test_file, shown_message
 from papercoder.repair.hints import MATMUL, matmul_sizes, suggested_fix
 from papercoder.repo import parse
 from papercoder.verify.diagnostics import Diagnostic
@@ -151,7 +151,9 @@ def _scope(
         if init is not None:
             spans.append(_span(init, None))
     return Scope(
-        path=path, spans=spans, failure=f"{diag.code + ': ' if diag.code else ''}{diag.message}"
+        path=path,
+        spans=spans,
+        failure=f"{diag.code + ': ' if diag.code else ''}{shown_message(diag)}",
     )
 
 

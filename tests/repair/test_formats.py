@@ -14,6 +14,7 @@ from papercoder.agents.repairer import (
     reply_hash,
 )
 from papercoder.llm.client import ChatReply, ChatRequest
+from papercoder.repair.digest import describe
 from papercoder.repair.formats import (
     LineEdit,
     choose_format,
@@ -323,6 +324,27 @@ def test_a_closeness_assertion_says_both_sides_and_their_factor(where: str, expe
     found = hint(diag, {}) or ""
     assert found.startswith(expected)
     assert ("times the other" in found) == ("times" in expected)
+
+
+def test_a_prompt_shows_the_where_row_only_through_its_hint() -> None:
+    message = (
+        "t.test_g: assert np.float64(1.0) < 1e-05 (where np.float64(1.0) ="
+        " abs((np.float64(0.2) - np.float64(2.0))))"
+    )
+    diag = Diagnostic(
+        check="tests", file="tests/t.py", line=3, code="test-failure", message=message
+    )
+    shown = describe(diag, {})
+    assert shown.startswith("- [tests] tests/t.py:3 test-failure: t.test_g: assert np.float64(1.0)")
+    assert "(where" not in shown and "one is 10 times the other" in shown
+
+
+def test_a_broadcast_of_a_row_reduction_says_keepdims() -> None:
+    message = "ValueError: operands could not be broadcast together with shapes (2,3) (2,)"
+    diag = Diagnostic(check="tests", file="model.py", line=9, code="test-failure", message=message)
+    assert "`keepdims=True` keeps it, as (2, 1)" in (hint(diag, {}) or "")
+    other = message.replace("(2,)", "(4,)")
+    assert hint(diag.model_copy(update={"message": other}), {}) is None
 
 
 def test_no_factor_for_an_expression_of_names_or_calls() -> None:
