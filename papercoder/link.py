@@ -64,17 +64,11 @@ def _modules(files: dict[str, str]) -> dict[str, ast.Module]:
 def _own_once(
     files: dict[str, str], order: list[str], entry: str | None
 ) -> tuple[dict[str, str], list[Link]]:
-    trees = {p: t for p, t in _modules(files).items() if not is_test_file(p)}
-    places: dict[str, list[tuple[str, _Definition]]] = {}
-    for path, tree in trees.items():
-        for node in tree.body:
-            if not isinstance(node, _Definition) or node.name.startswith("_"):
-                continue
-            if node.name not in _KEEP_APART:
-                places.setdefault(node.name, []).append((path, node))
+    places = _definitions(files)
     rank = {path: i for i, path in enumerate(order)}
     graph = import_graph(files)
-    imported = _imported_names(files)
+    importers = _importers(files)
+    redirects: dict[str, list[tuple[str, str, str]]] = {}
     drops: dict[str, list[tuple[_Definition, str]]] = {}
     links = []
     for name, found in places.items():
@@ -85,8 +79,15 @@ def _own_once(
             key=lambda pn: (_is_stub(pn[1]), pn[0] == entry, rank.get(pn[0], len(rank)), pn[0]),
         )
         for path, node in found:
-            if path == owner or reaches(graph, owner, path) or (path, name) in imported:
-                continue  # a cycle; or other files import it from here: the copy stays
+            if path == owner or reaches(graph, owner, path):
+                continue  # the owner imports this file: importing back would be a cycle
+            users = importers.get((path, name), [])
+            if any(u is None or u == owner or reaches(graph, owner, u) for u in users):
+                continue  # imported from here in a way not rewritten, or by the owner: it stays
+            for user in users:
+                assert user is not None
+                redirects.setdefault(user, []).append((module_name(path), name, owner))
+                graph.setdefault(user, set()).add(owner)
             graph.setdefault(path, set()).add(owner)
             drops.setdefault(path, []).append((node, module_name(owner)))
             links.append(
@@ -99,7 +100,44 @@ def _own_once(
             )
     for path, dropped in drops.items():
         files[path] = _drop(files[path], dropped)
+    for user, moved in redirects.items():
+        files[user] = _redirect(files[user], moved)
     return files, links
+
+
+def _definitions(files: dict[str, str]) -> dict[str, list[tuple[str, _Definition]]]:
+    """Each public top-level function and class of the non-test modules, where it is."""
+    places: dict[str, list[tuple[str, _Definition]]] = {}
+    for path, tree in _modules(files).items():
+        if is_test_file(path):
+            continue
+        for node in tree.body:
+            if not isinstance(node, _Definition) or node.name.startswith("_"):
+                continue
+            if node.name not in _KEEP_APART:
+                places.setdefault(node.name, []).append((path, node))
+    return places
+
+
+def _redirect(source: str, moved: list[tuple[str, str, str]]) -> str:
+    """`source` importing each (module, name) of `moved` from its owner file instead."""
+    rows = source.splitlines(keepends=True)
+    lines = []
+    for node in parse(source).body:
+        if not isinstance(node, ast.ImportFrom) or node.level:
+            continue
+        going = {(n, o) for m, n, o in moved if m == node.module}
+        names = {n for n, _ in going}
+        kept = [a.name for a in node.names if a.name not in names]
+        if len(kept) == len(node.names):
+            continue
+        rows[node.lineno - 1] = f"from {node.module} import {', '.join(kept)}\n" if kept else ""
+        lines += [
+            f"from {module_name(o)} import {n}"
+            for n, o in going
+            if n in {a.name for a in node.names}
+        ]
+    return with_imports("".join(rows), lines)
 
 
 def import_graph(files: dict[str, str]) -> dict[str, set[str]]:
@@ -144,14 +182,20 @@ def reaches(graph: dict[str, set[str]], start: str, target: str) -> bool:
     return False
 
 
-def _imported_names(files: dict[str, str]) -> set[tuple[str, str]]:
-    """(file, name) for every `from M import name` of a repository module M."""
+def _importers(files: dict[str, str]) -> dict[tuple[str, str], list[str | None]]:
+    """(file, name) → the files that do `from <file's module> import name`; None for one whose
+    statement cannot be rewritten here (over several lines, or the name imported `as`)."""
     paths = {module_name(p): p for p in files if p.endswith(".py")}
-    found: set[tuple[str, str]] = set()
-    for tree in _modules(files).values():
-        for node in ast.walk(tree):
+    found: dict[tuple[str, str], list[str | None]] = {}
+    for user, tree in _modules(files).items():
+        for node in tree.body:
             if isinstance(node, ast.ImportFrom) and not node.level and node.module in paths:
-                found.update((paths[node.module], a.name) for a in node.names)
+                simple = node.lineno == node.end_lineno
+                for alias in node.names:
+                    ok = simple and alias.asname is None
+                    found.setdefault((paths[node.module], alias.name), []).append(
+                        user if ok else None
+                    )
     return found
 
 

@@ -214,12 +214,24 @@ def test_a_relative_import_counts_in_the_cycle_check(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
 
 
-def test_a_copy_other_files_import_from_its_file_stays() -> None:
+def test_files_importing_a_dropped_copy_import_it_from_its_owner(tmp_path: Path) -> None:
     model = "def load_data():\n    return 1\n"
-    data = "def load_data():\n    return 2\n"
-    train = "from data import load_data\n\n\ndef fit():\n    return load_data()\n"
-    linked, _ = link({"model.py": model, "data.py": data, "train.py": train}, [], None)
-    assert linked["data.py"] == data
+    data = "import math\n\n\ndef load_data():\n    return 2\n\n\ndef scale():\n    return 3\n"
+    data += "\n\ndef split():\n    pass\n"
+    model += "\n\ndef split():\n    return 0\n"
+    train = "from data import load_data, scale, split\n\n\ndef fit():\n"
+    train += "    return load_data() + scale() + split()\n"
+    aliased = "from data import load_data as load\n\n\ndef fit():\n    return load()\n"
+    files = {"model.py": model, "data.py": data, "train.py": train}
+    linked, _ = link(files, ["model.py", "data.py", "train.py"], None)
+    assert "def load_data" not in linked["data.py"]
+    assert linked["train.py"].startswith(
+        "from data import scale\nfrom model import load_data, split\n"
+    )
+    run = write_and_import(tmp_path, linked, "train; assert train.fit() == 4")
+    assert run.returncode == 0, run.stderr
+    kept, _ = link({**files, "train.py": aliased}, ["model.py", "data.py", "train.py"], None)
+    assert "def load_data" in kept["data.py"]  # imported `as`: not rewritten, the copy stays
 
 
 def test_nothing_is_imported_from_the_entry_point_or_into_a_star_import_file() -> None:
