@@ -38,7 +38,7 @@ from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
 from papercoder.paper import Paper, load_paper
 from papercoder.paper.render import to_prompt
-from papercoder.repair.digest import read_repo
+from papercoder.repair.digest import is_test_file, read_repo
 from papercoder.repo import GitRepo, interfaces, write_file
 from papercoder.requirements import missing_requirements, with_requirements
 from papercoder.runstore import MANIFEST, InputRecord, RunStore, StageState, sha256_file, slugify
@@ -324,11 +324,29 @@ class Builder:
         }
         shared = self.shared(paper, plan)
         written = [p for p in files if (self.repo / p).is_file()]
+        waves = plan_checks.waves(graph)
+        entry = plan.architecture.entry_point
+        # what a file may import: its planned dependencies, then every module of the earlier
+        # waves (a small model's plan leaves dependencies out, and its coder then writes the
+        # functions again or calls them without importing them)
+        shown = {
+            path: [
+                *graph[path],
+                *(
+                    p
+                    for earlier in waves[:i]
+                    for p in earlier
+                    if p not in graph[path] and p != entry and not is_test_file(p)
+                ),
+            ]
+            for i, wave in enumerate(waves)
+            for path in wave
+        }
 
         def one(path: str) -> None:
             deps = "\n\n".join(
                 f"# {dep}\n{interfaces((self.repo / dep).read_text('utf-8'))}"
-                for dep in graph[path]
+                for dep in shown[path]
             )
             coded = code_file(
                 self.gateway,
@@ -353,14 +371,13 @@ class Builder:
                 self.report("code", len(written), len(files))
 
         self.report("code", len(written), len(files))
-        for wave in plan_checks.waves(graph):
+        for wave in waves:
             run_all(one, [p for p in wave if p not in written], self.settings.jobs)
         for package in {str(Path(p).parent) for p in files if "/" in p} - {"tests"}:
             if not (self.repo / package / "__init__.py").exists():
                 write_file(self.repo, f"{package}/__init__.py", "")
         GitRepo(self.repo).commit(f"code: {len(files)} files written from the plan")
-        order = [p for wave in plan_checks.waves(graph) for p in wave]
-        self.link(order, plan.architecture.entry_point)
+        self.link([p for wave in waves for p in wave], entry)
         self.sync_requirements()
         return files
 
