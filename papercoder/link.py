@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
-from papercoder.repo import parse
+from papercoder.repo import parse, parsed
 
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _KEEP_APART = {"main"}  # every script may have its own
@@ -47,18 +47,6 @@ def link(
         files, links = step(files, order, entry)
         done += links
     return files, done
-
-
-def _modules(files: dict[str, str]) -> dict[str, ast.Module]:
-    """The repository's Python files that parse, tests included."""
-    found = {}
-    for path, source in files.items():
-        if path.endswith(".py"):
-            try:
-                found[path] = parse(source)
-            except SyntaxError:
-                continue
-    return found
 
 
 def _own_once(
@@ -108,7 +96,7 @@ def _own_once(
 def _definitions(files: dict[str, str]) -> dict[str, list[tuple[str, _Definition]]]:
     """Each public top-level function and class of the non-test modules, where it is."""
     places: dict[str, list[tuple[str, _Definition]]] = {}
-    for path, tree in _modules(files).items():
+    for path, tree in list(parsed(files)):
         if is_test_file(path):
             continue
         for node in tree.body:
@@ -145,7 +133,7 @@ def import_graph(files: dict[str, str]) -> dict[str, set[str]]:
     `from pkg import mod` counted as importing pkg/mod.py)."""
     paths = {module_name(p): p for p in files if p.endswith(".py")}
     graph: dict[str, set[str]] = {}
-    for path, tree in _modules(files).items():
+    for path, tree in list(parsed(files)):
         package = module_name(path).split(".")[:-1]
         if path.endswith("__init__.py"):
             package = module_name(path).split(".")
@@ -187,7 +175,7 @@ def _importers(files: dict[str, str]) -> dict[tuple[str, str], list[str | None]]
     statement cannot be rewritten here (over several lines, or the name imported `as`)."""
     paths = {module_name(p): p for p in files if p.endswith(".py")}
     found: dict[tuple[str, str], list[str | None]] = {}
-    for user, tree in _modules(files).items():
+    for user, tree in list(parsed(files)):
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and not node.level and node.module in paths:
                 simple = node.lineno == node.end_lineno
@@ -301,7 +289,7 @@ def _config_imports(
     if "config.yaml" not in files or "config.py" in files or "config/__init__.py" in files:
         return files, []
     links = []
-    for path, tree in _modules(files).items():
+    for path, tree in list(parsed(files)):
         found = [
             node
             for node in tree.body
@@ -357,7 +345,7 @@ def _guard_calls(
     files: dict[str, str], order: list[str], entry: str | None
 ) -> tuple[dict[str, str], list[Link]]:
     links = []
-    for path, tree in _modules(files).items():
+    for path, tree in list(parsed(files)):
         if path == entry or is_test_file(path):
             continue
         calls = _trailing_calls(tree)
@@ -417,7 +405,7 @@ def _import_undefined(
     links = []
     graph = import_graph(files)
     paths = {module_name(p): p for p in files if p.endswith(".py")}
-    for path, tree in _modules(files).items():
+    for path, tree in list(parsed(files)):
         if any(isinstance(n, ast.ImportFrom) and n.names[0].name == "*" for n in ast.walk(tree)):
             continue  # what the star brings in is not known here
         lines = []

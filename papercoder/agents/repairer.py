@@ -51,7 +51,7 @@ from papercoder.repair.formats import (
 )
 from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, parse_edits
 from papercoder.repair.scope import Scope, find_scope, replace_scope, strip_marks
-from papercoder.repo import interfaces
+from papercoder.repo import interfaces, parse
 from papercoder.tokens import estimate_tokens
 from papercoder.verify.report import VerifyReport
 
@@ -324,7 +324,7 @@ def picked_line(reply: str, source: str, scope: Scope) -> int | None:
     """The first number in `reply` that is the first line of a statement in the body of one of
     `scope`'s functions (not a signature, a decorator, a docstring or a comment), or None."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return None
     starts: set[int] = set()
