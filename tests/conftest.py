@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,13 @@ def docker_available() -> bool:
         finally:
             client.close()
     except Exception:
-        return False
+        pass
+    # a refused connection leaves its socket to the collector (once the exception is gone),
+    # whose ResourceWarning would otherwise fail whichever test runs next
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -124,7 +124,8 @@ BROKEN = {
             "    assert double(2) == 5, 'two, doubled: 4, 100%'\n"
         },
         "::error file=generated/tests/test_model.py,line=5,title=papercoder tests test-failure"
-        "::tests.test_model.test_double: AssertionError: two, doubled: 4, 100%25",
+        "::tests.test_model.test_double: AssertionError: two, doubled: 4, 100%25"
+        " (where 4 = double(2))",
     ),
     "smoke": (
         {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from papercoder.agents import plan_checks
 from papercoder.agents.coder import extract_python
 from papercoder.pipeline import BuildResult
 from papercoder.repo import GitRepo, interfaces
@@ -68,24 +69,42 @@ def test_full_build(server: ScriptedServer, fixture_pdf: Path, tmp_path: Path) -
     ]
 
 
-def test_each_coder_request_holds_the_interfaces_of_exactly_its_dependencies(
+def test_each_coder_request_holds_the_interfaces_of_its_dependencies_and_earlier_modules(
     server: ScriptedServer, fixture_pdf: Path, tmp_path: Path
 ) -> None:
     result, _ = build(fixture_pdf, settings(server, tmp_path))
-    deps = {f["path"]: f["depends_on"] for f in plan_json("logic")["files"]}
+    logic = plan_json("logic")
+    deps = {f["path"]: f["depends_on"] for f in logic["files"]}
+    entry = plan_json("architecture")["entry_point"]
+    waves = plan_checks.waves(deps)
+    wave_of = {path: i for i, wave in enumerate(waves) for path in wave}
     seen = set()
     for request in server.chat_requests("coder"):
         task = request.body["messages"][-1]["content"]
         path = re.search(r"FILE: (\S+)", task)
         assert path is not None
+        file = path.group(1)
         section = task.split("The interfaces of the repository files it imports")[1]
         section = section.split("Write the complete file")[0]
         headers = re.findall(r"^# (\S+\.py)$", section, re.M)
-        assert sorted(headers) == sorted(deps[path.group(1)]), path.group(1)
-        for dep in deps[path.group(1)]:
+        # its planned dependencies, then every module of an earlier wave that is neither the
+        # entry point nor a test
+        earlier = {
+            p
+            for p, i in wave_of.items()
+            if i < wave_of[file] and p != entry and not p.startswith("tests/")
+        }
+        assert sorted(headers) == sorted(set(deps[file]) | earlier), file
+        assert len(headers) == len(set(headers)), file
+        for dep in headers:
             assert interfaces((Path(result.repo) / dep).read_text("utf-8")) in section
-        seen.add(path.group(1))
+        seen.add(file)
     assert seen == set(FILES)
+    # the fixture's plan has a file that sees more than its planned dependencies
+    assert any(
+        {p for p, i in wave_of.items() if i < wave_of[f] and p != entry} - set(d)
+        for f, d in deps.items()
+    )
 
 
 def test_per_file_prompts_share_a_byte_identical_prefix(
