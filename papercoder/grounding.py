@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercoder.agents.plan import ConfigPlan
+from papercoder.agents.plan import ConfigEntry, ConfigPlan
 from papercoder.paper.model import Paper, Section
 
 _MINUS = "-−–"
@@ -236,14 +236,21 @@ def _table_cells(number: str, rows: list[list[str]]) -> Iterator[tuple[str, str,
                     yield head, cell, where, label
 
 
-def _canonical(name: str) -> str:
+def _spelled(name: str) -> str:
+    """`name` in lower case with its leading symbol spelled out (β1 → beta1, lr → learning
+    rate); a Latin alias only as a whole word (eps, not epsilon's first letters)."""
     text = name.lower().replace("-", " ").replace("_", " ").strip()
     for alias, meaning in _ALIASES.items():
-        if text.startswith(alias):
-            text = meaning + text[len(alias) :]
+        rest = text[len(alias) :]
+        if text.startswith(alias) and (not alias.isascii() or not rest[:1].isalpha()):
+            text = meaning + rest
+            break
     text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"(?<=[a-z])\s?(\d)$", r"\1", text)  # beta 1 → beta1
-    return text.removesuffix("s")
+    return re.sub(r"(?<=[a-z])\s?(\d)$", r"\1", text)  # beta 1 → beta1
+
+
+def _canonical(name: str) -> str:
+    return _spelled(name).removesuffix("s")
 
 
 def candidates_text(candidates: list[Candidate], quotes: bool = True) -> str:
@@ -339,7 +346,9 @@ def _names_match(key: str, name: str) -> bool:
     if len(short) >= 3 and short in longer and not digits_differ:
         return True
     for group in _SYNONYMS:
-        if any(_close(leaf, g) for g in group) and any(_close(other, g) for g in group):
+        if any(_close(leaf, _canonical(g)) for g in group) and any(
+            _close(other, _canonical(g)) for g in group
+        ):
             return True
     return bool(set(leaf.split()) & set(other.split()) - {"rate", "size", "number", "of"})
 
@@ -418,6 +427,90 @@ def ground_config(
             )
         )
     return config.model_copy(update={"entries": entries}), groundings
+
+
+# the key a stated value gets in config.yaml: the name of its synonym group
+_PREFERRED = (
+    "learning_rate", "epsilon", "dropout", "weight_decay", "hidden_units", "d_model", "heads",
+    "d_ff", "num_layers", "warmup_steps", "epochs", "batch_size",
+)  # fmt: skip
+CARRIED = "paper"  # the config section of the stated values the plan left out
+_GREEK = re.compile(r"^[α-ωΑ-Ωϵϑϕϱ]")
+
+
+def carried_key(name: str) -> str | None:
+    """The config key a value the paper states under `name` gets: a spelled-out Greek symbol
+    keeps its own name (α is a step size in one paper and a length penalty in another), any
+    other name its synonym group's (dmodel → d_model, h → heads, Pdrop → dropout)."""
+    group = _group(name)
+    if group is not None:
+        return group
+    key = re.sub(r"\W+", "_", _spelled(name)).strip("_")
+    return key if key.isidentifier() and key.isascii() else None
+
+
+def _group(name: str) -> str | None:
+    """The preferred key of the synonym group a name other than a Greek symbol belongs to."""
+    if _GREEK.match(name.strip()):
+        return None
+    canonical = _canonical(name)
+    for group, preferred in zip(_SYNONYMS, _PREFERRED, strict=True):
+        if any(_close(canonical, _canonical(g)) for g in group):
+            return preferred
+    return None
+
+
+def _a_setting(candidate: Candidate) -> bool:
+    """Whether a stated value reads as a setting to carry, not an index, an initial value
+    (m_0 = 0, epoch = 1), a share (50 %) or a cell of a results table."""
+    if candidate.text.endswith("%") or candidate.value in (0.0, 1.0):
+        return False
+    if candidate.where.startswith("Table"):  # a settings table's, not a results table's
+        return any(head.lower() in _GENERIC for head in candidate.also)
+    if _group(candidate.name) is not None:
+        return True
+    bare = re.sub(r"\W", "", candidate.name)
+    return bool(_GREEK.match(bare)) or len(bare) > 2
+
+
+def carry_stated(
+    config: ConfigPlan, candidates: list[Candidate], limit: int = 16
+) -> tuple[ConfigPlan, list[str]]:
+    """`config` with the settings the paper states (in its text or a table of settings, not a
+    table of results) and the plan left out, under `paper.<name>`, each citing the
+    place that states it; and what was added. A small model's plan keeps two of a paper's
+    values and invents the rest; the coder then cannot use what the paper says."""
+    entries = list(config.entries)
+    added: list[str] = []
+    used = {e.key for e in entries}
+    for candidate in candidates:
+        if len(added) >= limit:
+            break
+        if not _a_setting(candidate):
+            continue
+        if any(
+            isinstance(e.value, int | float)
+            and not isinstance(e.value, bool)
+            and same(float(e.value), candidate.value)
+            and candidate.named(e.key)
+            for e in entries
+        ):
+            continue  # the plan has it
+        name = carried_key(candidate.name)
+        if name is None or f"{CARRIED}.{name}" in used:
+            continue  # the first statement of a name wins: later ones are other settings
+        key = f"{CARRIED}.{name}"
+        if any(k == CARRIED or k.startswith(key + ".") for k in used):
+            continue
+        value: int | float = (
+            int(candidate.value)
+            if candidate.value.is_integer() and "." not in candidate.text
+            else candidate.value
+        )
+        entries.append(ConfigEntry(key=key, value=value, source=candidate.where))
+        used.add(key)
+        added.append(f"{key} = {candidate.text} ({candidate.where})")
+    return config.model_copy(update={"entries": entries}), added
 
 
 def config_comments(groundings: list[Grounding]) -> dict[str, str]:

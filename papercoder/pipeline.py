@@ -239,7 +239,18 @@ class Builder:
             small=self.settings.small_model,
         )
         self.record_fix(*fixes)
-        config, groundings = grounding.ground_config(paper, plan.config, candidates)
+        carried, added = grounding.carry_stated(plan.config, candidates)
+        self.record_fix(
+            *(
+                PlanFix(
+                    turn="config",
+                    fix=f"added {what}",
+                    why="the paper states it and the plan's config.yaml left it out",
+                )
+                for what in added
+            )
+        )
+        config, groundings = grounding.ground_config(paper, carried, candidates)
         plan = plan.model_copy(update={"config": config})
         self.store.write_model(
             "plan/grounding.json", grounding.GroundingReport(values=candidates, config=groundings)

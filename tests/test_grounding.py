@@ -11,6 +11,9 @@ import pytest
 from papercoder.agents.plan import ConfigEntry, ConfigPlan
 from papercoder.agents.plan_checks import render_config
 from papercoder.grounding import (
+    Candidate,
+    carried_key,
+    carry_stated,
     config_comments,
     extract,
     ground,
@@ -191,3 +194,120 @@ def test_a_value_marked_as_an_assumption_that_its_source_states_is_verified() ->
     candidates = extract(paper("adam"))
     result = ground(paper("adam"), "data.batch_size", 128, "Section 6.1", True, candidates)
     assert result.status == "verified" and result.source == "Section 6.1"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("dmodel", "d_model"),
+        ("h", "heads"),
+        ("dff", "d_ff"),
+        ("Pdrop", "dropout"),
+        ("layers", "num_layers"),
+        ("learning rate", "learning_rate"),
+        ("lr", "learning_rate"),
+        ("warmup_steps", "warmup_steps"),
+        ("β1", "beta1"),
+        ("ϵ", "epsilon"),
+        ("eps", "epsilon"),
+        ("epsilon", "epsilon"),
+        ("α", "alpha"),  # a Greek symbol keeps its name: alpha is not always a learning rate
+        ("beam size", "beam_size"),
+        ("steps", "steps"),
+        ("Training Cost (FLOPs)", "training_cost_flops"),
+    ],
+)
+def test_a_stated_value_gets_its_synonym_groups_key(name: str, key: str) -> None:
+    assert carried_key(name) == key
+
+
+def candidate(name: str, value: float, where: str, text: str = "") -> Candidate:
+    return Candidate(name=name, value=value, text=text or f"{value:g}", where=where, quote="")
+
+
+def test_values_the_plan_left_out_are_carried_with_their_place() -> None:
+    config = ConfigPlan(
+        entries=[
+            ConfigEntry(key="model.d_model", value=512, source="Section 3.1"),
+            ConfigEntry(key="training.batch_size", value=32, source="assumption", assumption=True),
+        ]
+    )
+    candidates = [
+        candidate("dmodel", 512, "Section 3.1"),  # the plan has it
+        candidate("h", 8, "Section 3.2.2"),
+        candidate("h", 64, "Section 3.2.2"),  # a second value for a name: another setting
+        candidate("steps", 100000, "Section 5.2", "100,000"),
+        candidate("Pdrop", 0.1, "Section 5.4"),
+        candidate("BLEU", 28.4, "Table 2 (row 'base', column 'BLEU')"),  # a result, not a setting
+        candidate("m_0", 0, "Algorithm 1"),  # an initial value
+        candidate("accuracy", 81.5, "Section 6", "81.5%"),
+        candidate("ti", 3, "Section 5"),  # an index
+    ]
+    settings = Candidate(
+        name="momentum",
+        value=0.9,
+        text="0.9",
+        where="Table 1 (row 'momentum', column 'Value')",
+        quote="",
+        also=["Value"],
+    )
+    candidates.append(settings)
+    carried, added = carry_stated(config, candidates)
+    new = {e.key: (e.value, e.source, e.assumption) for e in carried.entries[2:]}
+    assert new == {
+        "paper.heads": (8, "Section 3.2.2", False),
+        "paper.steps": (100000, "Section 5.2", False),
+        "paper.dropout": (0.1, "Section 5.4", False),
+        "paper.momentum": (0.9, "Table 1 (row 'momentum', column 'Value')", False),
+    }
+    assert isinstance(new["paper.heads"][0], int)
+    assert added == [
+        "paper.heads = 8 (Section 3.2.2)",
+        "paper.steps = 100,000 (Section 5.2)",
+        "paper.dropout = 0.1 (Section 5.4)",
+        "paper.momentum = 0.9 (Table 1 (row 'momentum', column 'Value'))",
+    ]
+    assert carried.entries[:2] == config.entries
+    assert carry_stated(config, candidates, limit=1)[1] == ["paper.heads = 8 (Section 3.2.2)"]
+
+
+def test_nothing_is_carried_into_a_config_that_uses_the_section_name() -> None:
+    config = ConfigPlan(entries=[ConfigEntry(key="paper", value="x", source="Section 1")])
+    assert carry_stated(config, [candidate("h", 8, "Section 3")])[1] == []
+
+
+@needs_papers
+@pytest.mark.papers
+@pytest.mark.parametrize(
+    ("name", "wanted"),
+    [
+        ("adam", {"alpha": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}),
+        (
+            "transformer",
+            {
+                "d_model": 512,
+                "heads": 8,
+                "d_ff": 2048,
+                "num_layers": 6,
+                "dropout": 0.1,
+                "warmup_steps": 4000,
+            },
+        ),
+    ],
+)
+def test_a_plan_that_left_out_every_value_gets_the_methods_values_verified(
+    name: str, wanted: dict[str, float]
+) -> None:
+    """What a 1.5B model's plan did on transformer: config.yaml with none of the six."""
+    config = ConfigPlan(
+        entries=[ConfigEntry(key="training.num_epochs", value=10, source="Section 5.2")]
+    )
+    candidates = extract(paper(name), limit=25)  # the small profile's count
+    carried, _ = carry_stated(config, candidates)
+    _, groundings = ground_config(paper(name), carried, candidates)
+    verified = {
+        g.key.removeprefix("paper."): float(g.value)
+        for g in groundings
+        if g.status == "verified" and g.key.startswith("paper.")
+    }
+    assert {k: verified.get(k) for k in wanted} == {k: float(v) for k, v in wanted.items()}

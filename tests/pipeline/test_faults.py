@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from papercoder.cli import app
@@ -227,3 +228,20 @@ def test_coded_files_are_linked_and_the_fixes_recorded(fixture_pdf: Path, tmp_pa
     shown = prompts["tests/test_model.py"].split("use exactly these names")[1]
     assert "# model.py\n" in shown and "# data.py\n" in shown and "def make_blobs(" in shown
     assert "# data.py" not in prompts["model.py"]  # the same wave: written side by side
+
+
+def test_a_setting_the_plans_config_left_out_is_carried_from_the_paper(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    config = plan_json("config")
+    config["entries"] = [e for e in config["entries"] if e["key"] != "training.weight_decay"]
+    reply = {"agent": "planner.config", "content": json.dumps(config), "times": 1}
+    with ScriptedServer(scripted(reply)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    text = (build_dir(tmp_path) / "repo" / "config.yaml").read_text("utf-8")
+    assert yaml.safe_load(text)["paper"] == {"weight_decay": 0.0001}
+    assert "paper:\n  weight_decay: 0.0001  # Table 1 (verified)\n" in text
+    fixes = json.loads((build_dir(tmp_path) / "plan" / "fixes.json").read_text("utf-8"))
+    assert [f["fix"] for f in fixes["fixes"] if f["turn"] == "config"] == [
+        "added paper.weight_decay = 0.0001 (Table 1 (row 'weight decay', column 'Value'))"
+    ]
