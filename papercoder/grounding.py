@@ -86,7 +86,7 @@ class Candidate(BaseModel):
     also: list[str] = Field(default_factory=list, description="other names, e.g. a row's label")
 
     def named(self, key: str) -> bool:
-        return any(_names_match(key, name) for name in (self.name, *self.also))
+        return any(names_match(key, name) for name in (self.name, *self.also))
 
 
 class Grounding(BaseModel):
@@ -185,7 +185,7 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
             add(name, text, where, where, also)
     kept = []
     for candidate in sorted(found, key=_rank):  # the same value under the same name: once
-        key = (_canonical(candidate.name), candidate.value)
+        key = (canonical(candidate.name), candidate.value)
         if key not in seen:
             seen.add(key)
             kept.append(candidate)
@@ -249,7 +249,8 @@ def _spelled(name: str) -> str:
     return re.sub(r"(?<=[a-z])\s?(\d)$", r"\1", text)  # beta 1 → beta1
 
 
-def _canonical(name: str) -> str:
+def canonical(name: str) -> str:
+    """`name` as names are compared: spelled out, lower case, singular."""
     return _spelled(name).removesuffix("s")
 
 
@@ -333,10 +334,14 @@ _SYNONYMS = (
 )
 
 
-def _names_match(key: str, name: str) -> bool:
+# words two names can share and still mean different values (num_heads, num_epochs)
+_FILLER = {"rate", "size", "number", "of", "num", "n", "max", "min", "total", "init", "initial"}
+
+
+def names_match(key: str, name: str) -> bool:
     """Whether a config key and a name the paper uses can mean the same value."""
-    leaf = _canonical(key.split(".")[-1])
-    other = _canonical(name)
+    leaf = canonical(key.split(".")[-1])
+    other = canonical(name)
     if not leaf or not other:
         return False
     if leaf == other:
@@ -346,11 +351,11 @@ def _names_match(key: str, name: str) -> bool:
     if len(short) >= 3 and short in longer and not digits_differ:
         return True
     for group in _SYNONYMS:
-        if any(_close(leaf, _canonical(g)) for g in group) and any(
-            _close(other, _canonical(g)) for g in group
+        if any(_close(leaf, canonical(g)) for g in group) and any(
+            _close(other, canonical(g)) for g in group
         ):
             return True
-    return bool(set(leaf.split()) & set(other.split()) - {"rate", "size", "number", "of"})
+    return bool(set(leaf.split()) & set(other.split()) - _FILLER)
 
 
 def _close(text: str, word: str) -> bool:
@@ -453,9 +458,9 @@ def _group(name: str) -> str | None:
     """The preferred key of the synonym group a name other than a Greek symbol belongs to."""
     if _GREEK.match(name.strip()):
         return None
-    canonical = _canonical(name)
+    spelled = canonical(name)
     for group, preferred in zip(_SYNONYMS, _PREFERRED, strict=True):
-        if any(_close(canonical, _canonical(g)) for g in group):
+        if any(_close(spelled, canonical(g)) for g in group):
             return preferred
     return None
 

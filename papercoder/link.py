@@ -7,7 +7,8 @@ without importing it, and `data.py` ran its own test at import. None of that tak
 a function defined twice keeps one owner (a real body over a stub, the file written first
 over a later one) and the others import it; a name used and never bound is imported from the
 one module that defines it; a bare call at a module's top level (not the entry point's) runs
-only under `if __name__ == "__main__":`. Each change is returned with its reason for the
+only under `if __name__ == "__main__":`; a settings key config.yaml lacks is read under the
+one key it has of that meaning. Each change is returned with its reason for the
 run's record of fixes; the verification judges the result like any other code.
 """
 
@@ -15,9 +16,14 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
+from collections.abc import Iterator
+from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 
+from papercoder.grounding import canonical, names_match
 from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
 from papercoder.repo import parse, parsed
@@ -43,7 +49,7 @@ def link(
     names imported; `order` is the order the files were written in, `entry` the entry point."""
     files = dict(files)
     done: list[Link] = []
-    for step in (_config_imports, _own_once, _guard_calls, _import_undefined):
+    for step in (_config_imports, _config_keys, _own_once, _guard_calls, _import_undefined):
         files, links = step(files, order, entry)
         done += links
     return files, done
@@ -445,3 +451,152 @@ def _undefined(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
             bound.add(node.name)
     return {n for n in read - bound if not hasattr(builtins, n) and n != "__file__"}
+
+
+_CONFIG_ROOTS = ("conf", "cfg", "settings", "hparams")
+
+
+def _config_keys(
+    files: dict[str, str], order: list[str], entry: str | None
+) -> tuple[dict[str, str], list[Link]]:
+    """A key path read from the settings (`config["training"]["layers"]`) that config.yaml
+    does not have becomes the one key it has under a name that means the same
+    (`config["paper"]["num_layers"]`). Each file is written apart from config.yaml's final
+    shape, and a small model spells the keys as it likes; a key with no such match, or more
+    than one, is left for the repair loop."""
+    try:
+        settings = yaml.safe_load(files.get("config.yaml", "")) if "config.yaml" in files else None
+    except yaml.YAMLError:
+        return files, []
+    if not isinstance(settings, dict):
+        return files, []
+    paths = set(_key_paths(settings))
+    leaves = [p for p in paths if not isinstance(_at(settings, p), dict)]
+    links = []
+    for path, tree in list(parsed(files)):
+        edits: list[tuple[ast.Subscript, ast.expr, tuple[str, ...]]] = []
+        for node, root, keys in _key_reads(tree):
+            if keys in paths:
+                continue
+            found = _meaning(keys, leaves)
+            if found is not None:
+                edits.append((node, root, found))
+        if not edits:
+            continue
+        rows = files[path].splitlines(keepends=True)
+        for node, root, found in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset))[::-1]:
+            row = rows[node.lineno - 1].encode("utf-8")
+            start, end = root.end_col_offset or 0, node.end_col_offset or 0
+            new = "".join(f"[{json.dumps(k, ensure_ascii=False)}]" for k in found)
+            old = row[start:end].decode("utf-8")
+            rows[node.lineno - 1] = (row[:start] + new.encode("utf-8") + row[end:]).decode("utf-8")
+            links.append(
+                Link(
+                    path=path,
+                    fix=f"{path}:{node.lineno}: {ast.unparse(root)}{old} reads "
+                    f"{ast.unparse(root)}{new}",
+                    why=f"config.yaml has no {'.'.join(_keys(node)[1])}; "
+                    f"{'.'.join(found)} is its one key of that meaning",
+                )
+            )
+        files[path] = "".join(rows)
+    return files, links[::-1]
+
+
+def _key_paths(settings: dict[Any, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in settings.items():
+        path = (*prefix, str(key))
+        yield path
+        if isinstance(value, dict):
+            yield from _key_paths(value, path)
+
+
+def _at(settings: dict[Any, Any], path: tuple[str, ...]) -> Any:
+    value: Any = settings
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _keys(node: ast.Subscript) -> tuple[ast.expr, tuple[str, ...]]:
+    """The root of a chain of string subscripts and its keys, outermost last."""
+    keys: list[str] = []
+    current: ast.expr = node
+    while (
+        isinstance(current, ast.Subscript)
+        and isinstance(current.slice, ast.Constant)
+        and isinstance(current.slice.value, str)
+    ):
+        keys.append(current.slice.value)
+        current = current.value
+    return current, tuple(keys[::-1])
+
+
+def _key_reads(tree: ast.Module) -> Iterator[tuple[ast.Subscript, ast.expr, tuple[str, ...]]]:
+    """Each whole chain of string keys read, on one line, from a name for the settings; not
+    from a parameter or a name bound to a part of them, which may hold a section."""
+    inner = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript):
+            inner.add(id(node.value))
+    parts = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Subscript | ast.Call)
+        and not _loads(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for inside in ast.walk(node):
+                if isinstance(inside, ast.Subscript):
+                    root, _ = _keys(inside)
+                    if isinstance(root, ast.Name) and root.id in _parameters(node.args):
+                        inner.add(id(inside))
+    for node in ast.walk(tree):
+        if (
+            not isinstance(node, ast.Subscript)
+            or id(node) in inner
+            or not isinstance(node.ctx, ast.Load)
+            or node.lineno != node.end_lineno
+        ):
+            continue
+        root, keys = _keys(node)
+        name = root.attr if isinstance(root, ast.Attribute) else getattr(root, "id", "")
+        if isinstance(root, ast.Name) and name in parts:
+            continue
+        if keys and any(word in name.lower() for word in _CONFIG_ROOTS):
+            yield node, root, keys
+
+
+def _parameters(args: ast.arguments) -> set[str]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return {a.arg for a in every if a is not None}
+
+
+def _loads(value: ast.expr) -> bool:
+    """Whether `value` reads the whole settings: a call that loads YAML or a file."""
+    return isinstance(value, ast.Call) and any(
+        word in ast.unparse(value.func).lower() for word in ("load", "read", "open", "config")
+    )
+
+
+def _meaning(keys: tuple[str, ...], leaves: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The one leaf whose name means what the last key says: the same name first, then a
+    synonym (dropout_rate, Pdrop); a tie goes to the leaf in the section the keys name."""
+    best: list[tuple[int, tuple[str, ...]]] = []
+    for leaf in leaves:
+        if canonical(leaf[-1]) == canonical(keys[-1]):
+            score = 2
+        elif names_match(leaf[-1], keys[-1]):
+            score = 1
+        else:
+            continue
+        best.append((score * 2 + (leaf[:-1] == keys[:-1]), leaf))
+    if not best:
+        return None
+    top = max(score for score, _ in best)
+    winners = [leaf for score, leaf in best if score == top]
+    return winners[0] if len(winners) == 1 else None

@@ -261,3 +261,75 @@ def test_the_settings_are_read_after_the_last_import() -> None:
     assert "from pathlib import Path" in rows
     plain = "import config\n\nRATE = config.rate\n"
     assert link({"x.py": plain, "config.yaml": CONFIG}, [], None)[0]["x.py"] == plain
+
+
+SETTINGS = """training:
+  learning_rate: 0.01  # Section 5 (verified)
+  dropout: 0.5  # Section 5 (verified)
+model:
+  dropout: 0.1  # Section 3 (verified)
+paper:
+  num_layers: 6  # Section 3.1 (verified)
+  ζ: 0.5  # Section 2 (verified)
+"""
+
+
+def test_a_config_key_the_yaml_lacks_becomes_its_one_key_of_that_meaning() -> None:
+    main = (
+        "import yaml\n\n"
+        'config = yaml.safe_load(open("config.yaml"))\n'
+        "rate = config['lr']\n"
+        "depth = config['model']['layers']  # as the 1.5B model spelt it\n"
+        "z = config['training']['ζ'] * 2\n"
+        "p = config['training']['dropout_rate']\n"
+        "q = config['dropout']\n"
+        "r = config['training']['learning_rate']\n"
+        "s = config['training']['momentum']\n"
+    )
+    files, links = link({"config.yaml": SETTINGS, "main.py": main}, ["main.py"], "main.py")
+    assert files["main.py"].splitlines()[3:] == [
+        'rate = config["training"]["learning_rate"]',
+        'depth = config["paper"]["num_layers"]  # as the 1.5B model spelt it',
+        'z = config["paper"]["ζ"] * 2',
+        'p = config["training"]["dropout"]',  # the section the keys name breaks the tie
+        "q = config['dropout']",  # two sections have one: left for the repair loop
+        "r = config['training']['learning_rate']",  # it exists
+        "s = config['training']['momentum']",  # nothing means it
+    ]
+    assert [k.fix for k in links] == [
+        'main.py:4: config[\'lr\'] reads config["training"]["learning_rate"]',
+        "main.py:5: config['model']['layers'] reads config[\"paper\"][\"num_layers\"]",
+        "main.py:6: config['training']['ζ'] reads config[\"paper\"][\"ζ\"]",
+        "main.py:7: config['training']['dropout_rate'] reads config[\"training\"][\"dropout\"]",
+    ]
+    assert (
+        links[1].why
+        == "config.yaml has no model.layers; paper.num_layers is its one key of that meaning"
+    )
+
+
+def test_a_config_key_read_from_a_parameter_or_a_section_is_left_alone() -> None:
+    source = (
+        "import yaml\n\n"
+        "cfg = yaml.safe_load(open('config.yaml'))\n"
+        "train_cfg = cfg['training']\n"
+        "rate = train_cfg['lr']\n\n\n"
+        "def fit(config):\n"
+        "    return config['lr']\n\n\n"
+        "cfg['lr'] = 0.1\n"
+        "hparams = {}\n"
+        "other = hparams['lr'] if hparams else None\n"
+    )
+    files, links = link({"config.yaml": SETTINGS, "train.py": source}, ["train.py"], "main.py")
+    assert 'hparams["training"]' in files["train.py"]  # a name for the settings: read
+    assert [k.path for k in links] == ["train.py"]
+    assert (
+        files["train.py"].replace('hparams["training"]["learning_rate"]', "hparams['lr']") == source
+    )
+
+
+def test_config_keys_need_a_config_yaml_that_parses() -> None:
+    main = "config = {}\nx = config['lr']\n"
+    for settings in ({}, {"config.yaml": "a: [unclosed\n"}, {"config.yaml": "- a list\n"}):
+        files, links = link({**settings, "main.py": main}, ["main.py"], "main.py")
+        assert files["main.py"] == main and links == []
