@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from papercoder.agents.stubs import is_stub
 from papercoder.grounding import canonical, names_match
 from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
@@ -70,7 +71,7 @@ def _own_once(
             continue
         owner, _ = min(
             found,
-            key=lambda pn: (_is_stub(pn[1]), pn[0] == entry, rank.get(pn[0], len(rank)), pn[0]),
+            key=lambda pn: (is_stub(pn[1]), pn[0] == entry, rank.get(pn[0], len(rank)), pn[0]),
         )
         for path, node in found:
             if path == owner or reaches(graph, owner, path):
@@ -89,7 +90,7 @@ def _own_once(
                     path=path,
                     fix=f"{path}: dropped its copy of `{name}`, imported from {owner}",
                     why=f"{owner} defines `{name}` too"
-                    + (" (this copy was a stub)" if _is_stub(node) else ""),
+                    + (" (this copy was a stub)" if is_stub(node) else ""),
                 )
             )
     for path, dropped in drops.items():
@@ -267,23 +268,6 @@ def _tidy(text: str) -> str:
 
 def _read_names(tree: ast.Module) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def _is_stub(node: _Definition) -> bool:
-    """A function whose body does nothing (`pass`, `...`, a docstring, raising
-    NotImplementedError); a class whose methods all are."""
-    if isinstance(node, ast.ClassDef):
-        methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-        return bool(methods) and all(_is_stub(m) for m in methods)
-    for statement in node.body:
-        if isinstance(statement, ast.Pass):
-            continue
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-            continue  # a docstring, or `...`
-        if isinstance(statement, ast.Raise) and "NotImplementedError" in ast.unparse(statement):
-            continue
-        return False
-    return True
 
 
 def _config_imports(

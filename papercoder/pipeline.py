@@ -7,6 +7,7 @@ run never pays twice for an answered call.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import threading
 import time
@@ -31,6 +32,7 @@ from papercoder.agents.plan import (
 )
 from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
+from papercoder.agents.stubs import fill_stubs
 from papercoder.errors import InputError, UsageError
 from papercoder.link import link
 from papercoder.llm.client import ChatModel, Message
@@ -39,7 +41,7 @@ from papercoder.llm.structured import StructuredClient
 from papercoder.paper import Paper, load_paper
 from papercoder.paper.render import to_prompt
 from papercoder.repair.digest import is_test_file, read_repo
-from papercoder.repo import GitRepo, interfaces, write_file
+from papercoder.repo import GitRepo, interfaces, parse, write_file
 from papercoder.requirements import missing_requirements, with_requirements
 from papercoder.runstore import MANIFEST, InputRecord, RunStore, StageState, sha256_file, slugify
 from papercoder.settings import Settings
@@ -48,6 +50,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 STAGES = ("ingest", "plan", "analyse", "code")
+# stubs asked for one function at a time, per file (papercoder.agents.stubs), and the output
+# tokens of one such function
+STUBS, STUBS_SMALL = 8, 4
+FUNCTION_TOKENS = 768
 PLAN_TURNS: dict[str, type[BaseModel]] = {
     "overall": OverallPlan,
     "architecture": Architecture,
@@ -368,6 +374,27 @@ class Builder:
                 self.settings.max_output_tokens,
                 plan.logic.requirements,
             )
+            code, filled = fill_stubs(
+                self.gateway,
+                shared,
+                path,
+                coded.code,
+                analyses[path].to_markdown(),
+                min(self.settings.max_output_tokens, FUNCTION_TOKENS),
+                STUBS_SMALL if self.settings.small_model else STUBS,
+                frozenset(n for dep in shown[path] for n in top_level_names(self.repo / dep)),
+            )
+            coded = coded.model_copy(update={"code": code})
+            self.record_fix(
+                *(
+                    PlanFix(
+                        turn="code",
+                        fix=f"{path}: asked for {name} alone",
+                        why="the file's reply left it doing nothing",
+                    )
+                    for name in filled
+                )
+            )
             write_file(self.repo, path, coded.code)
             if coded.salvaged:
                 self.record_fix(
@@ -429,6 +456,19 @@ class Builder:
         GitRepo(self.repo).commit(
             f"code: requirements.txt lists what the code imports ({', '.join(added)})"
         )
+
+
+def top_level_names(path: Path) -> set[str]:
+    """The functions and classes a module defines at its top level."""
+    try:
+        tree = parse(path.read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {
+        n.name
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
 
 
 def run_all(work: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:

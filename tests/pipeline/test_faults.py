@@ -245,3 +245,31 @@ def test_a_setting_the_plans_config_left_out_is_carried_from_the_paper(
     assert [f["fix"] for f in fixes["fixes"] if f["turn"] == "config"] == [
         "added paper.weight_decay = 0.0001 (Table 1 (row 'weight decay', column 'Value'))"
     ]
+
+
+def test_a_stub_the_coder_leaves_is_asked_for_alone(fixture_pdf: Path, tmp_path: Path) -> None:
+    """model.py as the 1.5B model writes it: the loss a comment over `pass`."""
+    model = (SCRIPTED / "code" / "model.py").read_text("utf-8")
+    body = model.split(
+        '"""Mean cross-entropy of Eq. 1 and its gradient with respect to the scores."""\n'
+    )[1]
+    body = body.split("\n\n\n")[0]
+    stubbed = model.replace(body, "    # compute the loss of Eq. 1\n    pass")
+    coder = {
+        "agent": "coder",
+        "contains": "FILE: model.py\n",
+        "content": f"```python\n{stubbed}```",
+    }
+    function = "def softmax_cross_entropy(scores, labels):\n" + body + "\n"
+    filler = {"agent": "coder.function", "content": f"Here it is:\n```python\n{function}```"}
+    with ScriptedServer(scripted(coder, filler)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    asked = srv.chat_requests("coder.function")
+    assert len(asked) == 1 and "`softmax_cross_entropy` does nothing yet" in asked[0].text
+    assert "    # compute the loss of Eq. 1\n    pass" in asked[0].text  # shown the file
+    run_dir = build_dir(tmp_path)
+    written = (run_dir / "repo" / "model.py").read_text("utf-8")
+    assert "def softmax_cross_entropy(scores, labels):\n" + body in written
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert {"turn": "code", "fix": "model.py: asked for softmax_cross_entropy alone",
+            "why": "the file's reply left it doing nothing"} in fixes  # fmt: skip
