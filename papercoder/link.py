@@ -273,11 +273,17 @@ def _read_names(tree: ast.Module) -> set[str]:
 def _config_imports(
     files: dict[str, str], order: list[str], entry: str | None
 ) -> tuple[dict[str, str], list[Link]]:
-    """`from config import config` where the repository has a
-    config.yaml and no config.py: the code means the settings, and would otherwise import an
-    unrelated package of that name. The statement becomes the settings, read from the file."""
+    """`from config import config` (or sections of it, `from config import training`) where
+    the repository has a config.yaml and no config.py: the code means the settings, and would
+    otherwise import an unrelated package of that name. The statement becomes the settings,
+    read from the file, and each section a name for its part of them."""
     if "config.yaml" not in files or "config.py" in files or "config/__init__.py" in files:
         return files, []
+    try:
+        settings = yaml.safe_load(files["config.yaml"])
+    except yaml.YAMLError:
+        settings = None
+    sections = set(settings) if isinstance(settings, dict) else set()
     links = []
     for path, tree in list(parsed(files)):
         found = [
@@ -286,13 +292,23 @@ def _config_imports(
             if isinstance(node, ast.ImportFrom)
             and node.module == "config"
             and not node.level
-            and [(a.name, a.asname) for a in node.names] == [("config", None)]
+            and all(
+                (a.name == "config" and a.asname in (None, "config"))
+                or (a.name in sections and a.name != "config" and a.asname != "config")
+                for a in node.names
+            )
         ]
         if not found:
             continue
         depth = path.count("/")
         where = f"Path(__file__).resolve().parents[{depth}]"
-        load = f'config = yaml.safe_load(({where} / "config.yaml").read_text(encoding="utf-8"))'
+        load = [f'config = yaml.safe_load(({where} / "config.yaml").read_text(encoding="utf-8"))']
+        load += [
+            f"{a.asname or a.name} = config[{json.dumps(a.name, ensure_ascii=False)}]"
+            for node in found
+            for a in node.names
+            if a.name != "config"
+        ]
         rows = files[path].splitlines(keepends=True)
         for node in reversed(found):
             rows[node.lineno - 1 : node.end_lineno] = []
@@ -308,7 +324,7 @@ def _config_imports(
             if name not in bound
         ]
         text = add_imports("".join(rows), needed) or "".join(rows) if needed else "".join(rows)
-        files[path] = _after_imports(text, load)
+        files[path] = _after_imports(text, "\n".join(load))
         links.append(
             Link(
                 path=path,

@@ -333,3 +333,26 @@ def test_config_keys_need_a_config_yaml_that_parses() -> None:
     for settings in ({}, {"config.yaml": "a: [unclosed\n"}, {"config.yaml": "- a list\n"}):
         files, links = link({**settings, "main.py": main}, ["main.py"], "main.py")
         assert files["main.py"] == main and links == []
+
+
+def test_from_config_import_a_section_binds_that_part_of_the_settings(tmp_path: Path) -> None:
+    """distillation's train.py did `from config import training` beside a config.yaml."""
+    settings = "training:\n  rate: 0.5  # Section 2 (verified)\nmodel:\n  units: 8\n"
+    train = (
+        "from config import training, model as arch\n\n\nRATE = training['rate'] * arch['units']\n"
+    )
+    unknown = "from config import optimiser\n"
+    linked, links = link(
+        {"config.yaml": settings, "train.py": train, "opt.py": unknown}, ["train.py"], None
+    )
+    assert linked["opt.py"] == unknown  # not a section: the import stays and fails
+    assert [k.path for k in links] == ["train.py"]
+    text = linked["train.py"]
+    assert 'training = config["training"]\narch = config["model"]\n' in text
+    (tmp_path / "config.yaml").write_text(settings, "utf-8")
+    (tmp_path / "train.py").write_text(text, "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", "import train; print(train.RATE)"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.stdout.strip() == "4.0", run.stderr
