@@ -50,7 +50,10 @@ def link(
     names imported; `order` is the order the files were written in, `entry` the entry point."""
     files = dict(files)
     done: list[Link] = []
-    for step in (_config_imports, _config_keys, _own_once, _guard_calls, _import_undefined):
+    steps = (
+        _config_imports, _config_keys, _own_once, _wrong_origin, _guard_calls, _import_undefined,
+    )  # fmt: skip
+    for step in steps:
         files, links = step(files, order, entry)
         done += links
     return files, done
@@ -98,6 +101,74 @@ def _own_once(
     for user, moved in redirects.items():
         files[user] = _redirect(files[user], moved)
     return files, links
+
+
+def _wrong_origin(
+    files: dict[str, str], order: list[str], entry: str | None
+) -> tuple[dict[str, str], list[Link]]:
+    """`from data import GCN` where data.py has no GCN and one other module defines it:
+    imported from that module instead (distillation's test did `from main import
+    load_data` of data.py's function). No cycle is made and the entry point is never the
+    source; a name no module or several define is left for the checks."""
+    places = _definitions(files)
+    graph = import_graph(files)
+    modules = {module_name(p): p for p in files if p.endswith(".py")}
+    trees = dict(parsed(files))
+    links = []
+    for path, tree in trees.items():
+        moved = []
+        for node in tree.body:
+            if (
+                not isinstance(node, ast.ImportFrom)
+                or node.level
+                or node.module not in modules
+                or node.lineno != node.end_lineno
+            ):
+                continue
+            source = modules[node.module]
+            bound = _top_bound(trees[source]) if source in trees else None
+            if bound is None:
+                continue  # unreadable, or a star import: what it binds is not known
+            for alias in node.names:
+                if alias.asname or alias.name in bound:
+                    continue
+                owners = {p for p, _ in places.get(alias.name, []) if p not in (entry, source)}
+                if len(owners) != 1:
+                    continue
+                owner = owners.pop()
+                if owner == path or reaches(graph, owner, path):
+                    continue
+                moved.append((node.module, alias.name, owner))
+                graph.setdefault(path, set()).add(owner)
+                links.append(
+                    Link(
+                        path=path,
+                        fix=f"{path}: imports `{alias.name}` from {owner}, not {source}",
+                        why=f"{source} does not define {alias.name}; {owner} does",
+                    )
+                )
+        if moved:
+            files[path] = _redirect(files[path], moved)
+    return files, links
+
+
+def _top_bound(tree: ast.Module) -> set[str] | None:
+    """The names a module binds at its top level; None when a star import hides them."""
+    bound: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, _Definition):
+            bound.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            if any(a.name == "*" for a in node.names):
+                return None
+            bound |= {a.asname or a.name.split(".")[0] for a in node.names}
+        else:
+            bound |= {
+                n.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+    return bound
 
 
 def _definitions(files: dict[str, str]) -> dict[str, list[tuple[str, _Definition]]]:

@@ -356,3 +356,31 @@ def test_from_config_import_a_section_binds_that_part_of_the_settings(tmp_path: 
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert run.stdout.strip() == "4.0", run.stderr
+
+
+def test_a_name_imported_from_a_module_without_it_comes_from_the_one_that_has_it() -> None:
+    """distillation's test imported data.py's and model.py's functions from main.py."""
+    repo = {
+        "data.py": "def load_data():\n    return [1, 2]\n",
+        "model.py": "from data import load_data\n\n\nclass Net:\n    pass\n\n\ndef fit():\n"
+        "    return load_data()\n",
+        "main.py": "from model import Net\n\n\ndef build_model():\n    return Net()\n",
+        "tests/test_model.py": "from main import build_model, load_data\nfrom data import Net\n"
+        "from data import nowhere\nfrom data import load_data as ld\n",
+    }
+    order = ["data.py", "model.py", "main.py", "tests/test_model.py"]
+    linked, links = link(repo, order, "main.py")
+    assert linked["tests/test_model.py"].splitlines() == [
+        "from main import build_model",
+        "from data import load_data, nowhere",  # nowhere: no module defines it, left as it was
+        "from data import load_data as ld",
+        "from model import Net",
+    ]
+    assert [k.fix for k in links] == [
+        "tests/test_model.py: imports `load_data` from data.py, not main.py",
+        "tests/test_model.py: imports `Net` from model.py, not data.py",
+    ]
+    assert links[1].why == "data.py does not define Net; model.py does"
+    # never into a cycle: data.py importing Net from model.py, which imports data.py
+    cyclic = {**repo, "data.py": repo["data.py"] + "from main import Net\n"}
+    assert link(cyclic, order, "main.py")[0]["data.py"] == cyclic["data.py"]
