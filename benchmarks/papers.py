@@ -15,6 +15,7 @@ method are in config.yaml with a verified source).
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import statistics
 import subprocess
@@ -118,8 +119,49 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
         "config_verified": statuses.count("verified") + statuses.count("re-cited"),
         "config_assumed": statuses.count("assumption"),
         "method_values_verified": stated_found(name, grounding),
+        "tests_on_repo": tests_on_repo(run / "repo"),
         "run_dir": str(run),
     }
+
+
+def tests_on_repo(repo: Path) -> str:
+    """How many test functions assert and call a function or class of the repository itself
+    (imported from one of its modules): "k/n". A green whose tests call nothing of the
+    repository, or assert nothing, proves nothing."""
+    if not repo.is_dir():
+        return "-"
+    modules = {
+        ".".join(p.relative_to(repo).with_suffix("").parts)
+        for p in repo.rglob("*.py")
+        if ".git" not in p.parts
+    }
+    total = good = 0
+    for path in sorted((repo / "tests").rglob("test_*.py")) if (repo / "tests").is_dir() else []:
+        try:
+            tree = ast.parse(path.read_text("utf-8"))
+        except (SyntaxError, ValueError):
+            continue
+        ours = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in modules and not node.level:
+                ours |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                ours |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in modules}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                total += 1
+                asserts = any(isinstance(n, ast.Assert) for n in ast.walk(node))
+                calls = any(
+                    isinstance(n, ast.Call) and _root(n.func) in ours for n in ast.walk(node)
+                )
+                good += asserts and calls
+    return f"{good}/{total}"
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def main() -> None:
@@ -157,7 +199,7 @@ def table(rows: list[dict[str, Any]]) -> None:
     print(
         head
         + f"{'it':>3}{'min':>7}{'out tok':>9}{'cache':>7}{'found':>7}{'verif':>7}"
-        + f"{'assum':>7}{'method':>8}"
+        + f"{'assum':>7}{'method':>8}{'tests on repo':>15}"
     )
     for r in rows:
         cache = f"{r['prompt_cache_share']:.0%}" if r["prompt_cache_share"] is not None else "-"
@@ -167,6 +209,7 @@ def table(rows: list[dict[str, Any]]) -> None:
             f"{r['iterations'] if r['iterations'] is not None else '-':>3}{r['seconds'] / 60:>7.1f}"
             f"{r['output_tokens']:>9}{cache:>7}{r['values_found']:>7}{r['config_verified']:>7}"
             f"{r['config_assumed']:>7}{r['method_values_verified']:>8}"
+            f"{r.get('tests_on_repo', '-'):>15}"
         )
     if rows:
         green = sum(r["green"] for r in rows)

@@ -1,0 +1,43 @@
+"""benchmarks/papers.py's check that a green proves something: its tests call the repository."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from tests.conftest import REPO
+from tests.sandbox.repos import write
+
+
+def papers() -> ModuleType:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("papers", REPO / "benchmarks" / "papers.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+
+
+def test_only_tests_that_assert_on_a_call_of_repository_code_count(tmp_path: Path) -> None:
+    repo = write(
+        tmp_path / "repo",
+        {
+            "model.py": "def double(x):\n    return 2 * x\n",
+            "pkg/__init__.py": "",
+            "pkg/layers.py": "class Dense:\n    pass\n",
+            "tests/test_model.py": "import numpy as np\nimport pkg.layers\n"
+            "from model import double\n\n\n"
+            "def test_double():\n    assert double(2) == 4\n\n\n"
+            "def test_layer():\n    assert pkg.layers.Dense() is not None\n\n\n"
+            "def test_no_assert():\n    double(2)\n\n\n"
+            "def test_not_ours():\n    assert np.zeros(2).shape == (2,)\n",
+            "tests/test_broken.py": "def test_(:\n",
+        },
+    )
+    assert papers().tests_on_repo(repo) == "2/4"
+    assert papers().tests_on_repo(tmp_path / "missing") == "-"
