@@ -331,11 +331,18 @@ _SYNONYMS = (
     {"warmup", "warmup steps", "warmup step"},
     {"epochs", "epoch", "max epochs", "num epochs", "training iterations"},
     {"batch size", "batch", "minibatch size", "mini batch size", "minibatch"},
+    {"momentum"},
+    {"temperature"},
+    {"label smoothing"},
+    {"beam size", "beam", "beam width"},
 )
 
 
 # words two names can share and still mean different values (num_heads, num_epochs)
-_FILLER = {"rate", "size", "number", "of", "num", "n", "max", "min", "total", "init", "initial"}
+_FILLER = {
+    "rate", "size", "number", "of", "num", "n", "max", "min", "total", "init", "initial",
+    "dim", "step", "decay",
+}  # fmt: skip
 
 
 def names_match(key: str, name: str) -> bool:
@@ -437,7 +444,8 @@ def ground_config(
 # the key a stated value gets in config.yaml: the name of its synonym group
 _PREFERRED = (
     "learning_rate", "epsilon", "dropout", "weight_decay", "hidden_units", "d_model", "heads",
-    "d_ff", "num_layers", "warmup_steps", "epochs", "batch_size",
+    "d_ff", "num_layers", "warmup_steps", "epochs", "batch_size", "momentum", "temperature",
+    "label_smoothing", "beam_size",
 )  # fmt: skip
 CARRIED = "paper"  # the config section of the stated values the plan left out
 _GREEK = re.compile(r"^[α-ωΑ-Ωϵϑϕϱ]")
@@ -466,16 +474,31 @@ def _group(name: str) -> str | None:
 
 
 def _a_setting(candidate: Candidate) -> bool:
-    """Whether a stated value reads as a setting to carry, not an index, an initial value
-    (m_0 = 0, epoch = 1), a share (50 %) or a cell of a results table."""
+    """Whether a stated value reads as a setting to carry: in prose, a value of a known
+    hyperparameter (its synonym group's) or a Greek symbol's, not a bound ("up to 10
+    layers"), a share (50 %), an initial value (m_0 = 0) or a number of another phrase
+    ("5·10−4) and dropout"); in a table, a cell of a settings table, not a results table."""
     if candidate.text.endswith("%") or candidate.value in (0.0, 1.0):
         return False
-    if candidate.where.startswith("Table"):  # a settings table's, not a results table's
+    if candidate.where.startswith("Table"):
         return any(head.lower() in _GENERIC for head in candidate.also)
-    if _group(candidate.name) is not None:
-        return True
-    bare = re.sub(r"\W", "", candidate.name)
-    return bool(_GREEK.match(bare)) or len(bare) > 2
+    if candidate.where == "Abstract":  # claims and ranges ("with 100 and 1000 layers")
+        return False
+    if re.search(rf"\bup to\s+{re.escape(candidate.text)}", candidate.quote, re.I):
+        return False
+    after = candidate.quote.find(candidate.text)
+    gap = (
+        candidate.quote[after + len(candidate.text) :].split(candidate.name)[0]
+        if after >= 0
+        else ""
+    )
+    if (
+        candidate.name in candidate.quote[after:]
+        and len(gap) < 40
+        and re.search(r"\)|\band\b|;", gap)
+    ):
+        return False
+    return _group(candidate.name) is not None or bool(_GREEK.match(candidate.name.strip()))
 
 
 def carry_stated(
@@ -493,15 +516,18 @@ def carry_stated(
             break
         if not _a_setting(candidate):
             continue
+        name = carried_key(candidate.name)
         if any(
-            isinstance(e.value, int | float)
-            and not isinstance(e.value, bool)
-            and same(float(e.value), candidate.value)
-            and candidate.named(e.key)
+            (
+                isinstance(e.value, int | float)
+                and not isinstance(e.value, bool)
+                and same(float(e.value), candidate.value)
+                and candidate.named(e.key)
+            )
+            or carried_key(e.key.split(".")[-1]) == name
             for e in entries
         ):
-            continue  # the plan has it
-        name = carried_key(candidate.name)
+            continue  # the plan has it, or has its own value for it (checked on its own)
         if name is None or f"{CARRIED}.{name}" in used:
             continue  # the first statement of a name wins: later ones are other settings
         key = f"{CARRIED}.{name}"
@@ -522,7 +548,9 @@ def config_comments(groundings: list[Grounding]) -> dict[str, str]:
     """The comment config.yaml carries after each value: its source, checked."""
     comments = {}
     for g in groundings:
-        if g.status == "verified":
+        if g.status == "verified" and g.key.startswith(f"{CARRIED}."):
+            comments[g.key] = f"{g.source} (stated there; the plan left it out)"
+        elif g.status == "verified":
             comments[g.key] = f"{g.source} (verified)"
         elif g.status == "re-cited":
             comments[g.key] = f"{g.source} (verified; the plan cited {g.cited!r})"

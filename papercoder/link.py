@@ -24,10 +24,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from papercoder.agents.stubs import is_stub
-from papercoder.grounding import canonical, names_match
+from papercoder.grounding import canonical, carried_key
 from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
-from papercoder.repo import parse, parsed
+from papercoder.repo import parse, parsed, source_lines, syntax_problem
 
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _KEEP_APART = {"main"}  # every script may have its own
@@ -187,7 +187,7 @@ def _definitions(files: dict[str, str]) -> dict[str, list[tuple[str, _Definition
 
 def _redirect(source: str, moved: list[tuple[str, str, str]]) -> str:
     """`source` importing each (module, name) of `moved` from its owner file instead."""
-    rows = source.splitlines(keepends=True)
+    rows = source_lines(source)
     lines = []
     for node in parse(source).body:
         if not isinstance(node, ast.ImportFrom) or node.level:
@@ -268,7 +268,7 @@ def _importers(files: dict[str, str]) -> dict[tuple[str, str], list[str | None]]
 def _drop(source: str, dropped: list[tuple[_Definition, str]]) -> str:
     """`source` without the `dropped` definitions (and the comments introducing them),
     importing from each definition's owner module the ones the file still uses."""
-    rows = source.splitlines(keepends=True)
+    rows = source_lines(source)
     for node, _ in sorted(dropped, key=lambda d: -d[0].lineno):
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
         while start > 1 and rows[start - 2].lstrip().startswith("#"):
@@ -284,7 +284,7 @@ def _drop(source: str, dropped: list[tuple[_Definition, str]]) -> str:
 def with_imports(source: str, lines: list[str]) -> str:
     """`source` with the import `lines`: a name joins the file's own one-line
     `from M import ...` of its module when there is one, the rest are added after the imports."""
-    rows = source.splitlines(keepends=True)
+    rows = source_lines(source)
     try:
         tree = parse(source)
     except SyntaxError:
@@ -330,7 +330,7 @@ def merged(lines: list[str]) -> list[str]:
 def _tidy(text: str) -> str:
     """`text` with runs of blank lines cut to two, as after a definition was taken out."""
     out: list[str] = []
-    for row in text.splitlines(keepends=True):
+    for row in source_lines(text):
         if not row.strip() and len(out) >= 2 and not out[-1].strip() and not out[-2].strip():
             continue
         out.append(row)
@@ -380,7 +380,7 @@ def _config_imports(
             for a in node.names
             if a.name != "config"
         ]
-        rows = files[path].splitlines(keepends=True)
+        rows = source_lines(files[path])
         for node in reversed(found):
             rows[node.lineno - 1 : node.end_lineno] = []
         bound = {
@@ -413,7 +413,7 @@ def _after_imports(source: str, line: str) -> str:
         (n.end_lineno or n.lineno for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)),
         default=0,
     )
-    rows = source.splitlines(keepends=True)
+    rows = source_lines(source)
     rows[last:last] = [f"{line}\n"]
     return "".join(rows)
 
@@ -428,7 +428,7 @@ def _guard_calls(
         calls = _trailing_calls(tree)
         if not calls:
             continue
-        rows = files[path].splitlines(keepends=True)
+        rows = source_lines(files[path])
         moved: list[str] = []
         for node in reversed(calls):
             moved.insert(0, "".join(rows[node.lineno - 1 : node.end_lineno]))
@@ -552,16 +552,18 @@ def _config_keys(
             found = _meaning(keys, leaves)
             if found is not None:
                 edits.append((node, root, found))
-        if not edits:
-            continue
-        rows = files[path].splitlines(keepends=True)
+        rows = source_lines(files[path])
+        made = []
         for node, root, found in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset))[::-1]:
             row = rows[node.lineno - 1].encode("utf-8")
             start, end = root.end_col_offset or 0, node.end_col_offset or 0
-            new = "".join(f"[{json.dumps(k, ensure_ascii=False)}]" for k in found)
             old = row[start:end].decode("utf-8")
+            quote = old[1] if old[1:2] in ("'", '"') else '"'  # an f-string's inner quote stays
+            if any(quote in k or "\\" in k for k in found):
+                continue
+            new = "".join(f"[{quote}{k}{quote}]" for k in found)
             rows[node.lineno - 1] = (row[:start] + new.encode("utf-8") + row[end:]).decode("utf-8")
-            links.append(
+            made.append(
                 Link(
                     path=path,
                     fix=f"{path}:{node.lineno}: {ast.unparse(root)}{old} reads "
@@ -570,8 +572,11 @@ def _config_keys(
                     f"{'.'.join(found)} is its one key of that meaning",
                 )
             )
-        files[path] = "".join(rows)
-    return files, links[::-1]
+        text = "".join(rows)
+        if made and syntax_problem(text, path) is None:
+            files[path] = text
+            links += made[::-1]
+    return files, links
 
 
 def _key_paths(settings: dict[Any, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -604,28 +609,14 @@ def _keys(node: ast.Subscript) -> tuple[ast.expr, tuple[str, ...]]:
 
 
 def _key_reads(tree: ast.Module) -> Iterator[tuple[ast.Subscript, ast.expr, tuple[str, ...]]]:
-    """Each whole chain of string keys read, on one line, from a name for the settings; not
-    from a parameter or a name bound to a part of them, which may hold a section."""
-    inner = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript):
-            inner.add(id(node.value))
-    parts = {
-        target.id
+    """Each whole chain of string keys read, on one line, from a name that holds the whole
+    settings (see `_settings_names`)."""
+    names = _settings_names(tree)
+    inner = {
+        id(node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Assign)
-        and isinstance(node.value, ast.Subscript | ast.Call)
-        and not _loads(node.value)
-        for target in node.targets
-        if isinstance(target, ast.Name)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript)
     }
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            for inside in ast.walk(node):
-                if isinstance(inside, ast.Subscript):
-                    root, _ = _keys(inside)
-                    if isinstance(root, ast.Name) and root.id in _parameters(node.args):
-                        inner.add(id(inside))
     for node in ast.walk(tree):
         if (
             not isinstance(node, ast.Subscript)
@@ -635,33 +626,64 @@ def _key_reads(tree: ast.Module) -> Iterator[tuple[ast.Subscript, ast.expr, tupl
         ):
             continue
         root, keys = _keys(node)
-        name = root.attr if isinstance(root, ast.Attribute) else getattr(root, "id", "")
-        if isinstance(root, ast.Name) and name in parts:
-            continue
-        if keys and any(word in name.lower() for word in _CONFIG_ROOTS):
+        if keys and isinstance(root, ast.Name) and root.id in names:
             yield node, root, keys
 
 
-def _parameters(args: ast.arguments) -> set[str]:
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return {a.arg for a in every if a is not None}
+def _settings_names(tree: ast.Module) -> set[str]:
+    """The names that hold the whole settings in this file: every binding of each loads them
+    (`config = yaml.safe_load(...)`, `cfg = load_config()`) or imports a settings object
+    (`from utils import config`). A name also bound another way (a parameter, a section
+    `cfg = config["model"]`, `.get`, a dict of its own) or whose keys the file sets may hold
+    a section or keys config.yaml never had, and is left alone."""
+    parents = {id(c): n for n in ast.walk(tree) for c in ast.iter_child_nodes(n)}
+    good: set[str] = set()
+    bad: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            parent = parents.get(id(node))
+            loaded = (
+                (isinstance(parent, ast.Assign) and node in parent.targets)
+                or (isinstance(parent, ast.AnnAssign) and parent.target is node)
+            ) and _loads(getattr(parent, "value", None))
+            (good if loaded else bad).add(node.id)
+        elif isinstance(node, ast.arg):
+            bad.add(node.arg)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                ours = isinstance(node, ast.ImportFrom) and any(
+                    w in alias.name.lower() for w in _CONFIG_ROOTS
+                )
+                (good if ours else bad).add(name)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bad.add(node.name)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del):
+            root, _ = _keys(node)
+            if isinstance(root, ast.Name):
+                bad.add(root.id)
+    return good - bad
 
 
-def _loads(value: ast.expr) -> bool:
-    """Whether `value` reads the whole settings: a call that loads YAML or a file."""
-    return isinstance(value, ast.Call) and any(
-        word in ast.unparse(value.func).lower() for word in ("load", "read", "open", "config")
-    )
+def _loads(value: ast.expr | None) -> bool:
+    """Whether `value` reads the whole settings: a call that loads or reads them."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name != "get" and any(word in name.lower() for word in ("load", "read"))
 
 
 def _meaning(keys: tuple[str, ...], leaves: list[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """The one leaf whose name means what the last key says: the same name first, then a
-    synonym (dropout_rate, Pdrop); a tie goes to the leaf in the section the keys name."""
+    """The one leaf whose name means what the last key says: the same name, or a name of the
+    same known hyperparameter (dropout_rate and Pdrop are dropout; head_dim is not heads); a
+    tie goes to the leaf in the section the keys name."""
+    wanted = carried_key(keys[-1])
     best: list[tuple[int, tuple[str, ...]]] = []
     for leaf in leaves:
         if canonical(leaf[-1]) == canonical(keys[-1]):
             score = 2
-        elif names_match(leaf[-1], keys[-1]):
+        elif wanted is not None and carried_key(leaf[-1]) == wanted:
             score = 1
         else:
             continue

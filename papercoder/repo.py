@@ -55,6 +55,14 @@ def parse(source: str) -> ast.Module:
         return ast.parse(source)
 
 
+def source_lines(source: str) -> list[str]:
+    """`source`'s lines with their ends, split where `ast` counts lines: at newlines only,
+    not at the form feeds and line separators `str.splitlines` also splits at."""
+    rows = [row + "\n" for row in source.split("\n")]
+    rows[-1] = rows[-1][:-1]
+    return rows if rows[-1] else rows[:-1]
+
+
 def parsed(files: dict[str, str]) -> Iterator[tuple[str, ast.Module]]:
     """The Python files among `files` (path → text) that parse, with their trees."""
     for path, source in files.items():

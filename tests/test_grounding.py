@@ -221,8 +221,9 @@ def test_a_stated_value_gets_its_synonym_groups_key(name: str, key: str) -> None
     assert carried_key(name) == key
 
 
-def candidate(name: str, value: float, where: str, text: str = "") -> Candidate:
-    return Candidate(name=name, value=value, text=text or f"{value:g}", where=where, quote="")
+def candidate(name: str, value: float, where: str, text: str = "", quote: str = "") -> Candidate:
+    text = text or f"{value:g}"
+    return Candidate(name=name, value=value, text=text, where=where, quote=quote or text)
 
 
 def test_values_the_plan_left_out_are_carried_with_their_place() -> None:
@@ -230,13 +231,19 @@ def test_values_the_plan_left_out_are_carried_with_their_place() -> None:
         entries=[
             ConfigEntry(key="model.d_model", value=512, source="Section 3.1"),
             ConfigEntry(key="training.batch_size", value=32, source="assumption", assumption=True),
+            ConfigEntry(key="optimizer.lr", value=0.01, source="Section 5.5"),
         ]
     )
     candidates = [
         candidate("dmodel", 512, "Section 3.1"),  # the plan has it
         candidate("h", 8, "Section 3.2.2"),
         candidate("h", 64, "Section 3.2.2"),  # a second value for a name: another setting
-        candidate("steps", 100000, "Section 5.2", "100,000"),
+        candidate("steps", 100000, "Section 5.2", "100,000"),  # not a known setting's name
+        candidate("β1", 0.9, "Section 5.3"),  # a Greek symbol's
+        candidate("learning rate", 0.001, "Section 5.5"),  # the plan has its own: checked alone
+        candidate("layers", 10, "Section 7", quote="deeper models with up to 10 layers"),
+        candidate("dropout", 5e-4, "Section 3", "5·10−4", "decay (5·10−4) and dropout"),
+        candidate("heads", 16, "Abstract"),
         candidate("Pdrop", 0.1, "Section 5.4"),
         candidate("BLEU", 28.4, "Table 2 (row 'base', column 'BLEU')"),  # a result, not a setting
         candidate("m_0", 0, "Algorithm 1"),  # an initial value
@@ -253,21 +260,21 @@ def test_values_the_plan_left_out_are_carried_with_their_place() -> None:
     )
     candidates.append(settings)
     carried, added = carry_stated(config, candidates)
-    new = {e.key: (e.value, e.source, e.assumption) for e in carried.entries[2:]}
+    new = {e.key: (e.value, e.source, e.assumption) for e in carried.entries[3:]}
     assert new == {
         "paper.heads": (8, "Section 3.2.2", False),
-        "paper.steps": (100000, "Section 5.2", False),
+        "paper.beta1": (0.9, "Section 5.3", False),
         "paper.dropout": (0.1, "Section 5.4", False),
         "paper.momentum": (0.9, "Table 1 (row 'momentum', column 'Value')", False),
     }
     assert isinstance(new["paper.heads"][0], int)
     assert added == [
         "paper.heads = 8 (Section 3.2.2)",
-        "paper.steps = 100,000 (Section 5.2)",
+        "paper.beta1 = 0.9 (Section 5.3)",
         "paper.dropout = 0.1 (Section 5.4)",
         "paper.momentum = 0.9 (Table 1 (row 'momentum', column 'Value'))",
     ]
-    assert carried.entries[:2] == config.entries
+    assert carried.entries[:3] == config.entries
     assert carry_stated(config, candidates, limit=1)[1] == ["paper.heads = 8 (Section 3.2.2)"]
 
 
@@ -311,3 +318,20 @@ def test_a_plan_that_left_out_every_value_gets_the_methods_values_verified(
         if g.status == "verified" and g.key.startswith("paper.")
     }
     assert {k: verified.get(k) for k in wanted} == {k: float(v) for k, v in wanted.items()}
+
+
+@needs_papers
+@pytest.mark.papers
+@pytest.mark.parametrize(
+    ("name", "wrong"),
+    [
+        ("gcn", "paper.num_layers = 10"),  # "deeper models with up to 10 layers"
+        ("vgg", "paper.dropout = 5"),  # the weight decay, "5·10−4) and dropout"
+        ("tsne", "paper.y_i"),  # the gradient's index, "δC/δy_i = 4 ∑ ..."
+        ("resnet", "paper.num_layers = 1000"),  # the abstract's "100 and 1000 layers"
+    ],
+)
+def test_what_is_not_a_setting_of_the_method_is_not_carried(name: str, wrong: str) -> None:
+    config = ConfigPlan(entries=[ConfigEntry(key="seed", value=0, source="assumption")])
+    _, added = carry_stated(config, extract(paper(name), limit=25))
+    assert not [a for a in added if a.startswith(wrong)], added

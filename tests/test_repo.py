@@ -79,3 +79,12 @@ def test_git_commits(tmp_path: Path) -> None:
     assert git.commit("first") is not None
     assert git.commit("nothing new") is None
     assert git.log() == ["first"]
+
+
+def test_source_lines_split_where_ast_counts_lines() -> None:
+    from papercoder.repo import source_lines
+
+    text = "a = 1  # \x0c form feed\nb = '\u2028'\nc = 3"
+    assert source_lines(text) == ["a = 1  # \x0c form feed\n", "b = '\u2028'\n", "c = 3"]
+    assert source_lines("x\n") == ["x\n"] and source_lines("") == []
+    assert "".join(source_lines(text)) == text

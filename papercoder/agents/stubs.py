@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict
 from papercoder import prompts
 from papercoder.agents.coder import extract_python
 from papercoder.errors import ModelOutputError
-from papercoder.llm.client import ChatModel, ChatRequest, Message
+from papercoder.llm.client import ChatModel, ChatRequest, ContextLengthExceeded, Message
 from papercoder.llm.gateway import TruncatedReply
 from papercoder.repair.autofix import add_imports, module_name
-from papercoder.repo import parse, syntax_problem
+from papercoder.repo import parse, source_lines, syntax_problem
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -52,6 +52,7 @@ class Stub(BaseModel):
 
     name: str
     qualname: str  # Class.method for a method
+    line: int  # where its `def` is
 
 
 def stubs(code: str) -> list[Stub]:
@@ -66,14 +67,23 @@ def stubs(code: str) -> list[Stub]:
     def visit(body: list[ast.stmt], owner: str) -> None:
         for node in body:
             if isinstance(node, ast.ClassDef):
-                bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases}
-                if not bases & {"Protocol", "ABC"}:
+                if not _interface(node):
                     visit(node.body, f"{owner}{node.name}.")
             elif isinstance(node, _Function) and is_stub(node) and _wanted(node):
-                found.append(Stub(name=node.name, qualname=owner + node.name))
+                found.append(Stub(name=node.name, qualname=owner + node.name, line=node.lineno))
 
     visit(tree.body, "")
     return found
+
+
+def _interface(node: ast.ClassDef) -> bool:
+    """A Protocol or an abstract base class: its empty methods are meant to be."""
+    roots = set()
+    for base in [*node.bases, *(k.value for k in node.keywords if k.arg == "metaclass")]:
+        while isinstance(base, ast.Subscript | ast.Attribute):
+            base = base.value if isinstance(base, ast.Subscript) else ast.Name(id=base.attr)
+        roots.add(getattr(base, "id", ""))
+    return bool(roots & {"Protocol", "ABC", "ABCMeta"})
 
 
 def _wanted(node: _Function) -> bool:
@@ -98,9 +108,13 @@ def fill_stubs(
     qualified names of those that were. A stub of a name another module defines
     (`elsewhere`) is a copy the linker drops, and is not asked for."""
     filled: list[str] = []
-    asked: set[str] = set(elsewhere)
+    asked: set[str] = set()
     for _ in range(limit):
-        left = [s for s in stubs(code) if s.qualname not in asked]
+        left = [
+            s
+            for s in stubs(code)
+            if s.qualname not in asked and s.qualname.split(".")[0] not in elsewhere
+        ]
         if not left:
             break
         stub = left[0]
@@ -121,7 +135,7 @@ def fill_stubs(
         )
         try:
             reply = model.complete(request)
-        except (TruncatedReply, ModelOutputError):
+        except (TruncatedReply, ModelOutputError, ContextLengthExceeded):
             continue  # the stub stays: the checks and the repair loop judge it
         new = with_function(code, stub, extract_python(reply.content), module_name(path))
         if new is not None:
@@ -132,33 +146,48 @@ def fill_stubs(
 
 def with_function(code: str, stub: Stub, reply: str, module: str = "") -> str | None:
     """`code` with `stub` replaced by the function of that name in `reply` (at the stub's
-    indentation) and the reply's imports added; None when the reply has no such function,
-    has only another stub, or the file would not parse."""
+    indentation, under the stub's decorators) and the reply's imports added; None when the
+    reply has no such function with the stub's parameters and kind (async or not), has only
+    another stub, or the file would not parse."""
     try:
         answer = parse(reply)
+        tree = parse(code)
     except SyntaxError:
+        return None
+    target = next(
+        (n for n in ast.walk(tree) if isinstance(n, _Function) and n.lineno == stub.line), None
+    )
+    if target is None or target.name != stub.name:
         return None
     candidates = [
         node
         for node in ast.walk(answer)
-        if isinstance(node, _Function) and node.name == stub.name and not is_stub(node)
+        if isinstance(node, type(target))
+        and node.name == stub.name
+        and _parameters(node) == _parameters(target)
+        and not is_stub(node)
     ]
-    target = _find(parse(code), stub.qualname)
-    if not candidates or target is None:
+    if not candidates:
         return None
     function = candidates[0]
-    lines = reply.splitlines(keepends=True)
+    lines = source_lines(reply)
     text = textwrap.dedent("".join(lines[function.lineno - 1 : function.end_lineno]))
-    indent = " " * target.col_offset
+    rows = source_lines(code)
+    own = rows[target.lineno - 1]
+    indent = own[: len(own) - len(own.lstrip())]
     text = textwrap.indent(text, indent) if indent else text
-    rows = code.splitlines(keepends=True)
-    # the stub's own decorators stay (a @staticmethod the reply leaves off)
     rows[target.lineno - 1 : target.end_lineno] = [text if text.endswith("\n") else text + "\n"]
     result = "".join(rows)
-    imports = _new_imports(parse(code), answer, module)
+    imports = _new_imports(tree, answer, module)
     if imports:
         result = add_imports(result, imports) or result
     return result if syntax_problem(result, "x.py") is None else None
+
+
+def _parameters(node: _Function) -> list[str]:
+    args = node.args
+    every = [*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg]
+    return [a.arg if a is not None else "" for a in every]
 
 
 def _new_imports(tree: ast.Module, answer: ast.Module, module: str) -> list[str]:
@@ -181,15 +210,3 @@ def _new_imports(tree: ast.Module, answer: ast.Module, module: str) -> list[str]
             new.append(ast.unparse(node))
             bound |= names
     return new
-
-
-def _find(tree: ast.Module, qualname: str) -> _Function | None:
-    body: list[ast.stmt] = tree.body
-    *owners, name = qualname.split(".")
-    for owner in owners:
-        found = [n for n in body if isinstance(n, ast.ClassDef) and n.name == owner]
-        if not found:
-            return None
-        body = found[0].body
-    functions = [n for n in body if isinstance(n, _Function) and n.name == name]
-    return functions[0] if functions else None

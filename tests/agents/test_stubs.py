@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from papercoder.agents.stubs import Stub, fill_stubs, stubs, with_function
+from papercoder.agents.stubs import fill_stubs, stubs, with_function
 from papercoder.llm.client import ChatRequest, Message
 from papercoder.testing import FunctionModel
 
@@ -67,7 +67,8 @@ def test_a_method_goes_in_at_its_indentation_keeping_its_decorator() -> None:
         "def forward_pass(features, weights):\n"
         "    return np.maximum(features @ weights, 0)\n"
     )
-    new = with_function(CODE, Stub(name="forward_pass", qualname="GCN.forward_pass"), reply, "data")
+    stub = next(s for s in stubs(CODE) if s.name == "forward_pass")
+    new = with_function(CODE, stub, reply, "data")
     assert new is not None
     assert (
         "    @staticmethod\n    def forward_pass(features, weights):\n"
@@ -76,18 +77,22 @@ def test_a_method_goes_in_at_its_indentation_keeping_its_decorator() -> None:
     # scipy is new; numpy is imported already; the file's own module is never imported
     assert new.count("import numpy as np") == 1 and "import scipy.sparse as sp\n" in new
     assert "from data import" not in new
-    assert stubs(new)[2:] == [Stub(name="backward_pass", qualname="GCN.backward_pass")]
+    assert [s.qualname for s in stubs(new)[2:]] == ["GCN.backward_pass"]
     ast.parse(new)
 
 
 def test_an_answer_that_is_not_a_working_function_of_that_name_is_refused() -> None:
-    stub = Stub(name="load_data", qualname="load_data")
+    stub = stubs(CODE)[0]
     assert with_function(CODE, stub, "def load_data():\n    pass\n") is None  # another stub
     assert with_function(CODE, stub, "def load(n):\n    return n\n") is None  # another name
     assert with_function(CODE, stub, "def load_data(:\n") is None
-    nested = "class Loader:\n    def load_data(self):\n        return 1\n"
+    assert with_function(CODE, stub, "def load_data(path):\n    return path\n") is None
+    assert with_function(CODE, stub, "async def load_data():\n    return 1\n") is None
+    method = next(s for s in stubs(CODE) if s.name == "backward_pass")
+    assert with_function(CODE, method, "def backward_pass(gradients):\n    return 1\n") is None
+    nested = "class Loader:\n    def load_data():\n        return 1\n"
     replaced = with_function(CODE, stub, nested)  # found wherever the reply put it
-    assert replaced is not None and "def load_data(self):\n    return 1\n" in replaced
+    assert replaced is not None and "def load_data():\n    return 1\n" in replaced
 
 
 def test_each_stub_is_asked_alone_and_a_copy_of_another_modules_function_is_not() -> None:
@@ -96,7 +101,8 @@ def test_each_stub_is_asked_alone_and_a_copy_of_another_modules_function_is_not(
         name = task.split("Write it: the whole `def ")[1].split("(")[0]
         if name == "backward_pass":
             return "Sorry, I cannot."
-        return f"```python\ndef {name}(*args):\n    return len(args)\n```"
+        params = {"preprocess_data": "data", "forward_pass": "features, weights"}[name]
+        return f"```python\ndef {name}({params}):\n    return 1\n```"
 
     model = FunctionModel(reply)
     shared = [Message(role="system", content="system")]
@@ -108,7 +114,43 @@ def test_each_stub_is_asked_alone_and_a_copy_of_another_modules_function_is_not(
     asked = [r.messages[-1].content for r in model.requests]
     assert len(asked) == 3 and all(r.agent == "coder.function" for r in model.requests)
     assert "`GCN.backward_pass` does nothing yet" in asked[2] and "the design" in asked[2]
-    assert "def preprocess_data(*args):\n    return len(args)" in code
+    assert "def preprocess_data(data):\n    return 1" in code
     assert "def load_data():\n    # Implement" in code  # the linker drops it
     assert [s.qualname for s in stubs(code)] == ["load_data", "GCN.backward_pass"]
     assert model.requests[0].messages[0] == shared[0]  # the shared prefix, for the cache
+
+
+def test_a_stub_is_found_by_its_line_not_its_name() -> None:
+    code = (
+        "class Box:\n"
+        "    @property\n    def x(self):\n        return self._x\n\n"
+        "    @x.setter\n    def x(self, v):\n        pass\n"
+    )
+    [stub] = stubs(code)
+    assert (stub.qualname, stub.line) == ("Box.x", 7)
+    new = with_function(code, stub, "def x(self, v):\n    self._x = v\n")
+    assert new == code.replace("        pass\n", "        self._x = v\n")
+
+
+def test_a_tab_indented_method_keeps_its_tabs() -> None:
+    code = "class Net:\n\tdef forward(self, x):\n\t\tpass\n"
+    [stub] = stubs(code)
+    new = with_function(code, stub, "def forward(self, x):\n    return 2 * x\n")
+    assert new is not None
+    namespace: dict[str, object] = {}
+    exec(compile(new, "net.py", "exec"), namespace)
+    assert namespace["Net"]().forward(3) == 6  # type: ignore[operator]
+
+
+def test_interfaces_and_methods_of_classes_defined_elsewhere_are_not_asked_for() -> None:
+    code = (
+        "import abc\nfrom typing import Generic, Protocol, TypeVar\n\nT = TypeVar('T')\n\n\n"
+        "class Source(Protocol[T]):\n    def read(self) -> T: ...\n\n\n"
+        "class Base(metaclass=abc.ABCMeta):\n    def fit(self):\n"
+        "        raise NotImplementedError\n\n\n"
+        "class GCN:\n    def forward(self, x):\n        pass\n"
+    )
+    assert [s.qualname for s in stubs(code)] == ["GCN.forward"]
+    model = FunctionModel(lambda request: "def forward(self, x):\n    return x\n")
+    _, filled = fill_stubs(model, [], "train.py", code, "", 64, 4, frozenset({"GCN"}))
+    assert filled == [] and model.requests == []

@@ -240,7 +240,9 @@ def test_a_setting_the_plans_config_left_out_is_carried_from_the_paper(
         run(srv, fixture_pdf, tmp_path)
     text = (build_dir(tmp_path) / "repo" / "config.yaml").read_text("utf-8")
     assert yaml.safe_load(text)["paper"] == {"weight_decay": 0.0001}
-    assert "paper:\n  weight_decay: 0.0001  # Table 1 (verified)\n" in text
+    assert (
+        "paper:\n  weight_decay: 0.0001  # Table 1 (stated there; the plan left it out)\n" in text
+    )
     fixes = json.loads((build_dir(tmp_path) / "plan" / "fixes.json").read_text("utf-8"))
     assert [f["fix"] for f in fixes["fixes"] if f["turn"] == "config"] == [
         "added paper.weight_decay = 0.0001 (Table 1 (row 'weight decay', column 'Value'))"
