@@ -50,6 +50,7 @@ def code_file(
         analysis=analysis,
         interfaces=interfaces or "(it imports no repository file)",
         packages=", ".join(_packages(path, packages or [])),
+        rules=TEST_RULES if _is_test(path) else "",
     )
     messages = [*shared, Message(role="user", content=task)]
     problem = ""
@@ -90,11 +91,25 @@ def code_file(
     )
 
 
+# what a small model's test files got wrong: data loaded at import (one failure stops every
+# test of the file), `pytest.config` (gone since pytest 5), shapes asserted from nowhere
+TEST_RULES = (
+    "\n\nIn a test file, only imports stand at the top level. Each test makes its own tiny"
+    " input (a few rows of numpy arrays, settings from config.yaml's `smoke` section where it"
+    " has one), calls the repository's functions and asserts on what they return: a shape"
+    " that follows from the input, a finite loss, a value that must hold."
+)
+
+
+def _is_test(path: str) -> bool:
+    return path.rsplit("/", 1)[-1].startswith("test_")
+
+
 def _packages(path: str, planned: list[str]) -> list[str]:
     """What the file may import beyond the standard library: the plan's requirements (numpy
     when it names none), and pytest for a test file."""
     names = list(planned) or ["numpy"]
-    if path.rsplit("/", 1)[-1].startswith("test_") and "pytest" not in names:
+    if _is_test(path) and "pytest" not in names:
         names.append("pytest")
     return names
 

@@ -223,6 +223,8 @@ def test_coded_files_are_linked_and_the_fixes_recorded(fixture_pdf: Path, tmp_pa
     packages = "the repository's files and these packages: numpy>=1.24, pyyaml>=6.0"
     assert f"{packages}." in prompts["main.py"]
     assert f"{packages}, pytest." in prompts["tests/test_model.py"]
+    rules = "In a test file, only imports stand at the top level."
+    assert rules in prompts["tests/test_model.py"] and rules not in prompts["main.py"]
     # the plan says tests/test_model.py depends on model.py; it is shown every module written
     # before it too (the entry point aside)
     shown = prompts["tests/test_model.py"].split("use exactly these names")[1]
