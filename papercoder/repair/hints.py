@@ -28,6 +28,8 @@ _MODULE = re.compile(
 )
 _CALL = re.compile(
     r"""in call to "(?P<name>\w+)"|(?P<name2>\w+)\(\) (?:missing|takes|got an unexpected)"""
+    r'|Too (?:many|few) arguments for "(?P<name3>\w+)"'
+    r'|keyword argument "\w+" for "(?P<name4>\w+)"'
 )
 MATMUL = re.compile(
     r"matmul: Input operand 1 has a mismatch in its core dimension 0.*?"
@@ -76,7 +78,7 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
             f" b is made"
         )
     if found := _CALL.search(text):
-        signature = _signature(found["name"] or found["name2"], files)
+        signature = _signature(called_name(found), files)
         if signature is None:
             return None
         call = suggested_fix(diag, files)
@@ -110,7 +112,12 @@ def suggested_fix(diag: Diagnostic, files: dict[str, str]) -> str | None:
     """The code that fixes the failing line, when a tool can tell (a call's missing
     arguments); the repair marks the line with it."""
     found = _CALL.search(diag.message)
-    return suggested_call(found["name"] or found["name2"], diag, files) if found else None
+    return suggested_call(called_name(found), diag, files) if found else None
+
+
+def called_name(found: re.Match[str]) -> str:
+    """The function a _CALL match names."""
+    return str(found["name"] or found["name2"] or found["name3"] or found["name4"])
 
 
 def _say(what: str, names: list[str], missing: str) -> str:
@@ -166,8 +173,31 @@ def suggested_call(name: str, diag: Diagnostic, files: dict[str, str]) -> str | 
             continue
         for call in ast.walk(caller):
             if isinstance(call, ast.Call) and call.lineno == diag.line and _called(call) == name:
-                return _filled(call, params, _local_names(caller))
+                definition = _definition(name, files)
+                return _filled(call, params, _local_names(caller)) or (
+                    _trimmed(call, definition[1]) if definition else None
+                )
     return None
+
+
+def _trimmed(call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The call without what the function has no parameter for: positional arguments past
+    its last (Python binds the first ones the same way) and keywords it does not name;
+    `train_model(model, data, epochs, lr)` for `def train_model(model, data)` →
+    `train_model(model, data)`."""
+    args = function.args
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return None
+    positional = [a.arg for a in [*args.posonlyargs, *args.args] if a.arg not in ("self", "cls")]
+    named = set(positional) | {a.arg for a in args.kwonlyargs}
+    keep = call.args if args.vararg is not None else call.args[: len(positional)]
+    keywords = [k for k in call.keywords if args.kwarg is not None or k.arg in named]
+    if len(keep) == len(call.args) and len(keywords) == len(call.keywords):
+        return None
+    shown = [ast.unparse(a) for a in keep] + [ast.unparse(k) for k in keywords]
+    return f"{ast.unparse(call.func)}({', '.join(shown)})"
 
 
 def _filled(call: ast.Call, params: list[ast.arg], names: set[str]) -> str | None:

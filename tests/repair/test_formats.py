@@ -473,3 +473,35 @@ def test_a_call_missing_an_argument_the_caller_holds_by_name_is_shown_filled_in(
     message = 'Missing positional argument "labels" in call to "fit" of "MLP"'
     call = Diagnostic(check="types", file="main.py", line=2, message=message)
     assert (hint(call, method) or "").endswith("did you mean `net.fit(x, labels)`?")
+
+
+def test_a_call_passing_what_the_function_has_no_parameter_for_is_shown_without_it() -> None:
+    """gcn's main.py passed five arguments to `def train_model()`, mypy said "Too many
+    arguments", and eight iterations went by."""
+    files = {
+        "train.py": (
+            "def train_model():\n    pass\n\n\n"
+            "def evaluate(model, data, *, verbose=False):\n    pass\n\n\n"
+            "def log(*values):\n    pass\n"
+        ),
+        "main.py": (
+            "def main(model, data, config):\n"
+            "    train_model(model, data, config['epochs'], config['lr'])\n"
+            "    evaluate(model, data, config, verbose=True, temperature=2)\n"
+            "    log(model, data, temperature=2)\n"
+        ),
+    }
+
+    def said(line: int, message: str) -> str | None:
+        return hint(Diagnostic(check="types", file="main.py", line=line, message=message), files)
+
+    assert said(2, 'Too many arguments for "train_model"  [call-arg]') == (
+        "it is defined as `def train_model()`; did you mean `train_model()`?"
+    )
+    assert said(3, 'Unexpected keyword argument "temperature" for "evaluate"') == (
+        "it is defined as `def evaluate(model, data, *, verbose=False)`;"
+        " did you mean `evaluate(model, data, verbose=True)`?"
+    )
+    assert said(4, 'Unexpected keyword argument "temperature" for "log"') == (
+        "it is defined as `def log(*values)`; did you mean `log(model, data)`?"
+    )
