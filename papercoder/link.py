@@ -27,6 +27,13 @@ from papercoder.agents.stubs import is_stub
 from papercoder.grounding import canonical, carried_key
 from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
+from papercoder.repair.hints import (
+    binds,
+    filled_call,
+    local_names,
+    required_parameters,
+    trimmed_call,
+)
 from papercoder.repo import parse, parsed, source_lines, syntax_problem
 
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -52,6 +59,7 @@ def link(
     done: list[Link] = []
     steps = (
         _config_imports, _config_keys, _own_once, _wrong_origin, _guard_calls, _import_undefined,
+        _fit_calls,
     )  # fmt: skip
     for step in steps:
         files, links = step(files, order, entry)
@@ -474,6 +482,100 @@ def _trailing_calls(tree: ast.Module) -> list[ast.Expr]:
             continue  # the module's own main guard
         break
     return calls
+
+
+def _fit_calls(
+    files: dict[str, str], order: list[str], entry: str | None
+) -> tuple[dict[str, str], list[Link]]:
+    """A call of a repository function (or class) that cannot bind to its one definition is
+    made to: the parameters it misses filled from the caller's variables of those names, or
+    what it passes that the function has no parameter for left out (gcn's main.py passed five
+    arguments to `def train_model()`). Such a call raises TypeError every time, so no working
+    call is changed; only calls on one line of a plain name imported from, or defined in, the
+    repository's one definition of it."""
+    definitions: dict[str, list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]] = {}
+    for path, tree in parsed(files):
+        for node in tree.body:
+            function = _callable(node)
+            if function is not None and isinstance(node, _Definition) and not is_test_file(path):
+                definitions.setdefault(node.name, []).append((path, function))
+    unique = {name: found[0] for name, found in definitions.items() if len(found) == 1}
+    modules = {module_name(p): p for p in files if p.endswith(".py")}
+    links = []
+    for path, tree in list(parsed(files)):
+        known = {
+            alias.asname or alias.name: unique[alias.name][1]
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module in modules
+            for alias in node.names
+            if alias.name in unique and unique[alias.name][0] == modules[node.module]
+        }
+        known |= {name: f for name, (where, f) in unique.items() if where == path}
+        rows = source_lines(files[path])
+        made = []
+        for caller, call in sorted(_calls(tree), key=lambda c: -c[1].col_offset):
+            name = call.func.id if isinstance(call.func, ast.Name) else ""
+            function = known.get(name)
+            if function is None or call.lineno != call.end_lineno or binds(call, function):
+                continue
+            names = local_names(caller) if caller is not None else set()
+            new = filled_call(call, required_parameters(function), names) or trimmed_call(
+                call, function
+            )
+            if new is None or not binds(_call_of(new), function):
+                continue
+            row = rows[call.lineno - 1].encode("utf-8")
+            start, end = call.col_offset, call.end_col_offset or 0
+            old = row[start:end].decode("utf-8")
+            rows[call.lineno - 1] = (row[:start] + new.encode("utf-8") + row[end:]).decode("utf-8")
+            shown = ast.unparse(function.args)
+            made.append(
+                Link(
+                    path=path,
+                    fix=f"{path}:{call.lineno}: `{old}` is now `{new}`",
+                    why=f"{name} takes ({shown}): the call raised TypeError",
+                )
+            )
+        text = "".join(rows)
+        if made and syntax_problem(text, path) is None:
+            files[path] = text
+            links += sorted(made, key=lambda k: k.fix)
+    return files, links
+
+
+def _callable(node: ast.stmt) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """What calling a top-level definition calls: the function, or a class's `__init__`."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return node
+    if isinstance(node, ast.ClassDef):
+        return next(
+            (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+            None,
+        )
+    return None
+
+
+def _calls(
+    tree: ast.Module,
+) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, ast.Call]]:
+    """Each call, with the function it is made in (None at the top level); a call inside a
+    nested function counts for the innermost one."""
+    seen: set[int] = set()
+    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for function in sorted(functions, key=lambda f: -f.col_offset):  # innermost first
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and id(node) not in seen:
+                seen.add(id(node))
+                yield function, node
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and id(node) not in seen:
+            yield None, node
+
+
+def _call_of(text: str) -> ast.Call:
+    node = parse(text).body[0]
+    assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+    return node.value
 
 
 def _import_undefined(

@@ -408,3 +408,53 @@ def test_a_name_imported_from_a_module_without_it_comes_from_the_one_that_has_it
     # never into a cycle: data.py importing Net from model.py, which imports data.py
     cyclic = {**repo, "data.py": repo["data.py"] + "from main import Net\n"}
     assert link(cyclic, order, "main.py")[0]["data.py"] == cyclic["data.py"]
+
+
+def test_a_call_that_cannot_bind_to_its_one_definition_is_made_to() -> None:
+    """gcn's main.py passed five arguments to `def train_model()`; distillation's test passed
+    keywords train_model never had."""
+    train = (
+        "def train_model():\n    return 1\n\n\n"
+        "def evaluate(model, data, *, verbose=False):\n    return 2\n\n\n"
+        "def fit(model, x, y, cfg):\n    return 3\n\n\n"
+        "class Net:\n    def __init__(self, units):\n        self.units = units\n"
+    )
+    main = (
+        "from train import Net, evaluate, fit, train_model\n\n\n"
+        "def main(config, x, y):\n"
+        "    cfg = config\n"
+        "    net = Net(8, 0.5)\n"
+        "    train_model(net, x, config['epochs'])\n"
+        "    evaluate(net, x, verbose=True, temperature=2)\n"
+        "    fit(net, x, cfg)\n"
+        "    fit(net, x, y, cfg)\n"
+        "    fit(*[net, x])\n"
+        "    net.fit(x)\n"
+        "    return evaluate(net, x)\n"
+    )
+    linked, links = link({"train.py": train, "main.py": main}, ["train.py", "main.py"], "main.py")
+    assert linked["main.py"].splitlines()[5:] == [
+        "    net = Net(8)",
+        "    train_model()",
+        "    evaluate(net, x, verbose=True)",
+        "    fit(net, x, y, cfg)",  # filled from the caller's variable named like the parameter
+        "    fit(net, x, y, cfg)",
+        "    fit(*[net, x])",  # a starred argument could be anything
+        "    net.fit(x)",  # a method of some object: not read here
+        "    return evaluate(net, x)",
+    ]
+    assert [k.fix for k in links] == [
+        "main.py:6: `Net(8, 0.5)` is now `Net(8)`",
+        "main.py:7: `train_model(net, x, config['epochs'])` is now `train_model()`",
+        "main.py:8: `evaluate(net, x, verbose=True, temperature=2)` is now"
+        " `evaluate(net, x, verbose=True)`",
+        "main.py:9: `fit(net, x, cfg)` is now `fit(net, x, y, cfg)`",
+    ]
+    assert links[1].why == "train_model takes (): the call raised TypeError"
+    assert links[0].why == "Net takes (self, units): the call raised TypeError"
+    # two definitions of a name: which one is called takes thought
+    # (train.py importing other.py keeps other.py's copy: dropping it would make a cycle)
+    other = {"other.py": "def train_model(model):\n    return 0\n"}
+    both = {"train.py": "import other\n\n\n" + train, "main.py": main, **other}
+    again, _ = link(both, ["train.py", "main.py"], None)
+    assert "    train_model(net, x, config['epochs'])\n" in again["main.py"]

@@ -174,13 +174,13 @@ def suggested_call(name: str, diag: Diagnostic, files: dict[str, str]) -> str | 
         for call in ast.walk(caller):
             if isinstance(call, ast.Call) and call.lineno == diag.line and _called(call) == name:
                 definition = _definition(name, files)
-                return _filled(call, params, _local_names(caller)) or (
-                    _trimmed(call, definition[1]) if definition else None
+                return filled_call(call, params, local_names(caller)) or (
+                    trimmed_call(call, definition[1]) if definition else None
                 )
     return None
 
 
-def _trimmed(call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+def trimmed_call(call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     """The call without what the function has no parameter for: positional arguments past
     its last (Python binds the first ones the same way) and keywords it does not name;
     `train_model(model, data, epochs, lr)` for `def train_model(model, data)` →
@@ -200,7 +200,7 @@ def _trimmed(call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -
     return f"{ast.unparse(call.func)}({', '.join(shown)})"
 
 
-def _filled(call: ast.Call, params: list[ast.arg], names: set[str]) -> str | None:
+def filled_call(call: ast.Call, params: list[ast.arg], names: set[str]) -> str | None:
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         k.arg is None for k in call.keywords
     ):
@@ -227,11 +227,38 @@ def _parameters(name: str, files: dict[str, str]) -> list[ast.arg] | None:
     """The positional parameters without a default of the one definition named `name`,
     `self` and `cls` left out."""
     found = _definition(name, files)
-    if found is None:
-        return None
-    args = [*found[1].args.posonlyargs, *found[1].args.args]
-    required = args[: len(args) - len(found[1].args.defaults)]
+    return required_parameters(found[1]) if found is not None else None
+
+
+def required_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.arg]:
+    """`function`'s positional parameters without a default, `self` and `cls` left out."""
+    args = [*function.args.posonlyargs, *function.args.args]
+    required = args[: len(args) - len(function.args.defaults)]
     return [a for a in required if a.arg not in ("self", "cls")]
+
+
+def binds(call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether `call` can bind to `function`'s parameters (`self` and `cls` left out), as far
+    as a reading of the two tells: not too many positional arguments, no keyword it does not
+    name, every parameter without a default given. A starred argument could be anything."""
+    args = function.args
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return True
+    positional = [a.arg for a in [*args.posonlyargs, *args.args] if a.arg not in ("self", "cls")]
+    if len(call.args) > len(positional) and args.vararg is None:
+        return False
+    by_name = set(positional[len(call.args) :]) - {a.arg for a in args.posonlyargs}
+    by_name |= {a.arg for a in args.kwonlyargs}
+    given = {k.arg for k in call.keywords}
+    if args.kwarg is None and not given <= by_name:
+        return False
+    covered = set(positional[: len(call.args)]) | given
+    kw_required = {
+        a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None
+    }
+    return {a.arg for a in required_parameters(function)} | kw_required <= covered
 
 
 def _called(call: ast.Call) -> str | None:
@@ -240,7 +267,7 @@ def _called(call: ast.Call) -> str | None:
     return call.func.attr if isinstance(call.func, ast.Attribute) else None
 
 
-def _local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def local_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     names = {a.arg for a in [*function.args.posonlyargs, *function.args.args]}
     names |= {a.arg for a in function.args.kwonlyargs}
     for node in ast.walk(function):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
@@ -505,3 +506,28 @@ def test_a_call_passing_what_the_function_has_no_parameter_for_is_shown_without_
     assert said(4, 'Unexpected keyword argument "temperature" for "log"') == (
         "it is defined as `def log(*values)`; did you mean `log(model, data)`?"
     )
+
+
+@pytest.mark.parametrize(
+    ("definition", "call", "bound"),
+    [
+        ("def f(a, b=1): ...", "f(1)", True),
+        ("def f(a, b=1): ...", "f(1, 2, 3)", False),
+        ("def f(a, b=1): ...", "f(b=2)", False),  # a is missing
+        ("def f(a, /, b): ...", "f(a=1, b=2)", False),  # a is positional-only
+        ("def f(a, *, k): ...", "f(1)", False),  # k has no default
+        ("def f(a, *, k): ...", "f(1, k=2)", True),
+        ("def f(*args, **kw): ...", "f(1, 2, x=3)", True),
+        ("def f(self, a): ...", "f(1)", True),  # a method called on its object
+        ("def f(a): ...", "f(*xs)", True),  # a starred argument could be anything
+        ("def f(a): ...", "f(1, a=1)", False),
+    ],
+)
+def test_whether_a_call_binds_to_a_definition(definition: str, call: str, bound: bool) -> None:
+    from papercoder.repair.hints import binds
+
+    function = ast.parse(definition).body[0]
+    expression = ast.parse(call).body[0]
+    assert isinstance(function, ast.FunctionDef) and isinstance(expression, ast.Expr)
+    assert isinstance(expression.value, ast.Call)
+    assert binds(expression.value, function) is bound
