@@ -626,6 +626,46 @@ def _undefined(tree: ast.Module) -> set[str]:
     return {n for n in read - bound if not hasattr(builtins, n) and n != "__file__"}
 
 
+def called_undefined(source: str) -> list[tuple[str, list[str]]]:
+    """The functions `source` calls by a plain lower-case name that nothing binds and no
+    module defines (what linking left undefined), each with parameter names read from its
+    first call: `save_model(model, path=out)` → ("save_model", ["model", "path"])."""
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return []
+    undefined = {n for n in _undefined(tree) if n[:1].islower() or n[:1] == "_"}
+    calls = sorted(
+        (
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in undefined
+        ),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    found: dict[str, list[str]] = {}
+    for call in calls:
+        name = call.func.id  # type: ignore[attr-defined]
+        if name in found or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        params: list[str] = []
+        for i, arg in enumerate(call.args):
+            word = arg.id if isinstance(arg, ast.Name) else getattr(arg, "attr", f"arg{i}")
+            params.append(word if word not in params and word.isidentifier() else f"arg{i}")
+        params += [k.arg for k in call.keywords if k.arg is not None and k.arg not in params]
+        found[name] = params
+    return list(found.items())
+
+
+def with_functions(source: str, functions: list[tuple[str, list[str]]]) -> str:
+    """`source` with a stub of each of `functions` after its imports, to be written out."""
+    block = "\n\n\n".join(
+        f"def {name}({', '.join(params)}):\n    raise NotImplementedError"
+        for name, params in functions
+    )
+    return _after_imports(source, f"\n\n{block}")
+
+
 _CONFIG_ROOTS = ("conf", "cfg", "settings", "hparams")
 
 

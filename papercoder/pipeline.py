@@ -32,9 +32,9 @@ from papercoder.agents.plan import (
 )
 from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
-from papercoder.agents.stubs import fill_stubs
+from papercoder.agents.stubs import fill_stubs, without_stubs
 from papercoder.errors import InputError, UsageError
-from papercoder.link import link
+from papercoder.link import called_undefined, link, with_functions
 from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
@@ -415,9 +415,51 @@ class Builder:
             if not (self.repo / package / "__init__.py").exists():
                 write_file(self.repo, f"{package}/__init__.py", "")
         GitRepo(self.repo).commit(f"code: {len(files)} files written from the plan")
-        self.link([p for wave in waves for p in wave], entry)
+        order = [p for wave in waves for p in wave]
+        self.link(order, entry)
+        self.complete(order, shared, analyses)
         self.sync_requirements()
         return files
+
+    def complete(
+        self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
+    ) -> None:
+        """Write the functions a file calls that no file defines (train.py calling
+        `save_model`, written nowhere), each asked for alone from its calls; one nobody could
+        write stays undefined, for the checks to name."""
+        fixes = []
+        for path in order:
+            text = (self.repo / path).read_text("utf-8")
+            missing = called_undefined(text)
+            if not missing:
+                continue
+            names = frozenset(name for name, _ in missing)
+            code, filled = fill_stubs(
+                self.gateway,
+                shared,
+                path,
+                with_functions(text, missing),
+                analyses[path].to_markdown() if path in analyses else "",
+                min(self.settings.max_output_tokens, FUNCTION_TOKENS),
+                len(missing),
+                only=names,
+            )
+            if not filled:
+                continue
+            write_file(self.repo, path, without_stubs(code, set(names) - set(filled)))
+            fixes += [
+                PlanFix(
+                    turn="code",
+                    fix=f"{path}: asked for {name}, which it calls",
+                    why="no file defines it",
+                )
+                for name in filled
+            ]
+        if fixes:
+            self.record_fix(*fixes)
+            GitRepo(self.repo).commit(
+                f"code: wrote the {len(fixes)} functions the code calls and no file defines"
+            )
 
     def link(self, order: list[str], entry: str) -> None:
         """Make the separately written files one program (papercoder.link), recorded as fixes

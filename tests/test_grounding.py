@@ -326,7 +326,7 @@ def test_a_plan_that_left_out_every_value_gets_the_methods_values_verified(
     ("name", "wrong"),
     [
         ("gcn", "paper.num_layers = 10"),  # "deeper models with up to 10 layers"
-        ("vgg", "paper.dropout = 5"),  # the weight decay, "5·10−4) and dropout"
+        ("vgg", "paper.dropout = 5"),  # the weight decay, "5·10^-4) and dropout"
         ("tsne", "paper.y_i"),  # the gradient's index, "δC/δy_i = 4 ∑ ..."
         ("resnet", "paper.num_layers = 1000"),  # the abstract's "100 and 1000 layers"
     ],

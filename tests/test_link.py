@@ -458,3 +458,32 @@ def test_a_call_that_cannot_bind_to_its_one_definition_is_made_to() -> None:
     both = {"train.py": "import other\n\n\n" + train, "main.py": main, **other}
     again, _ = link(both, ["train.py", "main.py"], None)
     assert "    train_model(net, x, config['epochs'])\n" in again["main.py"]
+
+
+def test_the_functions_a_module_calls_and_nothing_binds_are_read_from_their_first_call() -> None:
+    from papercoder.link import called_undefined, with_functions
+
+    source = (
+        "import numpy as np\n\n\n"
+        "def train(model, data):\n"
+        "    out = model.fit(data)\n"
+        "    save_model(model, path=out)\n"
+        "    save_model(model)\n"
+        "    report(np.zeros(2), 3, model, model)\n"
+        "    spread(*data)\n"
+        "    return Helper(model), print(model)\n"
+    )
+    missing = called_undefined(source)
+    # a capitalised name is a class to import, a starred call tells no parameters
+    assert missing == [
+        ("save_model", ["model", "path"]),
+        ("report", ["arg0", "arg1", "model", "arg3"]),
+    ]
+    stubbed = with_functions(source, missing)
+    assert stubbed.startswith(
+        "import numpy as np\n\n\n"
+        "def save_model(model, path):\n    raise NotImplementedError\n\n\n"
+        "def report(arg0, arg1, model, arg3):\n    raise NotImplementedError\n\n\n"
+        "def train(model, data):\n"
+    )
+    assert called_undefined("def broken(:\n") == []

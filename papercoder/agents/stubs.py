@@ -103,17 +103,21 @@ def fill_stubs(
     max_tokens: int,
     limit: int,
     elsewhere: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
 ) -> tuple[str, list[str]]:
     """`code` with up to `limit` of its stubs written out, each asked for alone; and the
     qualified names of those that were. A stub of a name another module defines
-    (`elsewhere`) is a copy the linker drops, and is not asked for."""
+    (`elsewhere`) is a copy the linker drops, and is not asked for; `only`: the stubs to ask
+    for, when not all."""
     filled: list[str] = []
     asked: set[str] = set()
     for _ in range(limit):
         left = [
             s
             for s in stubs(code)
-            if s.qualname not in asked and s.qualname.split(".")[0] not in elsewhere
+            if s.qualname not in asked
+            and s.qualname.split(".")[0] not in elsewhere
+            and (only is None or s.qualname in only)
         ]
         if not left:
             break
@@ -210,3 +214,17 @@ def _new_imports(tree: ast.Module, answer: ast.Module, module: str) -> list[str]
             new.append(ast.unparse(node))
             bound |= names
     return new
+
+
+def without_stubs(code: str, names: set[str]) -> str:
+    """`code` without the top-level stubs named `names` (those nobody could write)."""
+    tree = parse(code)
+    rows = source_lines(code)
+    for node in reversed(tree.body):
+        if isinstance(node, _Function) and node.name in names and is_stub(node):
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            end = node.end_lineno or node.lineno
+            while end < len(rows) and not rows[end].strip():
+                end += 1  # the blank lines after it go with it
+            rows[start - 1 : end] = []
+    return "".join(rows)

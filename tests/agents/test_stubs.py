@@ -154,3 +154,13 @@ def test_interfaces_and_methods_of_classes_defined_elsewhere_are_not_asked_for()
     model = FunctionModel(lambda request: "def forward(self, x):\n    return x\n")
     _, filled = fill_stubs(model, [], "train.py", code, "", 64, 4, frozenset({"GCN"}))
     assert filled == [] and model.requests == []
+
+
+def test_only_the_stubs_named_are_asked_for_and_unwritten_ones_can_be_taken_out() -> None:
+    from papercoder.agents.stubs import without_stubs
+
+    model = FunctionModel(lambda request: "no")
+    _, filled = fill_stubs(model, [], "m.py", CODE, "", 64, 8, only=frozenset({"load_data"}))
+    assert filled == [] and len(model.requests) == 1
+    code = "import os\n\n\ndef gone():\n    raise NotImplementedError\n\n\ndef kept():\n    pass\n"
+    assert without_stubs(code, {"gone"}) == "import os\n\n\ndef kept():\n    pass\n"

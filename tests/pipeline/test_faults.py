@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -277,3 +278,61 @@ def test_a_stub_the_coder_leaves_is_asked_for_alone(fixture_pdf: Path, tmp_path:
     fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
     assert {"turn": "code", "fix": "model.py: asked for softmax_cross_entropy alone",
             "why": "the file's reply left it doing nothing"} in fixes  # fmt: skip
+
+
+def test_a_function_the_code_calls_and_no_file_defines_is_asked_for(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """train.py as the 1.5B model writes it: calling `mean_of`, which no file defines."""
+    train = (SCRIPTED / "code" / "train.py").read_text("utf-8")
+    calling = train.replace(
+        "history.append(float(np.mean(losses)))", "history.append(mean_of(losses))"
+    )
+    assert calling != train
+    coder = {
+        "agent": "coder",
+        "contains": "FILE: train.py\n",
+        "content": f"```python\n{calling}```",
+    }
+    function = "def mean_of(losses):\n    return float(np.mean(losses))\n"
+    filler = {"agent": "coder.function", "content": f"```python\n{function}```"}
+    with ScriptedServer(scripted(coder, filler)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    [asked] = srv.chat_requests("coder.function")
+    assert "`mean_of` does nothing yet" in asked.text and "def mean_of(losses):" in asked.text
+    run_dir = build_dir(tmp_path)
+    written = (run_dir / "repo" / "train.py").read_text("utf-8")
+    assert written.count("def mean_of(losses):\n    return float(np.mean(losses))\n") == 1
+    namespace: dict[str, Any] = {"__name__": "train_check"}
+    sys.path.insert(0, str(run_dir / "repo"))
+    try:
+        exec(compile(written, "train.py", "exec"), namespace)
+    finally:
+        sys.path.remove(str(run_dir / "repo"))
+    assert namespace["mean_of"]([1.0, 3.0]) == 2.0
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert {"turn": "code", "fix": "train.py: asked for mean_of, which it calls",
+            "why": "no file defines it"} in fixes  # fmt: skip
+    log = subprocess.run(
+        ["git", "log", "--format=%s"], cwd=run_dir / "repo", capture_output=True, text=True
+    ).stdout
+    assert "code: wrote the 1 functions the code calls and no file defines" in log
+
+
+def test_a_called_function_nobody_could_write_stays_undefined(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    train = (SCRIPTED / "code" / "train.py").read_text("utf-8")
+    calling = train.replace(
+        "history.append(float(np.mean(losses)))", "history.append(mean_of(losses))"
+    )
+    coder = {
+        "agent": "coder",
+        "contains": "FILE: train.py\n",
+        "content": f"```python\n{calling}```",
+    }
+    filler = {"agent": "coder.function", "content": "I cannot write that."}
+    with ScriptedServer(scripted(coder, filler)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    written = (build_dir(tmp_path) / "repo" / "train.py").read_text("utf-8")
+    assert written == calling  # no stub left behind to hide the undefined name
