@@ -527,6 +527,8 @@ def carry_stated(
             or carried_key(e.key.split(".")[-1]) == name
             for e in entries
         ):
+            if name is not None:  # and a later statement of it is another setting's
+                used.add(f"{CARRIED}.{name}")
             continue  # the plan has it, or has its own value for it (checked on its own)
         if name is None or f"{CARRIED}.{name}" in used:
             continue  # the first statement of a name wins: later ones are other settings

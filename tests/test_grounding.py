@@ -335,3 +335,12 @@ def test_what_is_not_a_setting_of_the_method_is_not_carried(name: str, wrong: st
     config = ConfigPlan(entries=[ConfigEntry(key="seed", value=0, source="assumption")])
     _, added = carry_stated(config, extract(paper(name), limit=25))
     assert not [a for a in added if a.startswith(wrong)], added
+
+
+def test_a_later_statement_of_a_value_the_plan_has_is_not_carried() -> None:
+    """adam: the plan had alpha = 0.001 as learning_rate; Algorithm 2's 0.002 is AdaMax's."""
+    config = ConfigPlan(
+        entries=[ConfigEntry(key="training.learning_rate", value=0.001, source="Algorithm 1")]
+    )
+    candidates = [candidate("α", 0.001, "Algorithm 1"), candidate("α", 0.002, "Algorithm 2")]
+    assert carry_stated(config, candidates)[1] == []
