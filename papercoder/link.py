@@ -522,7 +522,8 @@ def _fit_calls(
             new = filled_call(call, required_parameters(function), names) or trimmed_call(
                 call, function
             )
-            if new is None or not binds(_call_of(new), function):
+            fitted = _call_of(new) if new is not None else None
+            if new is None or fitted is None or not binds(fitted, function):
                 continue
             row = rows[call.lineno - 1].encode("utf-8")
             start, end = call.col_offset, call.end_col_offset or 0
@@ -572,10 +573,14 @@ def _calls(
             yield None, node
 
 
-def _call_of(text: str) -> ast.Call:
-    node = parse(text).body[0]
-    assert isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-    return node.value
+def _call_of(text: str) -> ast.Call | None:
+    try:
+        body = parse(text).body
+    except SyntaxError:
+        return None
+    if len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call):
+        return body[0].value
+    return None
 
 
 def _import_undefined(
