@@ -487,3 +487,17 @@ def test_the_functions_a_module_calls_and_nothing_binds_are_read_from_their_firs
         "def train(model, data):\n"
     )
     assert called_undefined("def broken(:\n") == []
+
+
+def test_a_config_key_of_another_meaning_is_not_read_as_a_near_name() -> None:
+    """head_dim is not heads, total_steps is not warmup_steps, lr_decay is not weight_decay."""
+    settings = "paper:\n  heads: 8\n  warmup_steps: 4000\n  weight_decay: 0.0005\n"
+    main = (
+        "import yaml\n\n"
+        "config = yaml.safe_load(open('config.yaml'))\n"
+        "a = config['model']['head_dim']\n"
+        "b = config['training']['total_steps']\n"
+        "c = config['training']['lr_decay']\n"
+    )
+    files, links = link({"config.yaml": settings, "main.py": main}, ["main.py"], "main.py")
+    assert files["main.py"] == main and links == []

@@ -164,3 +164,15 @@ def test_only_the_stubs_named_are_asked_for_and_unwritten_ones_can_be_taken_out(
     assert filled == [] and len(model.requests) == 1
     code = "import os\n\n\ndef gone():\n    raise NotImplementedError\n\n\ndef kept():\n    pass\n"
     assert without_stubs(code, {"gone"}) == "import os\n\n\ndef kept():\n    pass\n"
+
+
+def test_a_stub_whose_prompt_is_too_long_for_the_context_stays_and_the_next_is_asked() -> None:
+    from papercoder.llm.client import ContextLengthExceeded
+
+    def reply(request: ChatRequest) -> str:
+        if "`load_data` does nothing yet" in request.messages[-1].content:
+            raise ContextLengthExceeded("the prompt does not fit", "ask for less")
+        return "```python\ndef preprocess_data(data):\n    return data\n```"
+
+    code, filled = fill_stubs(FunctionModel(reply), [], "data.py", CODE, "", 64, 2)
+    assert filled == ["preprocess_data"] and "def load_data():\n    # Implement" in code
