@@ -11,6 +11,7 @@ from papercoder import prompts
 from papercoder.errors import ModelOutputError
 from papercoder.llm.client import ChatModel, ChatRequest, Message
 from papercoder.llm.gateway import TruncatedReply
+from papercoder.llm.loops import before_loop
 from papercoder.repo import syntax_problem
 
 REASKS = 2
@@ -81,7 +82,7 @@ def code_file(
             Message(role="assistant", content=reply.content),
             Message(role="user", content=prompts.render("code_reask", problem=problem, path=path)),
         ]
-    kept = max((parsing_prefix(_unfenced(text)) for text in looped), key=len, default="")
+    kept = max((salvage(text) for text in looped), key=len, default="")
     if kept and _defines(kept):
         lines = kept.count("\n")
         return CodedFile(code=kept, salvaged=f"every reply looped; kept the first {lines} lines")
@@ -134,6 +135,12 @@ def parsing_prefix(code: str) -> str:
         if candidate.strip() and syntax_problem(candidate, "x.py") is None:
             return candidate
     return ""
+
+
+def salvage(reply: str) -> str:
+    """What can be kept of a reply that was cut off: its code before any loop, up to where
+    it stops parsing."""
+    return parsing_prefix(before_loop(_unfenced(reply)))
 
 
 def _unfenced(reply: str) -> str:

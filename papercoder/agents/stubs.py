@@ -17,7 +17,7 @@ import textwrap
 from pydantic import BaseModel, ConfigDict
 
 from papercoder import prompts
-from papercoder.agents.coder import extract_python
+from papercoder.agents.coder import extract_python, salvage
 from papercoder.errors import ModelOutputError
 from papercoder.llm.client import ChatModel, ChatRequest, ContextLengthExceeded, Message
 from papercoder.llm.gateway import TruncatedReply
@@ -138,10 +138,12 @@ def fill_stubs(
             temperature=0.0,
         )
         try:
-            reply = model.complete(request)
-        except (TruncatedReply, ModelOutputError, ContextLengthExceeded):
+            answer = extract_python(model.complete(request).content)
+        except TruncatedReply as exc:  # the function may be whole before the reply looped
+            answer = salvage(str(exc.context.get("content", "")))
+        except (ModelOutputError, ContextLengthExceeded):
             continue  # the stub stays: the checks and the repair loop judge it
-        new = with_function(code, stub, extract_python(reply.content), module_name(path))
+        new = with_function(code, stub, answer, module_name(path))
         if new is not None:
             code = new
             filled.append(stub.qualname)

@@ -15,6 +15,7 @@ from papercoder.errors import BudgetExhausted, EndpointError, ModelOutputError
 from papercoder.llm.cache import ResponseCache
 from papercoder.llm.client import ChatModel, ChatReply, ChatRequest, OpenAIChatModel
 from papercoder.llm.ledger import Ledger, lookup_price
+from papercoder.llm.loops import loop_start
 from papercoder.runstore import RunStore, append_jsonl
 from papercoder.settings import Settings
 
@@ -71,20 +72,26 @@ class Gateway:
             close()
 
     def complete(self, request: ChatRequest) -> ChatReply:
-        """A complete reply; a truncated one is asked again with a larger output limit."""
+        """A complete reply; a truncated one is asked again with a larger output limit,
+        unless it was repeating itself when cut off (it would only repeat for longer)."""
         reply = self._once(request)
         for _ in range(TRUNCATION_RETRIES):
             bigger = min(request.max_tokens * 2, self._max_output_cap)
             if reply.finish_reason != "length" or bigger <= request.max_tokens:
                 break
+            if loop_start(reply.content) is not None:
+                break
             request = request.model_copy(update={"max_tokens": bigger})
             reply = self._once(request)
         if reply.finish_reason == "length":
+            looping = loop_start(reply.content) is not None
             raise TruncatedReply(
-                f"the {request.agent} reply was cut off at {request.max_tokens} tokens",
+                f"the {request.agent} reply was cut off at {request.max_tokens} tokens"
+                + (", repeating itself" if looping else ""),
                 "a model that repeats itself is the usual cause: try a stronger --model"
                 " (or a larger --ctx with --local)",
                 content=reply.content,
+                looping=looping,
             )
         return reply
 
@@ -122,6 +129,7 @@ class Gateway:
             request,
             key,
             "truncated" if truncated else "ok",
+            error=_looping(reply.content) if truncated else None,
             latency=time.monotonic() - started,
             attempts=reply.attempts,
             prompt=prompt,
@@ -162,6 +170,11 @@ class Gateway:
             error=error,
         )
         append_jsonl(self._calls_path, record.model_dump(mode="json"))
+
+
+def _looping(content: str) -> str | None:
+    start = loop_start(content)
+    return None if start is None else f"repeating itself from character {start}"
 
 
 def open_gateway(

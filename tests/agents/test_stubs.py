@@ -176,3 +176,23 @@ def test_a_stub_whose_prompt_is_too_long_for_the_context_stays_and_the_next_is_a
 
     code, filled = fill_stubs(FunctionModel(reply), [], "data.py", CODE, "", 64, 2)
     assert filled == ["preprocess_data"] and "def load_data():\n    # Implement" in code
+
+
+def test_a_function_written_whole_before_the_reply_looped_is_kept() -> None:
+    from papercoder.llm.gateway import TruncatedReply
+
+    looped = (
+        "```python\ndef load_data():\n    return np.zeros((4, 3))\n\n\n"
+        + "# the features are loaded from the dataset.\n" * 20
+    )
+
+    def reply(request: ChatRequest) -> str:
+        if "`load_data` does nothing yet" in request.messages[-1].content:
+            raise TruncatedReply("cut off, repeating itself", content=looped[:-9])
+        raise TruncatedReply("cut off, repeating itself", content="def preprocess_data(d" * 30)
+
+    code, filled = fill_stubs(FunctionModel(reply), [], "data.py", CODE, "", 64, 2)
+    assert filled == ["load_data"]
+    assert "def load_data():\n    return np.zeros((4, 3))\n" in code
+    assert "# the features are loaded" not in code
+    assert 'def preprocess_data(data):\n    """Normalise the features."""\n' in code

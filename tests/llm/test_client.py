@@ -140,6 +140,24 @@ def test_always_truncated_is_a_clear_error() -> None:
     assert [r.body["max_tokens"] for r in srv.chat_requests()] == [100, 200], "bounded"
 
 
+def test_a_reply_cut_off_while_repeating_itself_is_not_asked_again_bigger(
+    tmp_path: Path,
+) -> None:
+    store = new_store(tmp_path)
+    line = "    # the gradients are computed by the chain rule.\n"
+    looping = "def f():\n" + line * 30
+    with (
+        server({"content": looping[:-20], "finish_reason": "length"}) as srv,
+        pytest.raises(ModelOutputError, match="cut off at 100 tokens, repeating itself") as err,
+    ):
+        gateway(srv, store, max_output_tokens=400).complete(req(max_tokens=100))
+    assert len(srv.chat_requests()) == 1, "a larger limit only buys a longer loop"
+    assert err.value.context["content"] == looping[:-20]
+    [record] = read_jsonl(store.calls_path)
+    assert record["outcome"] == "truncated"
+    assert record["error"] == f"repeating itself from character {len('def f():') + 1 + len(line)}"
+
+
 def test_cost_budget_too_small_refuses_before_sending(tmp_path: Path) -> None:
     store = new_store(tmp_path)
     with server({"content": "x"}) as srv:

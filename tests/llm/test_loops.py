@@ -1,0 +1,39 @@
+"""Telling a reply that loops from one that is merely long."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from papercoder.llm.loops import before_loop, loop_start
+
+# what the 1.5B model wrote when asked for gcn's `build_model`, until the 768-token limit
+HEAD = "```python\ndef build_model(self):\n    # Example implementation:\n"
+PAIR = (
+    "    #     tf.keras.layers.Dense(self.num_hidden_units, activation='relu'),\n"
+    "    #     tf.keras.layers.Dropout(self.dropout_rate),\n"
+)
+
+
+def test_a_reply_cut_off_while_repeating_lines_loops_from_its_second_copy() -> None:
+    text = HEAD + PAIR * 12 + PAIR[:37]  # the limit fell mid-line
+    assert loop_start(text) == len(HEAD) + len(PAIR)
+    assert before_loop(text) == HEAD + PAIR
+
+
+def test_a_loop_inside_one_line_is_found_too() -> None:
+    text = '{"summary": "We propose' + " a graph convolution," * 30
+    assert before_loop(text) == '{"summary": "We propose a graph convolution,'
+
+
+def test_code_that_is_long_but_does_not_repeat_is_not_a_loop() -> None:
+    source = Path(__file__).resolve().parents[2] / "papercoder" / "llm" / "gateway.py"
+    text = source.read_text(encoding="utf-8")
+    for end in range(400, len(text), 97):  # cut anywhere, as an output limit would
+        assert loop_start(text[:end]) is None, text[end - 200 : end]
+
+
+def test_a_short_or_twice_written_repetition_is_not_a_loop() -> None:
+    assert loop_start("x = 0\n" * 20) is None  # 120 characters: too short to tell
+    assert loop_start("import numpy as np\n" + PAIR * 2) is None  # two copies: not yet a loop
+    assert loop_start("import numpy as np\n" + PAIR * 3) is not None
+    assert before_loop("no loop here") == "no loop here"
