@@ -280,20 +280,21 @@ def test_a_stub_the_coder_leaves_is_asked_for_alone(fixture_pdf: Path, tmp_path:
             "why": "the file's reply left it doing nothing"} in fixes  # fmt: skip
 
 
-def test_a_function_the_code_calls_and_no_file_defines_is_asked_for(
-    fixture_pdf: Path, tmp_path: Path
-) -> None:
-    """train.py as the 1.5B model writes it: calling `mean_of`, which no file defines."""
+def _train_calling_mean_of() -> dict[str, Any]:
+    """The coder's rule for train.py, calling `mean_of`, which no file defines."""
     train = (SCRIPTED / "code" / "train.py").read_text("utf-8")
     calling = train.replace(
         "history.append(float(np.mean(losses)))", "history.append(mean_of(losses))"
     )
     assert calling != train
-    coder = {
-        "agent": "coder",
-        "contains": "FILE: train.py\n",
-        "content": f"```python\n{calling}```",
-    }
+    return {"agent": "coder", "contains": "FILE: train.py\n", "content": f"```python\n{calling}```"}
+
+
+def test_a_function_the_code_calls_and_no_file_defines_is_asked_for(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """train.py as the 1.5B model writes it: calling `mean_of`, which no file defines."""
+    coder = _train_calling_mean_of()
     function = "def mean_of(losses):\n    return float(np.mean(losses))\n"
     filler = {"agent": "coder.function", "content": f"```python\n{function}```"}
     with ScriptedServer(scripted(coder, filler)) as srv:
@@ -322,17 +323,11 @@ def test_a_function_the_code_calls_and_no_file_defines_is_asked_for(
 def test_a_called_function_nobody_could_write_stays_undefined(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
-    train = (SCRIPTED / "code" / "train.py").read_text("utf-8")
-    calling = train.replace(
-        "history.append(float(np.mean(losses)))", "history.append(mean_of(losses))"
-    )
-    coder = {
-        "agent": "coder",
-        "contains": "FILE: train.py\n",
-        "content": f"```python\n{calling}```",
-    }
+    coder = _train_calling_mean_of()
     filler = {"agent": "coder.function", "content": "I cannot write that."}
     with ScriptedServer(scripted(coder, filler)) as srv:
         run(srv, fixture_pdf, tmp_path)
     written = (build_dir(tmp_path) / "repo" / "train.py").read_text("utf-8")
-    assert written == calling  # no stub left behind to hide the undefined name
+    assert (
+        f"```python\n{written}```" == coder["content"]
+    )  # no stub left behind to hide the undefined name
