@@ -7,7 +7,6 @@ run never pays twice for an answered call.
 
 from __future__ import annotations
 
-import ast
 import shutil
 import threading
 import time
@@ -41,7 +40,7 @@ from papercoder.llm.structured import StructuredClient
 from papercoder.paper import Paper, load_paper
 from papercoder.paper.render import to_prompt
 from papercoder.repair.digest import is_test_file, read_repo
-from papercoder.repo import GitRepo, interfaces, parse, write_file
+from papercoder.repo import GitRepo, defined_names, interfaces, write_file
 from papercoder.requirements import missing_requirements, with_requirements
 from papercoder.runstore import MANIFEST, InputRecord, RunStore, StageState, sha256_file, slugify
 from papercoder.settings import Settings
@@ -382,7 +381,7 @@ class Builder:
                 analyses[path].to_markdown(),
                 min(self.settings.max_output_tokens, FUNCTION_TOKENS),
                 STUBS_SMALL if self.settings.small_model else STUBS,
-                frozenset(n for dep in shown[path] for n in top_level_names(self.repo / dep)),
+                frozenset(n for dep in shown[path] for n in defined_names(self.repo / dep)),
             )
             coded = coded.model_copy(update={"code": code})
             self.record_fix(
@@ -498,19 +497,6 @@ class Builder:
         GitRepo(self.repo).commit(
             f"code: requirements.txt lists what the code imports ({', '.join(added)})"
         )
-
-
-def top_level_names(path: Path) -> set[str]:
-    """The functions and classes a module defines at its top level."""
-    try:
-        tree = parse(path.read_text("utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return set()
-    return {
-        n.name
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    }
 
 
 def run_all(work: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:

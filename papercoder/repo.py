@@ -74,6 +74,20 @@ def parsed(files: dict[str, str]) -> Iterator[tuple[str, ast.Module]]:
             continue
 
 
+def defined_names(path: Path) -> set[str]:
+    """The functions and classes the module at `path` defines at its top level (none when
+    it cannot be read or parsed)."""
+    try:
+        tree = parse(path.read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {
+        n.name
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+
+
 def interfaces(source: str) -> str:
     """What another file needs to call this one: classes with their fields and method
     signatures, functions, constants, and the first line of each docstring."""
