@@ -152,6 +152,12 @@ class Settings(BaseModel):
         return self.profile == "small" or (self.profile == "auto" and self.model == "local")
 
     @property
+    def streamed(self) -> bool:
+        """Replies are read as they are written, and left when they loop: with the local
+        server, which stops generating when its client goes."""
+        return self.model == "local"
+
+    @property
     def endpoint_configured(self) -> bool:
         return self.base_url is not None or self.api_key is not None
 

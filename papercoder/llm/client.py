@@ -15,12 +15,15 @@ from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 import openai
+from openai.types.chat import ChatCompletionChunk
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.errors import EndpointError
+from papercoder.llm.loops import loop_start
 from papercoder.settings import Settings
 
 AGENT_HEADER = "X-PaperCoder-Agent"
+LOOP_CHECK_CHARS = 64  # a streamed reply is looked at for a loop each time it grows by this
 MAX_RETRY_AFTER = 60.0
 
 
@@ -154,6 +157,8 @@ class OpenAIChatModel:
         if request.response_format is not None:
             kwargs["response_format"] = request.response_format
         try:
+            if self._settings.streamed:
+                return self._streamed(request, attempt, kwargs)
             completion = self._client.chat.completions.create(
                 model=self._settings.model,
                 messages=[m.model_dump() for m in request.messages],  # type: ignore[misc]  # SDK's TypedDict union
@@ -170,6 +175,8 @@ class OpenAIChatModel:
             raise _Retryable(f"cannot connect ({exc.__cause__ or exc})") from exc
         except (openai.APIResponseValidationError, json.JSONDecodeError) as exc:
             raise _Retryable(f"malformed response body ({exc})") from exc
+        except openai.APIError as exc:  # an error sent inside a stream
+            raise _Retryable(f"the stream broke off ({exc.message})") from exc
         if not isinstance(completion, openai.types.chat.ChatCompletion) or not completion.choices:
             raise _Retryable("malformed response body (no choices)")
         choice = completion.choices[0]
@@ -186,6 +193,49 @@ class OpenAIChatModel:
             ),
             attempts=attempt,
         )
+
+    def _streamed(self, request: ChatRequest, attempt: int, kwargs: dict[str, Any]) -> ChatReply:
+        """The reply read as the server writes it, and left as soon as it repeats itself: the
+        connection closes and a server that stops on it (llama.cpp does) frees the model for
+        the next call instead of looping to the output limit. Its finish reason is then
+        "repeating"."""
+        stream: openai.Stream[ChatCompletionChunk] = self._client.chat.completions.create(  # type: ignore[call-overload]  # **kwargs hides stream=True from the overloads
+            model=self._settings.model,
+            messages=[m.model_dump() for m in request.messages],
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            extra_headers={AGENT_HEADER: request.agent},
+            stream=True,
+            stream_options={"include_usage": True},
+            **kwargs,
+        )
+        text: list[str] = []
+        size = checked = 0
+        finish: str | None = None
+        usage: Usage = Usage()
+        with stream:
+            for chunk in stream:
+                if chunk.usage is not None:
+                    timings = (chunk.model_extra or {}).get("timings")
+                    evaluated = timings.get("prompt_n") if isinstance(timings, dict) else None
+                    usage = Usage(
+                        prompt_tokens=chunk.usage.prompt_tokens,
+                        completion_tokens=chunk.usage.completion_tokens,
+                        prompt_evaluated=evaluated if isinstance(evaluated, int) else None,
+                    )
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        text.append(choice.delta.content)
+                        size += len(choice.delta.content)
+                    finish = choice.finish_reason or finish
+                if size - checked >= LOOP_CHECK_CHARS:
+                    checked = size
+                    if loop_start("".join(text)) is not None:
+                        finish = "repeating"
+                        break
+        if finish is None:
+            raise _Retryable("malformed response body (the stream ended without a finish reason)")
+        return ChatReply(content="".join(text), finish_reason=finish, usage=usage, attempts=attempt)
 
     def _status_error(self, exc: openai.APIStatusError, request: ChatRequest) -> Exception:
         status = exc.status_code

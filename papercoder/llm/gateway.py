@@ -83,6 +83,14 @@ class Gateway:
                 break
             request = request.model_copy(update={"max_tokens": bigger})
             reply = self._once(request)
+        if reply.finish_reason == "repeating":  # the client left it (a streamed reply)
+            raise TruncatedReply(
+                f"the {request.agent} reply was left after {len(reply.content)} characters,"
+                " repeating itself",
+                "a small model loops at times; a stronger --model does so less",
+                content=reply.content,
+                looping=True,
+            )
         if reply.finish_reason == "length":
             looping = loop_start(reply.content) is not None
             raise TruncatedReply(
@@ -122,7 +130,7 @@ class Gateway:
         prompt, completion, cost = self.ledger.settle(
             reservation, request, reply.usage, reply.content
         )
-        truncated = reply.finish_reason == "length"
+        truncated = reply.finish_reason in ("length", "repeating")
         if self._cache is not None:  # a truncated reply too: a resumed run need not wait again
             self._cache.put(key, reply)
         self._log(

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 AGENT_HEADER = "x-papercoder-agent"
+STREAM_CHARS = 8  # characters per streamed chunk, about two tokens
 
 
 class Rule(BaseModel):
@@ -220,7 +221,39 @@ class _Handler(BaseHTTPRequestHandler):
                     "cache_n": cached,
                     "prompt_n": usage["prompt_tokens"] - cached,
                 }
-        self._json(200, payload)
+        if body.get("stream"):
+            self._stream(payload, content, rule.finish_reason)
+        else:
+            self._json(200, payload)
+
+    def _stream(self, payload: dict[str, Any], content: str, finish_reason: str) -> None:
+        """`payload` as server-sent events, its content STREAM_CHARS at a time, the usage (and
+        timings) in a last chunk, as OpenAI and llama.cpp send them."""
+        base = {k: payload[k] for k in ("id", "created", "model")}
+        base["object"] = "chat.completion.chunk"
+        pieces = [content[i : i + STREAM_CHARS] for i in range(0, len(content), STREAM_CHARS)]
+        events = [
+            {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            for piece in pieces
+        ]
+        events.append(
+            {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]}
+        )
+        if "usage" in payload:
+            extra: dict[str, Any] = {k: payload[k] for k in ("usage", "timings") if k in payload}
+            events.append({**base, "choices": [], **extra})
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for event in [*(f"data: {json.dumps(e)}" for e in events), "data: [DONE]"]:
+                data = f"{event}\n\n".encode()
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading: it has what it wanted
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._raw(status, json.dumps(payload).encode("utf-8"), "application/json", headers)

@@ -254,3 +254,50 @@ def test_prompt_tokens_the_server_evaluated_are_logged(tmp_path: Path) -> None:
     [record] = read_jsonl(store.calls_path)
     assert reply.usage.prompt_tokens == record["prompt_tokens"]
     assert record["prompt_evaluated"] == record["prompt_tokens"] - 20
+
+
+def test_the_local_servers_replies_are_streamed_and_left_as_soon_as_they_loop(
+    tmp_path: Path,
+) -> None:
+    store = new_store(tmp_path)
+    line = "    # the gradients are computed by the chain rule.\n"
+    looping = "def backward(self):\n" + line * 200  # 10,000 characters the model would write
+    with (
+        server({"content": looping, "finish_reason": "length"}) as srv,
+        pytest.raises(ModelOutputError, match="repeating itself") as err,
+    ):
+        gateway(srv, store, model="local").complete(req(max_tokens=4000))
+    [asked] = srv.chat_requests()
+    assert asked.body["stream"] is True and len(srv.chat_requests()) == 1
+    kept = err.value.context["content"]
+    assert looping.startswith(kept) and len(kept) < 600, "left after a few copies, not 200"
+    [record] = read_jsonl(store.calls_path)
+    assert record["outcome"] == "truncated" and record["error"].startswith("repeating itself")
+    assert 0 < record["completion_tokens"] < 200, "what was read is charged, estimated"
+
+
+def test_a_streamed_reply_that_ends_keeps_its_usage_and_prompt_cache_figures(
+    tmp_path: Path,
+) -> None:
+    store = new_store(tmp_path)
+    content = "def f(x):\n    return 2 * x\n" * 3
+    with server({"content": content, "prompt_cached": 10}) as srv:
+        reply = gateway(srv, store, model="local").complete(req("y" * 200))
+    assert reply.content == content and reply.finish_reason == "stop"
+    assert srv.chat_requests()[0].body["stream_options"] == {"include_usage": True}
+    assert reply.usage.completion_tokens == len(content) // 4 + 1  # the server's own count
+    assert reply.usage.prompt_evaluated == reply.usage.prompt_tokens - 10  # type: ignore[operator]
+    [record] = read_jsonl(store.calls_path)
+    assert record["outcome"] == "ok" and record["prompt_evaluated"] is not None
+
+
+def test_a_reply_from_another_endpoint_is_not_streamed() -> None:
+    with server({"content": GOOD}) as srv:
+        assert gateway(srv).complete(req()).content == GOOD
+    assert "stream" not in srv.chat_requests()[0].body
+
+
+def test_a_stream_that_is_not_one_is_retried() -> None:
+    with server({"malformed": True, "times": 1}, {"content": GOOD}) as srv:
+        reply = gateway(srv, model="local").complete(req())
+    assert reply.content == GOOD and reply.attempts == 2
