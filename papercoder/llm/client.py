@@ -213,15 +213,16 @@ class OpenAIChatModel:
         size = checked = 0
         finish: str | None = None
         usage: Usage = Usage()
+        evaluated: int | None = None
         with stream:
             for chunk in stream:
+                timings = (chunk.model_extra or {}).get("timings")  # llama.cpp's, in any chunk
+                if isinstance(timings, dict) and isinstance(timings.get("prompt_n"), int):
+                    evaluated = timings["prompt_n"]
                 if chunk.usage is not None:
-                    timings = (chunk.model_extra or {}).get("timings")
-                    evaluated = timings.get("prompt_n") if isinstance(timings, dict) else None
                     usage = Usage(
                         prompt_tokens=chunk.usage.prompt_tokens,
                         completion_tokens=chunk.usage.completion_tokens,
-                        prompt_evaluated=evaluated if isinstance(evaluated, int) else None,
                     )
                 for choice in chunk.choices:
                     if choice.delta.content:
@@ -235,6 +236,7 @@ class OpenAIChatModel:
                         break
         if finish is None:
             raise _Retryable("malformed response body (the stream ended without a finish reason)")
+        usage.prompt_evaluated = evaluated
         return ChatReply(content="".join(text), finish_reason=finish, usage=usage, attempts=attempt)
 
     def _status_error(self, exc: openai.APIStatusError, request: ChatRequest) -> Exception:

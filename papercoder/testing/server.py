@@ -227,8 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, payload)
 
     def _stream(self, payload: dict[str, Any], content: str, finish_reason: str) -> None:
-        """`payload` as server-sent events, its content STREAM_CHARS at a time, the usage (and
-        timings) in a last chunk, as OpenAI and llama.cpp send them."""
+        """`payload` as server-sent events, its content STREAM_CHARS at a time, llama.cpp's
+        timings with the finish reason and the usage in a last chunk, as OpenAI and llama.cpp
+        send them."""
         base = {k: payload[k] for k in ("id", "created", "model")}
         base["object"] = "chat.completion.chunk"
         pieces = [content[i : i + STREAM_CHARS] for i in range(0, len(content), STREAM_CHARS)]
@@ -236,12 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
             {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
             for piece in pieces
         ]
-        events.append(
-            {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]}
-        )
+        last = {"index": 0, "delta": {}, "finish_reason": finish_reason}
+        timings = {"timings": payload["timings"]} if "timings" in payload else {}
+        events.append({**base, "choices": [last], **timings})  # where llama.cpp puts them
         if "usage" in payload:
-            extra: dict[str, Any] = {k: payload[k] for k in ("usage", "timings") if k in payload}
-            events.append({**base, "choices": [], **extra})
+            events.append({**base, "choices": [], "usage": payload["usage"]})
         try:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
