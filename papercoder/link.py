@@ -653,12 +653,7 @@ def called_undefined(source: str) -> list[tuple[str, list[str]]]:
         name = call.func.id  # type: ignore[attr-defined]
         if name in found or any(isinstance(a, ast.Starred) for a in call.args):
             continue
-        params: list[str] = []
-        for i, arg in enumerate(call.args):
-            word = arg.id if isinstance(arg, ast.Name) else getattr(arg, "attr", f"arg{i}")
-            params.append(word if word not in params and word.isidentifier() else f"arg{i}")
-        params += [k.arg for k in call.keywords if k.arg is not None and k.arg not in params]
-        found[name] = params
+        found[name] = _call_words(call)
     return list(found.items())
 
 
@@ -840,3 +835,188 @@ def _meaning(keys: tuple[str, ...], leaves: list[tuple[str, ...]]) -> tuple[str,
     top = max(score for score, _ in best)
     winners = [leaf for score, leaf in best if score == top]
     return winners[0] if len(winners) == 1 else None
+
+
+_Scope = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def missing_methods(files: dict[str, str]) -> dict[str, list[tuple[str, str, list[str]]]]:
+    """Methods the code calls on an instance of a repository class that the class lacks
+    (train.py's `model.update_weights(grads)` on a GCN that defines no update_weights), by
+    the file that defines the class: (class, method, parameter names read from the first
+    call, `self` first). Only where the reading is sure: the variable is assigned nothing
+    but that class's instances in its scope and is no parameter there, and the class and
+    its bases are the repository's own, with no `__getattr__`."""
+    classes: dict[str, list[tuple[str, ast.ClassDef]]] = {}
+    for path, tree in parsed(files):
+        if not is_test_file(path):
+            for node in tree.body:
+                if isinstance(node, ast.ClassDef):
+                    classes.setdefault(node.name, []).append((path, node))
+    own = {name: places[0] for name, places in classes.items() if len(places) == 1}
+    found: dict[tuple[str, str], list[str]] = {}
+    for _, tree in parsed(files):
+        for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, _Function))]:
+            for cls, call in _instance_calls(scope, own):
+                members = _all_members(cls, own)
+                if members is None or call.func.attr in members:  # type: ignore[attr-defined]
+                    continue
+                if any(isinstance(a, ast.Starred) for a in call.args):
+                    continue
+                found.setdefault((cls, call.func.attr), ["self", *_call_words(call)])  # type: ignore[attr-defined]
+    by_file: dict[str, list[tuple[str, str, list[str]]]] = {}
+    for (cls, method), params in found.items():
+        by_file.setdefault(own[cls][0], []).append((cls, method, params))
+    return by_file
+
+
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _instance_calls(
+    scope: _Scope, own: dict[str, tuple[str, ast.ClassDef]]
+) -> Iterator[tuple[str, ast.Call]]:
+    """(class, call) for each `variable.method(...)` in `scope` (its nested functions and
+    classes aside) where `variable` holds an instance of the repository class `class` and
+    nothing else there."""
+    nodes = sorted(
+        _scope_nodes(scope), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
+    )
+    typed = _typed_variables(nodes)
+    if isinstance(scope, _Function):
+        args = scope.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        for a in every:
+            if a is not None:
+                typed.pop(a.arg, None)
+    for node in nodes:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and typed.get(node.func.value.id) in own
+        ):
+            yield typed[node.func.value.id], node
+
+
+def _typed_variables(nodes: list[ast.AST]) -> dict[str, str]:
+    """The variables among `nodes` assigned nothing but instances of one class, and it."""
+    kinds: dict[str, set[str | None]] = {}
+    direct = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    direct.add(id(target))
+                    kinds.setdefault(target.id, set()).add(_made_class(node.value))
+    for node in nodes:
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            for bound in node.names:
+                kinds.setdefault(bound, set()).add(None)
+        elif (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, ast.Store)
+            and id(node) not in direct
+        ):  # bound another way: unpacking, for, with, :=
+            kinds.setdefault(node.id, set()).add(None)
+    return {
+        var: str(next(iter(made)))
+        for var, made in kinds.items()
+        if len(made) == 1 and None not in made
+    }
+
+
+def _scope_nodes(scope: _Scope) -> Iterator[ast.AST]:
+    """Every node of `scope` but those of the functions and classes it defines."""
+    todo: list[ast.AST] = list(scope.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, _Definition | ast.Lambda):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _made_class(value: ast.expr) -> str | None:
+    """`C` for `C(...)` or `module.C(...)`, a class by its capital; None otherwise."""
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return name if name[:1].isupper() else None
+
+
+def _all_members(cls: str, own: dict[str, tuple[str, ast.ClassDef]]) -> set[str] | None:
+    """What `cls` and its bases define, or None when a base is not the repository's own (a
+    torch Module has methods no file shows), or a `__getattr__` answers anything."""
+    members: set[str] = set()
+    seen: set[str] = set()
+    todo = [cls]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == "object":
+            continue
+        if name not in own:
+            return None
+        node = own[name][1]
+        if node.keywords or any(not isinstance(b, ast.Name) for b in node.bases):
+            return None  # a metaclass, or a base from another module
+        body = _members_of(node)
+        if body & {"__getattr__", "__getattribute__"}:
+            return None
+        members |= body
+        todo += [b.id for b in node.bases if isinstance(b, ast.Name)]
+    return members
+
+
+def _members_of(node: ast.ClassDef) -> set[str]:
+    names: set[str] = set()
+    for item in node.body:
+        if isinstance(item, _Definition):
+            names.add(item.name)
+        elif isinstance(item, ast.Assign | ast.AnnAssign):
+            targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    for each in ast.walk(node):  # self.x = ... anywhere: an attribute that may hold a callable
+        if isinstance(each, ast.Attribute) and isinstance(each.ctx, ast.Store):
+            names.add(each.attr)
+    return names
+
+
+def _call_words(call: ast.Call) -> list[str]:
+    """Parameter names for a function written from its call: an argument's own name where it
+    has one, `argN` where not, then the keywords."""
+    params: list[str] = []
+    for i, arg in enumerate(call.args):
+        word = arg.id if isinstance(arg, ast.Name) else getattr(arg, "attr", f"arg{i}")
+        params.append(
+            word if word not in params and word.isidentifier() and word != "self" else f"arg{i}"
+        )
+    params += [k.arg for k in call.keywords if k.arg is not None and k.arg not in params]
+    return params
+
+
+def with_methods(source: str, methods: list[tuple[str, str, list[str]]]) -> str:
+    """`source` with a stub of each of `methods` (class, name, parameters) at the end of its
+    class, to be written out."""
+    tree = parse(source)
+    rows = source_lines(source)
+    for node in sorted(
+        (n for n in tree.body if isinstance(n, ast.ClassDef)), key=lambda n: -n.lineno
+    ):
+        wanted = [(m, p) for c, m, p in methods if c == node.name]
+        if not wanted:
+            continue
+        first = node.body[0]
+        indent = rows[first.lineno - 1][: first.col_offset]
+        end = node.end_lineno or node.lineno
+        body = f"{indent}{indent}raise NotImplementedError"
+        block = "".join(
+            f"\n{indent}def {name}({', '.join(params)}):\n{body}\n" for name, params in wanted
+        )
+        if end and not rows[end - 1].endswith("\n"):
+            rows[end - 1] += "\n"
+        rows[end:end] = [block]
+    return "".join(rows)

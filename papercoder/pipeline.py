@@ -33,7 +33,7 @@ from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
 from papercoder.agents.stubs import fill_stubs, without_stubs
 from papercoder.errors import InputError, UsageError
-from papercoder.link import called_undefined, link, with_functions
+from papercoder.link import called_undefined, link, missing_methods, with_functions, with_methods
 from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
@@ -424,33 +424,38 @@ class Builder:
         self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
     ) -> None:
         """Write the functions a file calls that no file defines (train.py calling
-        `save_model`, written nowhere), each asked for alone from its calls; one nobody could
-        write stays undefined, for the checks to name."""
+        `save_model`, written nowhere) and the methods called on a repository class that
+        lacks them (`model.update_weights(grads)` on a GCN without it), each asked for
+        alone from its calls; one nobody could write stays undefined, for the checks to
+        name."""
         fixes = []
+        methods = missing_methods(read_repo(self.repo))
         for path in order:
             text = (self.repo / path).read_text("utf-8")
             missing = called_undefined(text)
-            if not missing:
+            lacking = methods.get(path, [])
+            if not missing and not lacking:
                 continue
-            names = frozenset(name for name, _ in missing)
+            names = {name for name, _ in missing} | {f"{c}.{m}" for c, m, _ in lacking}
             code, filled = fill_stubs(
                 self.gateway,
                 shared,
                 path,
-                with_functions(text, missing),
+                with_methods(with_functions(text, missing), lacking),
                 analyses[path].to_markdown() if path in analyses else "",
                 min(self.settings.max_output_tokens, FUNCTION_TOKENS),
-                len(missing),
-                only=names,
+                len(names),
+                only=frozenset(names),
             )
             if not filled:
                 continue
-            write_file(self.repo, path, without_stubs(code, set(names) - set(filled)))
+            write_file(self.repo, path, without_stubs(code, names - set(filled)))
             fixes += [
                 PlanFix(
                     turn="code",
-                    fix=f"{path}: asked for {name}, which it calls",
-                    why="no file defines it",
+                    fix=f"{path}: asked for {name}, which "
+                    + ("it calls" if "." not in name else "the code calls"),
+                    why="no file defines it" if "." not in name else "its class lacks it",
                 )
                 for name in filled
             ]

@@ -504,3 +504,69 @@ def test_a_config_key_of_another_meaning_is_not_read_as_a_near_name() -> None:
 def _left_as_written(files: dict[str, str], path: str) -> None:
     linked, links = link(files, [path], "main.py")
     assert linked[path] == files[path] and links == []
+
+
+# gcn's model.py and train.py as the 1.5B model wrote them, cut down
+GCN_MODEL = """import numpy as np
+
+
+class GCN:
+    def __init__(self, hidden):
+        self.hidden = hidden
+        self.loss_fn = None
+
+    def forward_pass(self, x):
+        return x
+"""
+
+
+def test_methods_called_on_a_repository_class_that_lacks_them_are_found() -> None:
+    from papercoder.link import missing_methods, with_methods
+
+    train = (
+        "from model import GCN\n\n\n"
+        "def train(data):\n"
+        "    model = GCN(16)\n"
+        "    out = model.forward_pass(data)\n"
+        "    model.update_weights(out.grads, lr=0.01)\n"
+        "    model.loss_fn(out)\n"  # an attribute set in __init__: it may hold a callable
+        "    model.save_model()\n"
+    )
+    files = {"model.py": GCN_MODEL, "train.py": train}
+    found = missing_methods(files)
+    assert found == {
+        "model.py": [
+            ("GCN", "update_weights", ["self", "grads", "lr"]),
+            ("GCN", "save_model", ["self"]),
+        ]
+    }
+    written = with_methods(GCN_MODEL, found["model.py"])
+    assert written.startswith(GCN_MODEL)
+    assert written.endswith(
+        "\n    def update_weights(self, grads, lr):\n        raise NotImplementedError\n"
+        "\n    def save_model(self):\n        raise NotImplementedError\n"
+    )
+    ast.parse(written)
+
+
+def test_a_method_call_is_not_read_as_missing_where_the_class_could_have_it() -> None:
+    from papercoder.link import missing_methods
+
+    model = GCN_MODEL + (
+        "\n\nclass Net(nn.Module):\n    pass\n"  # torch's methods: no file shows them
+        "\n\nclass Lazy:\n    def __getattr__(self, name):\n        return print\n"
+        "\n\nclass Child(GCN):\n    pass\n"
+    )
+    train = (
+        "from model import GCN, Net, Lazy, Child\n\n\n"
+        "def fit(model):\n    model.update_weights()\n\n\n"  # a parameter: anything
+        "def again():\n    model = GCN(1)\n    model = make()\n    model.update_weights()\n\n\n"
+        "def loop():\n    for model in [GCN(1)]:\n        model.update_weights()\n\n\n"
+        "def other():\n    net = Net()\n    net.parameters()\n    lazy = Lazy()\n    lazy.run()\n"
+        "    child = Child(2)\n    child.forward_pass(1)\n"
+    )
+    assert missing_methods({"model.py": model, "train.py": train}) == {}
+    inherited = train + "    child.update_weights()\n"
+    assert missing_methods({"model.py": model, "train.py": inherited}) == {
+        "model.py": [("Child", "update_weights", ["self"])]
+    }

@@ -219,11 +219,20 @@ def _new_imports(tree: ast.Module, answer: ast.Module, module: str) -> list[str]
 
 
 def without_stubs(code: str, names: set[str]) -> str:
-    """`code` without the top-level stubs named `names` (those nobody could write)."""
+    """`code` without the stubs named `names` (those nobody could write): functions by
+    name, methods as `Class.method`."""
     tree = parse(code)
     rows = source_lines(code)
-    for node in reversed(tree.body):
-        if isinstance(node, _Function) and node.name in names and is_stub(node):
+    found = [(n.name, n) for n in tree.body if isinstance(n, _Function)]
+    found += [
+        (f"{c.name}.{n.name}", n)
+        for c in tree.body
+        if isinstance(c, ast.ClassDef)
+        for n in c.body
+        if isinstance(n, _Function)
+    ]
+    for name, node in sorted(found, key=lambda f: -f[1].lineno):
+        if isinstance(node, _Function) and name in names and is_stub(node):
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             end = node.end_lineno or node.lineno
             while end < len(rows) and not rows[end].strip():

@@ -320,6 +320,35 @@ def test_a_function_the_code_calls_and_no_file_defines_is_asked_for(
     assert "code: wrote the 1 functions the code calls and no file defines" in log
 
 
+def test_a_method_the_code_calls_on_a_class_that_lacks_it_is_asked_for(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """main.py as the 1.5B model writes it: calling `model.describe()`, which the class
+    lacks; the method is written into model.py's class, from the call."""
+    main = (SCRIPTED / "code" / "main.py").read_text("utf-8")
+    calling = main.replace(
+        "    return accuracy(model, x_test, y_test)",
+        "    print(model.describe())\n    return accuracy(model, x_test, y_test)",
+    )
+    assert calling != main
+    coder = {"agent": "coder", "contains": "FILE: main.py\n", "content": f"```python\n{calling}```"}
+    method = "def describe(self):\n    return f'{self.w1.shape[1]} hidden units'\n"
+    filler = {"agent": "coder.function", "content": f"```python\n{method}```"}
+    with ScriptedServer(scripted(coder, filler)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    [asked] = srv.chat_requests("coder.function")
+    assert "`ResidualMLP.describe` does nothing yet" in asked.text
+    run_dir = build_dir(tmp_path)
+    written = (run_dir / "repo" / "model.py").read_text("utf-8")
+    assert "    def describe(self):\n        return f'{self.w1.shape[1]} hidden units'\n" in written
+    namespace: dict[str, Any] = {"__name__": "model_check"}
+    exec(compile(written, "model.py", "exec"), namespace)
+    assert namespace["ResidualMLP"](3, 5, 2).describe() == "5 hidden units"
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert {"turn": "code", "fix": "model.py: asked for ResidualMLP.describe, which the code calls",
+            "why": "its class lacks it"} in fixes  # fmt: skip
+
+
 def test_a_called_function_nobody_could_write_stays_undefined(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
