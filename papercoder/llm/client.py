@@ -19,7 +19,7 @@ from openai.types.chat import ChatCompletionChunk
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.errors import EndpointError
-from papercoder.llm.loops import loop_start
+from papercoder.llm.loops import LIVE_SPAN, loop_start
 from papercoder.settings import Settings
 
 AGENT_HEADER = "X-PaperCoder-Agent"
@@ -231,7 +231,7 @@ class OpenAIChatModel:
                     finish = choice.finish_reason or finish
                 if size - checked >= LOOP_CHECK_CHARS:
                     checked = size
-                    if loop_start("".join(text)) is not None:
+                    if loop_start("".join(text), LIVE_SPAN) is not None:
                         finish = "repeating"
                         break
         if finish is None:

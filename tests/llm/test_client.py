@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from papercoder.errors import BudgetExhausted, EndpointError, ModelOutputError, UsageError
-from papercoder.llm.client import ChatRequest, Message
+from papercoder.llm.client import LOOP_CHECK_CHARS, ChatRequest, Message
+from papercoder.llm.loops import LIVE_SPAN
 from papercoder.runstore import read_jsonl
 from tests.llm.helpers import gateway, new_store, server, structured
 
@@ -270,7 +271,7 @@ def test_the_local_servers_replies_are_streamed_and_left_as_soon_as_they_loop(
     [asked] = srv.chat_requests()
     assert asked.body["stream"] is True and len(srv.chat_requests()) == 1
     kept = err.value.context["content"]
-    assert looping.startswith(kept) and len(kept) < 600, "left after a few copies, not 200"
+    assert looping.startswith(kept) and len(kept) < LIVE_SPAN + 2 * LOOP_CHECK_CHARS, "not 200"
     [record] = read_jsonl(store.calls_path)
     assert record["outcome"] == "truncated" and record["error"].startswith("repeating itself")
     assert 0 < record["completion_tokens"] < 200, "what was read is charged, estimated"

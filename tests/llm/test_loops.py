@@ -37,3 +37,14 @@ def test_a_short_or_twice_written_repetition_is_not_a_loop() -> None:
     assert loop_start("import numpy as np\n" + PAIR * 2) is None  # two copies: not yet a loop
     assert loop_start("import numpy as np\n" + PAIR * 3) is not None
     assert before_loop("no loop here") == "no loop here"
+
+
+def test_a_reply_still_being_written_needs_a_longer_repetition_to_be_left() -> None:
+    """transformer's data.py from the 1.5B model: one line repeating a dict five times, then
+    the rest of the file; a reply read as it is written is left only for a longer run."""
+    from papercoder.llm.loops import LIVE_SPAN
+
+    line = "    return vocabulary, " + "{token: i for i, token in enumerate(vocabulary)}, " * 5
+    assert loop_start(line) is not None  # at the end of a reply cut off: a loop
+    assert loop_start(line, LIVE_SPAN) is None  # mid-reply: not yet
+    assert loop_start(line + "{token: i for i, token in enumerate(vocabulary)}, " * 5, LIVE_SPAN)
