@@ -196,3 +196,12 @@ def test_a_function_written_whole_before_the_reply_looped_is_kept() -> None:
     assert "def load_data():\n    return np.zeros((4, 3))\n" in code
     assert "# the features are loaded" not in code
     assert 'def preprocess_data(data):\n    """Normalise the features."""\n' in code
+
+
+def test_a_method_nobody_could_write_is_taken_out_of_its_class_by_its_qualified_name() -> None:
+    from papercoder.agents.stubs import without_stubs
+
+    code = without_stubs(CODE, {"GCN.backward_pass", "forward_pass"})
+    assert "def backward_pass" not in code and "    def forward_pass(features, weights):" in code
+    assert [s.qualname for s in stubs(code)] == ["load_data", "preprocess_data", "GCN.forward_pass"]
+    ast.parse(code)
