@@ -102,6 +102,14 @@ def with_paths(schema: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     return result
 
 
+def unlisted(schema: dict[str, Any], field: str) -> dict[str, Any]:
+    """`schema` with the list `field` bounded to no items: an endpoint that enforces the
+    schema writes `[]` there instead of spending minutes on it."""
+    result = copy.deepcopy(schema)
+    result["properties"][field]["maxItems"] = 0
+    return result
+
+
 class Plan(_Model):
     """All four turns, as the later stages read them."""
 

@@ -20,6 +20,7 @@ from papercoder.agents.plan import (
     LogicDesign,
     OverallPlan,
     Plan,
+    unlisted,
     with_paths,
 )
 from papercoder.agents.plan_normalise import PlanFix
@@ -142,7 +143,12 @@ def make_plan(
 
     asked = planner.question("overall").content
     overall = step(
-        "overall", OverallPlan, lambda _: [], lambda x: normalise.normalise_overall(x, asked)
+        "overall",
+        OverallPlan,
+        lambda _: [],
+        lambda x: normalise.normalise_overall(x, asked),
+        # a small model lists every value it was shown; config.yaml takes them anyway
+        unlisted(OverallPlan.model_json_schema(), "hyperparameters") if small else None,
     )
     architecture = step(
         "architecture", Architecture, checks.check_architecture, normalise.normalise_architecture

@@ -178,6 +178,22 @@ def test_a_coder_reply_that_loops_is_asked_again_shorter_and_warmer(
     assert "repeating itself" in asked[1].body["messages"][-1]["content"]
 
 
+def test_the_small_profiles_overall_turn_is_sent_a_schema_that_lists_no_values(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """The 1.5B model spent 120 s of gcn's overall turn listing 19 values the config turn
+    lists again; for a small model the schema allows none there."""
+    sent = {}
+    for profile in ("small", "standard"):
+        with ScriptedServer(scripted()) as srv:
+            settings = {"base_url": srv.base_url, "model": "scripted", "profile": profile}
+            build(fixture_pdf, Settings.resolve({**settings, "runs_dir": tmp_path / profile}, {}))
+        [asked] = srv.chat_requests("planner.overall")
+        schema = asked.body["response_format"]["json_schema"]["schema"]
+        sent[profile] = schema["properties"]["hyperparameters"]["maxItems"]
+    assert sent["small"] == 0 and sent["standard"] > 0
+
+
 def test_a_file_whose_every_reply_loops_keeps_the_start_that_parses(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
