@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -374,19 +375,29 @@ def _config_imports(
             and all(
                 (a.name == "config" and a.asname in (None, "config"))
                 or (a.name in sections and a.name != "config" and a.asname != "config")
+                or (_LOADER.match(a.name) and _only_called(tree, a.asname or a.name))
                 for a in node.names
             )
         ]
         if not found:
             continue
         depth = path.count("/")
-        where = f"Path(__file__).resolve().parents[{depth}]"
-        load = [f'config = yaml.safe_load(({where} / "config.yaml").read_text(encoding="utf-8"))']
+        read = f'yaml.safe_load((Path(__file__).resolve().parents[{depth}] / "config.yaml")' + (
+            '.read_text(encoding="utf-8"))'
+        )
+        names = [a for node in found for a in node.names]
+        loaders = [a.asname or a.name for a in names if _LOADER.match(a.name)]
+        parts = [a for a in names if a.name != "config" and not _LOADER.match(a.name)]
+        load = [f"config = {read}"] if len(loaders) < len(names) else []
         load += [
             f"{a.asname or a.name} = config[{json.dumps(a.name, ensure_ascii=False)}]"
-            for node in found
-            for a in node.names
-            if a.name != "config"
+            for a in parts
+        ]
+        load += [
+            f"\n\ndef {name}(*_args, **_kwargs):\n"
+            f'    """The settings in config.yaml, whatever the call passes."""\n'
+            f"    return {read}"
+            for name in loaders
         ]
         rows = source_lines(files[path])
         for node in reversed(found):
@@ -412,6 +423,24 @@ def _config_imports(
             )
         )
     return files, links
+
+
+# what a settings loader is called (`from config import load_config`)
+_LOADER = re.compile(
+    r"^(?:load|get|read|parse|open)_?(?:the_)?"
+    r"(?:config|configuration|settings|cfg|conf|params|hparams|hyperparameters)(?:_file|_yaml)?$"
+)
+
+
+def _only_called(tree: ast.Module, name: str) -> bool:
+    """Whether `tree` uses `name` only to call it, and at least once."""
+    called = {
+        id(n.func)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name]
+    return bool(uses) and all(id(u) in called for u in uses)
 
 
 def _after_imports(source: str, line: str) -> str:

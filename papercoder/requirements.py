@@ -35,6 +35,9 @@ def third_party_imports(files: dict[str, str]) -> set[str]:
     """Top-level modules the repository's Python files import that are neither its own nor
     the standard library's."""
     local = {path.split("/")[0].removesuffix(".py") for path in files if path.endswith(".py")}
+    # `import config` beside config.yaml means the settings (a wrong import the linker or
+    # the checks answer), never the unrelated PyPI package of that name
+    local |= {p.rsplit(".", 1)[0] for p in files if "/" not in p and p.endswith((".yaml", ".yml"))}
     found: set[str] = set()
     for _, tree in parsed(files):
         for node in ast.walk(tree):

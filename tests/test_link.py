@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -570,3 +571,32 @@ def test_a_method_call_is_not_read_as_missing_where_the_class_could_have_it() ->
     assert missing_methods({"model.py": model, "train.py": inherited}) == {
         "model.py": [("Child", "update_weights", ["self"])]
     }
+
+
+def test_a_settings_loader_imported_from_a_config_module_that_does_not_exist_reads_config_yaml(
+    tmp_path: Path,
+) -> None:
+    """gcn's main.py from the 1.5B model: `from config import load_config` beside config.yaml
+    and no config.py; pip's unrelated `config` package answered the import."""
+    from papercoder.requirements import missing_requirements
+
+    main = (
+        "from config import load_config\n\n\n"
+        "def main():\n"
+        "    config = load_config('config.yaml')\n"
+        "    return config['training']['epochs']\n"
+    )
+    settings = "training:\n  epochs: 200\n"
+    files = {"config.yaml": settings, "main.py": main, "requirements.txt": "numpy\n"}
+    assert missing_requirements(files) == [], "config beside config.yaml is not a package"
+    linked, links = link(files, ["main.py"], "main.py")
+    assert [k.fix for k in links] == [
+        "main.py: `from config import load_config` reads config.yaml instead"
+    ]
+    assert "from config import" not in linked["main.py"] and "\nconfig =" not in linked["main.py"]
+    (tmp_path / "config.yaml").write_text(settings, encoding="utf-8")
+    (tmp_path / "main.py").write_text(linked["main.py"], encoding="utf-8")
+    namespace = runpy.run_path(str(tmp_path / "main.py"))
+    assert namespace["main"]() == 200
+    other = "from config import get_device\n\n\ndevice = get_device()\n"  # not a settings loader
+    assert link({"config.yaml": settings, "m.py": other}, ["m.py"], None)[1] == []
