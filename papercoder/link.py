@@ -370,7 +370,7 @@ def _config_imports(
             node
             for node in tree.body
             if isinstance(node, ast.ImportFrom)
-            and node.module == "config"
+            and _SETTINGS_MODULE.match(node.module or "")
             and not node.level
             and all(
                 (a.name == "config" and a.asname in (None, "config"))
@@ -425,6 +425,9 @@ def _config_imports(
     return files, links
 
 
+# what the code calls the settings when it imports them: `config`, or the file itself as a
+# module path (gcn's test: `from tests.config.yaml import smoke`)
+_SETTINGS_MODULE = re.compile(r"^(?:config|(?:\w+\.)*config\.ya?ml)$")
 # what a settings loader is called (`from config import load_config`)
 _LOADER = re.compile(
     r"^(?:load|get|read|parse|open)_?(?:the_)?"

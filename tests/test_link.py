@@ -600,3 +600,17 @@ def test_a_settings_loader_imported_from_a_config_module_that_does_not_exist_rea
     assert namespace["main"]() == 200
     other = "from config import get_device\n\n\ndevice = get_device()\n"  # not a settings loader
     assert link({"config.yaml": settings, "m.py": other}, ["m.py"], None)[1] == []
+
+
+def test_the_settings_imported_as_a_module_path_to_config_yaml_read_the_file(
+    tmp_path: Path,
+) -> None:
+    """gcn's tests/test_data.py from the 1.5B model: `from tests.config.yaml import smoke`."""
+    test = "from tests.config.yaml import smoke\n\n\ndef test_size():\n    assert smoke['n'] == 3\n"
+    settings = "smoke:\n  n: 3\n"
+    linked, _ = link({"config.yaml": settings, "tests/test_data.py": test}, [], "main.py")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "config.yaml").write_text(settings, encoding="utf-8")
+    (tmp_path / "tests" / "test_data.py").write_text(linked["tests/test_data.py"], "utf-8")
+    runpy.run_path(str(tmp_path / "tests" / "test_data.py"))["test_size"]()
+    assert "tests.config" not in linked["tests/test_data.py"]
