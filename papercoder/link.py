@@ -142,6 +142,17 @@ def _wrong_origin(
                 if alias.asname or alias.name in bound:
                     continue
                 owners = {p for p, _ in places.get(alias.name, []) if p not in (entry, source)}
+                if not places.get(alias.name) and alias.name not in _read_names(tree):
+                    moved.append((node.module, alias.name, ""))  # a test class's name, say
+                    links.append(
+                        Link(
+                            path=path,
+                            fix=f"{path}: dropped the import of `{alias.name}` from {source}",
+                            why=f"no module defines {alias.name} and {path} never uses it:"
+                            " the import only failed",
+                        )
+                    )
+                    continue
                 if len(owners) != 1:
                     continue
                 owner = owners.pop()
@@ -195,7 +206,8 @@ def _definitions(files: dict[str, str]) -> dict[str, list[tuple[str, _Definition
 
 
 def _redirect(source: str, moved: list[tuple[str, str, str]]) -> str:
-    """`source` importing each (module, name) of `moved` from its owner file instead."""
+    """`source` importing each (module, name) of `moved` from its owner file instead, or
+    not at all where the owner is ""."""
     rows = source_lines(source)
     lines = []
     for node in parse(source).body:
@@ -210,7 +222,7 @@ def _redirect(source: str, moved: list[tuple[str, str, str]]) -> str:
         lines += [
             f"from {module_name(o)} import {n}"
             for n, o in going
-            if n in {a.name for a in node.names}
+            if o and n in {a.name for a in node.names}
         ]
     return with_imports("".join(rows), lines)
 

@@ -396,13 +396,15 @@ def test_a_name_imported_from_a_module_without_it_comes_from_the_one_that_has_it
     linked, links = link(repo, order, "main.py")
     assert linked["tests/test_model.py"].splitlines() == [
         "from main import build_model",
-        "from data import load_data, nowhere",  # nowhere: no module defines it, left as it was
         "from data import load_data as ld",
+        "from data import load_data",
         "from model import Net",
     ]
     assert [k.fix for k in links] == [
         "tests/test_model.py: imports `load_data` from data.py, not main.py",
         "tests/test_model.py: imports `Net` from model.py, not data.py",
+        # no module defines it and nothing uses it: importing it only failed
+        "tests/test_model.py: dropped the import of `nowhere` from data.py",
     ]
     assert links[1].why == "data.py does not define Net; model.py does"
     # never into a cycle: data.py importing Net from model.py, which imports data.py
@@ -614,3 +616,18 @@ def test_the_settings_imported_as_a_module_path_to_config_yaml_read_the_file(
     (tmp_path / "tests" / "test_data.py").write_text(linked["tests/test_data.py"], "utf-8")
     runpy.run_path(str(tmp_path / "tests" / "test_data.py"))["test_size"]()
     assert "tests.config" not in linked["tests/test_data.py"]
+
+
+def test_an_unused_import_of_a_name_no_module_defines_is_dropped() -> None:
+    """gcn's tests/test_model.py: `from model import TestModel, build_model`; model.py has no
+    TestModel and the test never uses it, so importing it only failed collection."""
+    model = "def build_model(layers):\n    return [0] * layers\n"
+    test = (
+        "from model import TestModel, build_model, Missing\n\n\n"
+        "def test_build():\n    assert len(build_model(2)) == 2\n    Missing()\n"
+    )
+    linked, links = link({"model.py": model, "tests/test_model.py": test}, ["model.py"], "main.py")
+    assert linked["tests/test_model.py"].startswith("from model import build_model, Missing\n")
+    assert [k.fix for k in links] == [
+        "tests/test_model.py: dropped the import of `TestModel` from model.py"
+    ]  # Missing is used: the checks name it
