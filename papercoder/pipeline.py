@@ -31,7 +31,7 @@ from papercoder.agents.plan import (
 )
 from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
-from papercoder.agents.stubs import fill_stubs, without_stubs
+from papercoder.agents.stubs import Stub, fill_stubs, readers, without_stubs
 from papercoder.errors import InputError, UsageError
 from papercoder.link import called_undefined, link, missing_methods, with_functions, with_methods
 from papercoder.llm.client import ChatModel, Message
@@ -459,11 +459,52 @@ class Builder:
                 )
                 for name in filled
             ]
+        fixes += self.without_data_files(order, shared, analyses)
         if fixes:
             self.record_fix(*fixes)
             GitRepo(self.repo).commit(
-                f"code: wrote the {len(fixes)} functions the code calls and no file defines"
+                f"code: wrote {len(fixes)} functions again or anew (the code called them, or"
+                " they read data files that do not exist)"
             )
+
+    def without_data_files(
+        self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
+    ) -> list[PlanFix]:
+        """Ask again, alone, for each function that reads a data file the repository does not
+        have (t-SNE's `load_data(file_path)` calling `np.loadtxt`): the sandbox has none, so
+        the smoke run and every test that loads data would fail on it."""
+        present = frozenset(read_repo(self.repo))
+
+        def targets(code: str) -> list[Stub]:
+            return readers(code, present)
+
+        fixes = []
+        for path in order:
+            text = (self.repo / path).read_text("utf-8")
+            found = targets(text)
+            if not found:
+                continue
+            code, filled = fill_stubs(
+                self.gateway,
+                shared,
+                path,
+                text,
+                analyses[path].to_markdown() if path in analyses else "",
+                min(self.settings.max_output_tokens, FUNCTION_TOKENS),
+                len(found),
+                targets=targets,
+            )
+            if filled:
+                write_file(self.repo, path, code)
+            fixes += [
+                PlanFix(
+                    turn="code",
+                    fix=f"{path}: asked for {name} again",
+                    why="it read a data file, and no data file exists",
+                )
+                for name in filled
+            ]
+        return fixes
 
     def link(self, order: list[str], entry: str) -> None:
         """Make the separately written files one program (papercoder.link), recorded as fixes

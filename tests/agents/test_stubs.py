@@ -205,3 +205,59 @@ def test_a_method_nobody_could_write_is_taken_out_of_its_class_by_its_qualified_
     assert "def backward_pass" not in code and "    def forward_pass(features, weights):" in code
     assert [s.qualname for s in stubs(code)] == ["load_data", "preprocess_data", "GCN.forward_pass"]
     ast.parse(code)
+
+
+# t-SNE's data.py from the 1.5B model, cut down: no data file exists in the sandbox
+READS = """import numpy as np
+import yaml
+
+
+def load_config():
+    with open("config.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_data(file_path):
+    try:
+        with open(file_path, "r") as file:
+            data = np.loadtxt(file)
+    except FileNotFoundError:
+        raise ValueError("File not found.")
+    return data
+
+
+def save(data, out):
+    with open(out, "w") as handle:
+        handle.write(str(data))
+
+
+class Loader:
+    def table(self):
+        return pd.read_csv("data/cora.content")
+"""
+
+
+def test_functions_that_read_a_data_file_the_repository_lacks_are_asked_for_again() -> None:
+    from papercoder.agents.stubs import readers
+
+    present = frozenset({"config.yaml", "data.py", "main.py"})
+    found = readers(READS, present)
+    assert [(s.qualname, s.why) for s in found] == [
+        ("load_data", "reads a data file, and no data file exists"),
+        ("Loader.table", "reads a data file, and no data file exists"),
+    ]  # config.yaml is there; writing a file is no read
+    assert [s.qualname for s in readers(READS, present | {"data/cora.content"})] == ["load_data"]
+
+    def reply(request: ChatRequest) -> str:
+        task = request.messages[-1].content
+        if "`load_data` reads a data file, and no data file exists" in task:
+            return "```python\ndef load_data(file_path):\n    return np.random.rand(8, 2)\n```"
+        return "```python\ndef table(self):\n    return np.loadtxt('other.txt')\n```"
+
+    code, filled = fill_stubs(
+        FunctionModel(reply), [], "data.py", READS, "", 64, 4,
+        targets=lambda c: readers(c, present),
+    )  # fmt: skip
+    assert filled == ["load_data"], "an answer that reads a missing file again is no answer"
+    assert "def load_data(file_path):\n    return np.random.rand(8, 2)\n" in code
+    assert 'return pd.read_csv("data/cora.content")' in code

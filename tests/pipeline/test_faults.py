@@ -333,7 +333,7 @@ def test_a_function_the_code_calls_and_no_file_defines_is_asked_for(
     log = subprocess.run(
         ["git", "log", "--format=%s"], cwd=run_dir / "repo", capture_output=True, text=True
     ).stdout
-    assert "code: wrote the 1 functions the code calls and no file defines" in log
+    assert "code: wrote 1 functions again or anew (the code called them, or they read" in log
 
 
 def test_a_method_the_code_calls_on_a_class_that_lacks_it_is_asked_for(
@@ -363,6 +363,32 @@ def test_a_method_the_code_calls_on_a_class_that_lacks_it_is_asked_for(
     fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
     assert {"turn": "code", "fix": "model.py: asked for ResidualMLP.describe, which the code calls",
             "why": "its class lacks it"} in fixes  # fmt: skip
+
+
+def test_a_function_that_reads_a_data_file_the_repository_lacks_is_asked_for_again(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """data.py as the 1.5B model wrote t-SNE's: reading points from a file no one has."""
+    data = (SCRIPTED / "code" / "data.py").read_text("utf-8")
+    reading = data.replace(
+        "    rng = np.random.default_rng(seed)\n",
+        "    rng = np.random.default_rng(seed)\n    np.loadtxt('blobs.txt')\n",
+        1,
+    )
+    assert reading != data
+    coder = {"agent": "coder", "contains": "FILE: data.py\n", "content": f"```python\n{reading}```"}
+    whole = data[data.index("def make_blobs(") : data.index("def split(")]
+    filler = {"agent": "coder.function", "content": f"```python\n{whole}```"}
+    with ScriptedServer(scripted(coder, filler)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    [asked] = srv.chat_requests("coder.function")
+    assert "`make_blobs` reads a data file, and no data file exists" in asked.text
+    run_dir = build_dir(tmp_path)
+    written = (run_dir / "repo" / "data.py").read_text("utf-8")
+    assert "loadtxt" not in written and "centres = rng.uniform(" in written
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert {"turn": "code", "fix": "data.py: asked for make_blobs again",
+            "why": "it read a data file, and no data file exists"} in fixes  # fmt: skip
 
 
 def test_a_called_function_nobody_could_write_stays_undefined(
