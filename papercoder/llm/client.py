@@ -54,6 +54,13 @@ class ChatRequest(BaseModel):
     def prompt_text(self) -> str:
         return "\n".join(m.content for m in self.messages)
 
+    @property
+    def bounded(self) -> bool:
+        """Whether the reply's form bounds its length: a JSON schema, whose lengths and item
+        counts an endpoint enforces, stops a looping model by itself (adam's config turn
+        repeated an entry until the schema's item limit closed the list)."""
+        return (self.response_format or {}).get("type") == "json_schema"
+
 
 class Usage(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -229,7 +236,7 @@ class OpenAIChatModel:
                         text.append(choice.delta.content)
                         size += len(choice.delta.content)
                     finish = choice.finish_reason or finish
-                if size - checked >= LOOP_CHECK_CHARS:
+                if not request.bounded and size - checked >= LOOP_CHECK_CHARS:
                     checked = size
                     if loop_start("".join(text), LIVE_SPAN) is not None:
                         finish = "repeating"

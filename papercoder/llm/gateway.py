@@ -79,7 +79,7 @@ class Gateway:
             bigger = min(request.max_tokens * 2, self._max_output_cap)
             if reply.finish_reason != "length" or bigger <= request.max_tokens:
                 break
-            if loop_start(reply.content) is not None:
+            if not request.bounded and loop_start(reply.content) is not None:
                 break
             request = request.model_copy(update={"max_tokens": bigger})
             reply = self._once(request)
@@ -92,7 +92,7 @@ class Gateway:
                 looping=True,
             )
         if reply.finish_reason == "length":
-            looping = loop_start(reply.content) is not None
+            looping = not request.bounded and loop_start(reply.content) is not None
             raise TruncatedReply(
                 f"the {request.agent} reply was cut off at {request.max_tokens} tokens"
                 + (", repeating itself" if looping else ""),
@@ -137,7 +137,7 @@ class Gateway:
             request,
             key,
             "truncated" if truncated else "ok",
-            error=_looping(reply.content) if truncated else None,
+            error=_looping(reply.content) if truncated and not request.bounded else None,
             latency=time.monotonic() - started,
             attempts=reply.attempts,
             prompt=prompt,

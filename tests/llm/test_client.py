@@ -302,3 +302,21 @@ def test_a_stream_that_is_not_one_is_retried() -> None:
     with server({"malformed": True, "times": 1}, {"content": GOOD}) as srv:
         reply = gateway(srv, model="local").complete(req())
     assert reply.content == GOOD and reply.attempts == 2
+
+
+def test_a_reply_bounded_by_a_json_schema_is_read_to_its_end_though_it_repeats() -> None:
+    """adam's config turn from the 1.5B model repeated one entry; the schema's item limit
+    closes the list, so the reply ends valid, and leaving it would stop the build."""
+    entry = '{"key": "model.units", "value": 500, "source": "Algorithm 1"}, '
+    content = '{"entries": [' + entry * 30 + entry.rstrip(", ") + "]}"
+    schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}
+    asked = ChatRequest(
+        agent="planner.config",
+        messages=(Message(role="user", content="config"),),
+        max_tokens=4000,
+        response_format=schema,
+    )
+    with server({"content": content}) as srv:
+        reply = gateway(srv, model="local").complete(asked)
+    assert reply.content == content and reply.finish_reason == "stop"
+    assert asked.bounded and not req().bounded
