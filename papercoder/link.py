@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -142,7 +143,8 @@ def _wrong_origin(
                 if alias.asname or alias.name in bound:
                     continue
                 owners = {p for p, _ in places.get(alias.name, []) if p not in (entry, source)}
-                if not places.get(alias.name) and alias.name not in _read_names(tree):
+                submodule = f"{node.module}.{alias.name}" in modules
+                if not (places.get(alias.name) or submodule or alias.name in _read_names(tree)):
                     moved.append((node.module, alias.name, ""))  # a test class's name, say
                     links.append(
                         Link(
@@ -899,9 +901,10 @@ def missing_methods(files: dict[str, str]) -> dict[str, list[tuple[str, str, lis
                     classes.setdefault(node.name, []).append((path, node))
     own = {name: places[0] for name, places in classes.items() if len(places) == 1}
     found: dict[tuple[str, str], list[str]] = {}
-    for _, tree in parsed(files):
+    for path, tree in parsed(files):
+        made = _constructors(path, tree, own)
         for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, _Function))]:
-            for cls, call in _instance_calls(scope, own):
+            for cls, call in _instance_calls(scope, own, made):
                 members = _all_members(cls, own)
                 if members is None or call.func.attr in members:  # type: ignore[attr-defined]
                     continue
@@ -918,7 +921,9 @@ _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _instance_calls(
-    scope: _Scope, own: dict[str, tuple[str, ast.ClassDef]]
+    scope: _Scope,
+    own: dict[str, tuple[str, ast.ClassDef]],
+    made: Callable[[ast.expr], str | None],
 ) -> Iterator[tuple[str, ast.Call]]:
     """(class, call) for each `variable.method(...)` in `scope` (its nested functions and
     classes aside) where `variable` holds an instance of the repository class `class` and
@@ -926,7 +931,7 @@ def _instance_calls(
     nodes = sorted(
         _scope_nodes(scope), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
     )
-    typed = _typed_variables(nodes)
+    typed = _typed_variables(nodes, made)
     if isinstance(scope, _Function):
         args = scope.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
@@ -943,7 +948,9 @@ def _instance_calls(
             yield typed[node.func.value.id], node
 
 
-def _typed_variables(nodes: list[ast.AST]) -> dict[str, str]:
+def _typed_variables(
+    nodes: list[ast.AST], made: Callable[[ast.expr], str | None]
+) -> dict[str, str]:
     """The variables among `nodes` assigned nothing but instances of one class, and it."""
     kinds: dict[str, set[str | None]] = {}
     direct = set()
@@ -952,7 +959,7 @@ def _typed_variables(nodes: list[ast.AST]) -> dict[str, str]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     direct.add(id(target))
-                    kinds.setdefault(target.id, set()).add(_made_class(node.value))
+                    kinds.setdefault(target.id, set()).add(made(node.value))
     for node in nodes:
         if isinstance(node, ast.Global | ast.Nonlocal):
             for bound in node.names:
@@ -980,13 +987,37 @@ def _scope_nodes(scope: _Scope) -> Iterator[ast.AST]:
             todo.extend(ast.iter_child_nodes(node))
 
 
-def _made_class(value: ast.expr) -> str | None:
-    """`C` for `C(...)` or `module.C(...)`, a class by its capital; None otherwise."""
-    if not isinstance(value, ast.Call):
+def _constructors(
+    path: str, tree: ast.Module, own: dict[str, tuple[str, ast.ClassDef]]
+) -> Callable[[ast.expr], str | None]:
+    """What tells, in the file `path`, which repository class an expression makes: `C(...)`
+    with `C` imported from the class's own file (or defined in this one), `module.C(...)`
+    with `module` that file; torch's `optim.Adam(...)` makes no repository Adam."""
+    names: dict[str, str] = {}
+    modules: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                if a.name in own and module_name(own[a.name][0]) == node.module:
+                    names[a.asname or a.name] = a.name
+        elif isinstance(node, ast.Import):
+            modules.update({a.asname or a.name: a.name for a in node.names})
+        elif isinstance(node, ast.ClassDef) and own.get(node.name, ("",))[0] == path:
+            names[node.name] = node.name
+
+    def made(value: ast.expr) -> str | None:
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if isinstance(func, ast.Name):
+            return names.get(func.id)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            module = modules.get(func.value.id)
+            if module and func.attr in own and module_name(own[func.attr][0]) == module:
+                return func.attr
         return None
-    func = value.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-    return name if name[:1].isupper() else None
+
+    return made
 
 
 def _all_members(cls: str, own: dict[str, tuple[str, ast.ClassDef]]) -> set[str] | None:
@@ -1034,10 +1065,10 @@ def _call_words(call: ast.Call) -> list[str]:
     has one, `argN` where not, then the keywords."""
     params: list[str] = []
     for i, arg in enumerate(call.args):
-        word = arg.id if isinstance(arg, ast.Name) else getattr(arg, "attr", f"arg{i}")
-        params.append(
-            word if word not in params and word.isidentifier() and word != "self" else f"arg{i}"
-        )
+        word = arg.id if isinstance(arg, ast.Name) else getattr(arg, "attr", "")
+        if word in params or not word.isidentifier() or word == "self":
+            word = next(f"arg{n}" for n in itertools.count(i) if f"arg{n}" not in params)
+        params.append(word)
     params += [k.arg for k in call.keywords if k.arg is not None and k.arg not in params]
     return params
 
@@ -1054,6 +1085,8 @@ def with_methods(source: str, methods: list[tuple[str, str, list[str]]]) -> str:
         if not wanted:
             continue
         first = node.body[0]
+        if first.lineno == node.lineno:
+            continue  # `class A: pass`: no indentation to follow
         indent = rows[first.lineno - 1][: first.col_offset]
         end = node.end_lineno or node.lineno
         body = f"{indent}{indent}raise NotImplementedError"
@@ -1063,4 +1096,5 @@ def with_methods(source: str, methods: list[tuple[str, str, list[str]]]) -> str:
         if end and not rows[end - 1].endswith("\n"):
             rows[end - 1] += "\n"
         rows[end:end] = [block]
-    return "".join(rows)
+    written = "".join(rows)
+    return written if syntax_problem(written, "") is None else source

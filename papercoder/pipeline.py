@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -373,15 +373,15 @@ class Builder:
                 self.settings.max_output_tokens,
                 plan.logic.requirements,
             )
-            code, filled = fill_stubs(
-                self.gateway,
-                shared,
+            code, filled = self.ask_alone(
                 path,
                 coded.code,
-                analyses[path].to_markdown(),
-                min(self.settings.max_output_tokens, FUNCTION_TOKENS),
+                shared,
+                analyses,
                 STUBS_SMALL if self.settings.small_model else STUBS,
-                frozenset(n for dep in shown[path] for n in defined_names(self.repo / dep)),
+                elsewhere=frozenset(
+                    n for dep in shown[path] for n in defined_names(self.repo / dep)
+                ),
             )
             coded = coded.model_copy(update={"code": code})
             self.record_fix(
@@ -437,13 +437,11 @@ class Builder:
             if not missing and not lacking:
                 continue
             names = {name for name, _ in missing} | {f"{c}.{m}" for c, m, _ in lacking}
-            code, filled = fill_stubs(
-                self.gateway,
-                shared,
+            code, filled = self.ask_alone(
                 path,
                 with_methods(with_functions(text, missing), lacking),
-                analyses[path].to_markdown() if path in analyses else "",
-                min(self.settings.max_output_tokens, FUNCTION_TOKENS),
+                shared,
+                analyses,
                 len(names),
                 only=frozenset(names),
             )
@@ -467,13 +465,31 @@ class Builder:
                 " they read data files that do not exist)"
             )
 
+    def ask_alone(
+        self,
+        path: str,
+        code: str,
+        shared: list[Message],
+        analyses: dict[str, FileAnalysis],
+        limit: int,
+        **which: Any,
+    ) -> tuple[str, list[str]]:
+        """`fill_stubs` for the file `path` with its design: `which` says what to ask for."""
+        design = analyses[path].to_markdown() if path in analyses else ""
+        tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
+        return fill_stubs(self.gateway, shared, path, code, design, tokens, limit, **which)
+
     def without_data_files(
         self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
     ) -> list[PlanFix]:
         """Ask again, alone, for each function that reads a data file the repository does not
         have (t-SNE's `load_data(file_path)` calling `np.loadtxt`): the sandbox has none, so
         the smoke run and every test that loads data would fail on it."""
-        present = frozenset(read_repo(self.repo))
+        present = frozenset(
+            p.relative_to(self.repo).as_posix()
+            for p in self.repo.rglob("*")
+            if p.is_file() and ".git" not in p.relative_to(self.repo).parts
+        )  # every file, data files too (read_repo keeps the text ones)
 
         def targets(code: str) -> list[Stub]:
             return readers(code, present)
@@ -484,16 +500,7 @@ class Builder:
             found = targets(text)
             if not found:
                 continue
-            code, filled = fill_stubs(
-                self.gateway,
-                shared,
-                path,
-                text,
-                analyses[path].to_markdown() if path in analyses else "",
-                min(self.settings.max_output_tokens, FUNCTION_TOKENS),
-                len(found),
-                targets=targets,
-            )
+            code, filled = self.ask_alone(path, text, shared, analyses, len(found), targets=targets)
             if filled:
                 write_file(self.repo, path, code)
             fixes += [

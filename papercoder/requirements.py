@@ -36,8 +36,9 @@ def third_party_imports(files: dict[str, str]) -> set[str]:
     the standard library's."""
     local = {path.split("/")[0].removesuffix(".py") for path in files if path.endswith(".py")}
     # `import config` beside config.yaml means the settings (a wrong import the linker or
-    # the checks answer), never the unrelated PyPI package of that name
-    local |= {p.rsplit(".", 1)[0] for p in files if "/" not in p and p.endswith((".yaml", ".yml"))}
+    # the checks answer), never the unrelated PyPI package of that name (`import datasets`
+    # beside datasets.yaml still means the package)
+    local |= {"config"} & {p.rsplit(".", 1)[0] for p in files if p in ("config.yaml", "config.yml")}
     found: set[str] = set()
     for _, tree in parsed(files):
         for node in ast.walk(tree):

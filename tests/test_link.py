@@ -631,3 +631,44 @@ def test_an_unused_import_of_a_name_no_module_defines_is_dropped() -> None:
     assert [k.fix for k in links] == [
         "tests/test_model.py: dropped the import of `TestModel` from model.py"
     ]  # Missing is used: the checks name it
+
+
+def test_only_an_instance_of_the_repositorys_own_class_is_read_as_one() -> None:
+    """torch's optim.Adam is no repository Adam; a test's own fake GCN is not model.py's."""
+    from papercoder.link import missing_methods, with_methods
+
+    files = {
+        "optim.py": "class Adam:\n    def step(self):\n        return 1\n",
+        "model.py": GCN_MODEL,
+        "train.py": "import torch\n\n\ndef fit(p):\n    opt = torch.optim.Adam(p)\n"
+        "    opt.zero_grad()\n",
+        "tests/test_model.py": "class GCN:\n    def fake(self):\n        return 0\n\n\n"
+        "def test_fake():\n    model = GCN()\n    model.fake()\n    model.other()\n",
+    }
+    assert missing_methods(files) == {}
+    one_line = "class A: pass\n"
+    assert with_methods(one_line, [("A", "go", ["self"])]) == one_line  # no body to follow
+    params = missing_methods(
+        {
+            "m.py": "class A:\n    x = 1\n",
+            "t.py": ("from m import A\n\n\ndef t(arg1):\n    a = A()\n    a.go(arg1, 5)\n"),
+        }
+    )["m.py"][0][2]
+    assert params == ["self", "arg1", "arg2"], "no name twice"
+
+
+def test_an_unused_import_of_a_submodule_is_kept() -> None:
+    files = {
+        "models/__init__.py": "",
+        "models/gcn.py": "def layer():\n    return 1\n",
+        "main.py": "from models import gcn  # registers the layers\n\n\nprint(1)\n",
+    }
+    linked, links = link(files, ["models/gcn.py", "main.py"], "main.py")
+    assert linked["main.py"] == files["main.py"] and links == []
+
+
+def test_a_package_named_like_another_yaml_file_is_still_a_requirement() -> None:
+    from papercoder.requirements import missing_requirements
+
+    files = {"datasets.yaml": "a: 1\n", "config.yaml": "b: 2\n", "data.py": "import datasets\n"}
+    assert missing_requirements(files) == ["datasets"]

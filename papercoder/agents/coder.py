@@ -140,10 +140,10 @@ def parsing_prefix(code: str) -> str:
 def salvage(reply: str) -> str:
     """What can be kept of a reply that was cut off: its code before any loop, up to where
     it stops parsing."""
-    return parsing_prefix(before_loop(_unfenced(reply)))
+    return parsing_prefix(before_loop(unfenced(reply)))
 
 
-def _unfenced(reply: str) -> str:
+def unfenced(reply: str) -> str:
     """The code of a reply that was cut off, its opening fence never closed."""
     return (
         re.sub(r"^.*?```[\w+-]*[ \t]*\n", "", reply, count=1, flags=re.S)

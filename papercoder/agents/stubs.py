@@ -12,16 +12,18 @@ the checks and the repair loop to judge.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
 from papercoder import prompts
-from papercoder.agents.coder import extract_python, salvage
+from papercoder.agents.coder import extract_python, salvage, unfenced
 from papercoder.errors import ModelOutputError
 from papercoder.llm.client import ChatModel, ChatRequest, ContextLengthExceeded, Message
 from papercoder.llm.gateway import TruncatedReply
+from papercoder.llm.loops import before_loop
 from papercoder.repair.autofix import add_imports, module_name
 from papercoder.repo import parse, source_lines, syntax_problem
 
@@ -88,33 +90,39 @@ _LOADING_MODULES = {"np", "numpy", "torch", "joblib"}  # whose `load(path)` read
 
 def readers(code: str, present: frozenset[str]) -> list[Stub]:
     """The functions and methods of `code` that read a data file the repository does not have
-    (gcn's and t-SNE's `load_data(file_path)` calling `np.loadtxt`): no data file exists in
-    the sandbox, so the smoke run and the tests fail there. A read that names a file of
-    the repository (config.yaml) does not count; `present` holds the repository's paths."""
+    (t-SNE's `load_data(file_path)` opening the path it is given): no data file exists in
+    the sandbox, so the smoke run and the tests fail there. A read counts when it names a
+    file the repository lacks, or reads a parameter whose default names one, or, in a
+    function named for loading data (`load_data`, `read_dataset`), a parameter with no
+    default. A file the repository has (config.yaml), a temporary path, an in-memory
+    buffer or another variable does not count; `present` holds the repository's paths."""
     try:
         tree = parse(code)
     except SyntaxError:
         return []
     names = {p.rsplit("/", 1)[-1] for p in present}
     found = []
-
-    def visit(body: list[ast.stmt], owner: str) -> None:
-        for node in body:
-            if isinstance(node, ast.ClassDef):
-                visit(node.body, f"{owner}{node.name}.")
-            elif isinstance(node, _Function) and any(
-                _reads_absent(call, names) for call in ast.walk(node) if isinstance(call, ast.Call)
-            ):
-                why = "reads a data file, and no data file exists"
-                found.append(
-                    Stub(name=node.name, qualname=owner + node.name, line=node.lineno, why=why)
-                )
-
-    visit(tree.body, "")
+    why = "reads a data file, and no data file exists"
+    for qualname, node in _functions(tree.body, ""):
+        if any(_reads_absent(c, names, node) for c in ast.walk(node) if isinstance(c, ast.Call)):
+            found.append(Stub(name=node.name, qualname=qualname, line=node.lineno, why=why))
     return found
 
 
-def _reads_absent(call: ast.Call, names: set[str]) -> bool:
+def _functions(body: list[ast.stmt], owner: str) -> Iterator[tuple[str, _Function]]:
+    """The functions of `body` and the methods of its classes, with their qualified names."""
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            yield from _functions(node.body, f"{owner}{node.name}.")
+        elif isinstance(node, _Function):
+            yield owner + node.name, node
+
+
+_DATA_LOADER = re.compile(r"^_?(?:load|read|get|fetch|open)_?\w*?(?:data|dataset|graph|corpus)")
+_TEMPORARY = {"tmp_path", "tmpdir", "StringIO", "BytesIO", "TemporaryDirectory", "mkdtemp"}
+
+
+def _reads_absent(call: ast.Call, names: set[str], function: _Function) -> bool:
     func = call.func
     if isinstance(func, ast.Name) and func.id == "open":
         mode = call.args[1] if len(call.args) > 1 else None
@@ -131,12 +139,39 @@ def _reads_absent(call: ast.Call, names: set[str]) -> bool:
         return False
     if not call.args:
         return False
-    named = {
+    path = call.args[0]
+    if any(getattr(n, "id", getattr(n, "attr", "")) in _TEMPORARY for n in ast.walk(path)):
+        return False
+    if isinstance(path, ast.Name):
+        default = _default(function, path.id)
+        if default is None:
+            return False  # not a parameter: a variable of the function's own
+        if isinstance(default, ast.Constant) and default.value is None:
+            return bool(_DATA_LOADER.match(function.name))  # no default: read what it is given
+        path = default
+    named = [
         str(c.value).rsplit("/", 1)[-1]
-        for c in ast.walk(call.args[0])
+        for c in ast.walk(path)
         if isinstance(c, ast.Constant) and isinstance(c.value, str)
-    }
-    return not named & names
+    ]
+    return bool(named) and not set(named) & names
+
+
+def _default(function: _Function, name: str) -> ast.expr | None:
+    """The default of `function`'s parameter `name` (a None constant for none), or None when
+    `name` is no parameter of it."""
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += list(args.defaults)
+    pairs = [
+        *zip(positional, defaults, strict=True),
+        *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+    ]
+    for arg, value in pairs:
+        if arg.arg == name:
+            return value if value is not None else ast.Constant(value=None)
+    return None
 
 
 def _interface(node: ast.ClassDef) -> bool:
@@ -205,7 +240,7 @@ def fill_stubs(
         try:
             answer = extract_python(model.complete(request).content)
         except TruncatedReply as exc:  # the function may be whole before the reply looped
-            answer = salvage(str(exc.context.get("content", "")))
+            answer = _closed_before_loop(str(exc.context.get("content", "")), stub.name)
         except (ModelOutputError, ContextLengthExceeded):
             continue  # the stub stays: the checks and the repair loop judge it
         new = with_function(code, stub, answer, module_name(path))
@@ -213,6 +248,22 @@ def fill_stubs(
             code = new  # (an answer with the same fault, a file read again, is no answer)
             filled.append(stub.qualname)
     return code, filled
+
+
+def _closed_before_loop(reply: str, name: str) -> str:
+    """What can be kept of a reply that looped, when its function `name` ended before the
+    loop began (a line at the margin follows it); "" when the loop began inside it (what
+    parses of it then is a half-written body)."""
+    kept = salvage(reply)
+    try:
+        tree = parse(kept)
+    except SyntaxError:
+        return ""
+    node = next((n for n in tree.body if isinstance(n, _Function) and n.name == name), None)
+    if node is None or node.end_lineno is None:
+        return ""
+    after = source_lines(before_loop(unfenced(reply)))[node.end_lineno :]
+    return kept if any(row.strip() and not row[0].isspace() for row in after) else ""
 
 
 def with_function(code: str, stub: Stub, reply: str, module: str = "") -> str | None:
@@ -288,19 +339,16 @@ def without_stubs(code: str, names: set[str]) -> str:
     name, methods as `Class.method`."""
     tree = parse(code)
     rows = source_lines(code)
-    found = [(n.name, n) for n in tree.body if isinstance(n, _Function)]
-    found += [
-        (f"{c.name}.{n.name}", n)
-        for c in tree.body
-        if isinstance(c, ast.ClassDef)
-        for n in c.body
-        if isinstance(n, _Function)
-    ]
+    classes = [c for c in tree.body if isinstance(c, ast.ClassDef)]
+    body_of = {id(n): c.body for c in classes for n in c.body}
+    found = [(q, n) for q, n in _functions(tree.body, "") if q.count(".") <= 1]
     for name, node in sorted(found, key=lambda f: -f[1].lineno):
-        if isinstance(node, _Function) and name in names and is_stub(node):
+        if name in names and is_stub(node):
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             end = node.end_lineno or node.lineno
             while end < len(rows) and not rows[end].strip():
                 end += 1  # the blank lines after it go with it
-            rows[start - 1 : end] = []
+            alone = len(body_of.get(id(node), [None, None])) == 1  # a class's only statement
+            indent = rows[node.lineno - 1][: node.col_offset]
+            rows[start - 1 : end] = [f"{indent}pass\n"] if alone else []
     return "".join(rows)

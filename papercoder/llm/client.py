@@ -221,8 +221,11 @@ class OpenAIChatModel:
         finish: str | None = None
         usage: Usage = Usage()
         evaluated: int | None = None
+        started = time.monotonic()
         with stream:
             for chunk in stream:
+                if time.monotonic() - started > self._settings.timeout:  # the whole reply's
+                    raise _Retryable(f"no whole reply within {self._settings.timeout:g}s")
                 timings = (chunk.model_extra or {}).get("timings")  # llama.cpp's, in any chunk
                 if isinstance(timings, dict) and isinstance(timings.get("prompt_n"), int):
                     evaluated = timings["prompt_n"]

@@ -261,3 +261,33 @@ def test_functions_that_read_a_data_file_the_repository_lacks_are_asked_for_agai
     assert filled == ["load_data"], "an answer that reads a missing file again is no answer"
     assert "def load_data(file_path):\n    return np.random.rand(8, 2)\n" in code
     assert 'return pd.read_csv("data/cora.content")' in code
+
+
+def test_reads_of_repository_files_temporary_paths_and_other_variables_are_not_data_reads() -> None:
+    from papercoder.agents.stubs import readers
+
+    code = (
+        "import io\nimport numpy as np\nimport yaml\n\n\n"
+        "def load_config(path='config.yaml'):\n    with open(path) as f:\n"
+        "        return yaml.safe_load(f)\n\n\n"
+        "def load_weights(path):\n    return np.load(path)\n\n\n"
+        "def test_roundtrip(tmp_path):\n    return np.loadtxt(tmp_path / 'x.txt')\n\n\n"
+        "def parse_table(text):\n    return np.loadtxt(io.StringIO(text))\n\n\n"
+        "def load_dataset(path):\n    return np.load(path)\n\n\n"
+        "def load_graph(path='data/cora.npz'):\n    return np.load(path)\n"
+    )
+    found = readers(code, frozenset({"config.yaml", "data.py"}))
+    assert [s.qualname for s in found] == ["load_dataset", "load_graph"]
+    assert readers(code, frozenset({"config.yaml", "data/cora.npz"}))[-1].name == "load_dataset"
+
+
+def test_a_function_the_reply_looped_inside_of_is_not_taken_half_written() -> None:
+    from papercoder.llm.gateway import TruncatedReply
+
+    inside = "```python\ndef load_data():\n    x = np.zeros(3)\n" + "    # the data.\n" * 40
+
+    def reply(request: ChatRequest) -> str:
+        raise TruncatedReply("cut off, repeating itself", content=inside)
+
+    code, filled = fill_stubs(FunctionModel(reply), [], "data.py", CODE, "", 64, 1)
+    assert filled == [] and "def load_data():\n    # Implement" in code
