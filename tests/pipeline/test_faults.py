@@ -20,6 +20,7 @@ from papercoder.run import build as run_build
 from papercoder.runstore import RunStore
 from papercoder.settings import Settings
 from papercoder.testing import ScriptedServer
+from papercoder.testing.server import RecordedRequest
 from tests.pipeline.conftest import SCRIPTED, plan_json, scripted
 
 runner = CliRunner()
@@ -296,6 +297,21 @@ def test_a_stub_the_coder_leaves_is_asked_for_alone(fixture_pdf: Path, tmp_path:
             "why": "the file's reply left it doing nothing"} in fixes  # fmt: skip
 
 
+def _asked_alone(
+    fixture_pdf: Path, tmp_path: Path, path: str, code: str, answer: str
+) -> tuple[RecordedRequest, str, list[dict[str, str]]]:
+    """A build whose coder writes `path` as `code` and whose one function asked for alone is
+    answered with `answer`: that request, the file written, and the fixes recorded."""
+    coder = {"agent": "coder", "contains": f"FILE: {path}\n", "content": f"```python\n{code}```"}
+    filler = {"agent": "coder.function", "content": f"```python\n{answer}```"}
+    with ScriptedServer(scripted(coder, filler)) as srv:
+        run(srv, fixture_pdf, tmp_path)
+    [asked] = srv.chat_requests("coder.function")
+    run_dir = build_dir(tmp_path)
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    return asked, (run_dir / "repo" / path).read_text("utf-8"), fixes
+
+
 def _train_calling_mean_of() -> dict[str, Any]:
     """The coder's rule for train.py, calling `mean_of`, which no file defines."""
     train = (SCRIPTED / "code" / "train.py").read_text("utf-8")
@@ -347,20 +363,14 @@ def test_a_method_the_code_calls_on_a_class_that_lacks_it_is_asked_for(
         "    print(model.describe())\n    return accuracy(model, x_test, y_test)",
     )
     assert calling != main
-    coder = {"agent": "coder", "contains": "FILE: main.py\n", "content": f"```python\n{calling}```"}
     method = "def describe(self):\n    return f'{self.w1.shape[1]} hidden units'\n"
-    filler = {"agent": "coder.function", "content": f"```python\n{method}```"}
-    with ScriptedServer(scripted(coder, filler)) as srv:
-        run(srv, fixture_pdf, tmp_path)
-    [asked] = srv.chat_requests("coder.function")
+    asked, _, fixes = _asked_alone(fixture_pdf, tmp_path, "main.py", calling, method)
     assert "`ResidualMLP.describe` does nothing yet" in asked.text
-    run_dir = build_dir(tmp_path)
-    written = (run_dir / "repo" / "model.py").read_text("utf-8")
+    written = (build_dir(tmp_path) / "repo" / "model.py").read_text("utf-8")
     assert "    def describe(self):\n        return f'{self.w1.shape[1]} hidden units'\n" in written
     namespace: dict[str, Any] = {"__name__": "model_check"}
     exec(compile(written, "model.py", "exec"), namespace)
     assert namespace["ResidualMLP"](3, 5, 2).describe() == "5 hidden units"
-    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
     assert {"turn": "code", "fix": "model.py: asked for ResidualMLP.describe, which the code calls",
             "why": "its class lacks it"} in fixes  # fmt: skip
 
@@ -376,17 +386,10 @@ def test_a_function_that_reads_a_data_file_the_repository_lacks_is_asked_for_aga
         1,
     )
     assert reading != data
-    coder = {"agent": "coder", "contains": "FILE: data.py\n", "content": f"```python\n{reading}```"}
     whole = data[data.index("def make_blobs(") : data.index("def split(")]
-    filler = {"agent": "coder.function", "content": f"```python\n{whole}```"}
-    with ScriptedServer(scripted(coder, filler)) as srv:
-        run(srv, fixture_pdf, tmp_path)
-    [asked] = srv.chat_requests("coder.function")
+    asked, written, fixes = _asked_alone(fixture_pdf, tmp_path, "data.py", reading, whole)
     assert "`make_blobs` reads a data file, and no data file exists" in asked.text
-    run_dir = build_dir(tmp_path)
-    written = (run_dir / "repo" / "data.py").read_text("utf-8")
     assert "loadtxt" not in written and "centres = rng.uniform(" in written
-    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
     assert {"turn": "code", "fix": "data.py: asked for make_blobs again",
             "why": "it read a data file, and no data file exists"} in fixes  # fmt: skip
 
