@@ -216,8 +216,8 @@ class OpenAIChatModel:
             stream_options={"include_usage": True},
             **kwargs,
         )
-        text: list[str] = []
-        size = checked = 0
+        text = ""
+        checked = 0
         finish: str | None = None
         usage: Usage = Usage()
         evaluated: int | None = None
@@ -235,19 +235,17 @@ class OpenAIChatModel:
                         completion_tokens=chunk.usage.completion_tokens,
                     )
                 for choice in chunk.choices:
-                    if choice.delta.content:
-                        text.append(choice.delta.content)
-                        size += len(choice.delta.content)
+                    text += choice.delta.content or ""
                     finish = choice.finish_reason or finish
-                if not request.bounded and size - checked >= LOOP_CHECK_CHARS:
-                    checked = size
-                    if loop_start("".join(text), LIVE_SPAN) is not None:
+                if not request.bounded and len(text) - checked >= LOOP_CHECK_CHARS:
+                    checked = len(text)
+                    if loop_start(text, LIVE_SPAN) is not None:
                         finish = "repeating"
                         break
         if finish is None:
             raise _Retryable("malformed response body (the stream ended without a finish reason)")
         usage.prompt_evaluated = evaluated
-        return ChatReply(content="".join(text), finish_reason=finish, usage=usage, attempts=attempt)
+        return ChatReply(content=text, finish_reason=finish, usage=usage, attempts=attempt)
 
     def _status_error(self, exc: openai.APIStatusError, request: ChatRequest) -> Exception:
         status = exc.status_code

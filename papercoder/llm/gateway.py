@@ -79,7 +79,7 @@ class Gateway:
             bigger = min(request.max_tokens * 2, self._max_output_cap)
             if reply.finish_reason != "length" or bigger <= request.max_tokens:
                 break
-            if not request.bounded and loop_start(reply.content) is not None:
+            if _looping(request, reply.content):
                 break
             request = request.model_copy(update={"max_tokens": bigger})
             reply = self._once(request)
@@ -92,7 +92,7 @@ class Gateway:
                 looping=True,
             )
         if reply.finish_reason == "length":
-            looping = not request.bounded and loop_start(reply.content) is not None
+            looping = _looping(request, reply.content) is not None
             raise TruncatedReply(
                 f"the {request.agent} reply was cut off at {request.max_tokens} tokens"
                 + (", repeating itself" if looping else ""),
@@ -137,7 +137,7 @@ class Gateway:
             request,
             key,
             "truncated" if truncated else "ok",
-            error=_looping(reply.content) if truncated and not request.bounded else None,
+            error=_looping(request, reply.content) if truncated else None,
             latency=time.monotonic() - started,
             attempts=reply.attempts,
             prompt=prompt,
@@ -180,8 +180,10 @@ class Gateway:
         append_jsonl(self._calls_path, record.model_dump(mode="json"))
 
 
-def _looping(content: str) -> str | None:
-    start = loop_start(content)
+def _looping(request: ChatRequest, content: str) -> str | None:
+    """What the call log says of a reply that loops ("repeating itself from character N"),
+    or None; a reply a JSON schema bounds never counts (the schema ends it)."""
+    start = None if request.bounded else loop_start(content)
     return None if start is None else f"repeating itself from character {start}"
 
 
