@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from papercoder import grounding, prompts
-from papercoder.agents import plan_checks
+from papercoder.agents import contract, plan_checks
 from papercoder.agents.analyst import FileAnalysis, analyse
 from papercoder.agents.coder import code_file
 from papercoder.agents.plan import (
@@ -31,7 +31,7 @@ from papercoder.agents.plan import (
 )
 from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
-from papercoder.agents.stubs import Stub, fill_stubs, readers, without_stubs
+from papercoder.agents.stubs import Stub, fill_stubs, readers, stubs, without_stubs
 from papercoder.errors import InputError, UsageError
 from papercoder.link import called_undefined, link, missing_methods, with_functions, with_methods
 from papercoder.llm.client import ChatModel, Message
@@ -51,7 +51,7 @@ R = TypeVar("R")
 STAGES = ("ingest", "plan", "analyse", "code")
 # stubs asked for one function at a time, per file (papercoder.agents.stubs), and the output
 # tokens of one such function
-STUBS, STUBS_SMALL = 8, 4
+STUBS = 8  # the stubs of one file asked for alone, at most
 FUNCTION_TOKENS = 768
 PLAN_TURNS: dict[str, type[BaseModel]] = {
     "overall": OverallPlan,
@@ -308,6 +308,8 @@ class Builder:
 
     def analyse(self, paper: Paper, plan: Plan) -> dict[str, FileAnalysis]:
         files = plan.python_files()
+        if self.settings.small_model:  # the tool writes the contract's other files
+            files = [p for p in files if p in contract.WRITTEN_BY_MODEL]
         found = {
             p: a
             for p in files
@@ -332,6 +334,8 @@ class Builder:
         return found
 
     def code(self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]) -> list[str]:
+        if self.settings.small_model:
+            return self.code_contract(paper, plan, analyses)
         files = plan.python_files()
         graph = {
             f.path: [d for d in f.depends_on if d in files]
@@ -378,7 +382,7 @@ class Builder:
                 coded.code,
                 shared,
                 analyses,
-                STUBS_SMALL if self.settings.small_model else STUBS,
+                STUBS,
                 elsewhere=frozenset(
                     n for dep in shown[path] for n in defined_names(self.repo / dep)
                 ),
@@ -416,6 +420,53 @@ class Builder:
         GitRepo(self.repo).commit(f"code: {len(files)} files written from the plan")
         order = [p for wave in waves for p in wave]
         self.link(order, entry)
+        self.complete(order, shared, analyses)
+        self.sync_requirements()
+        return files
+
+    def code_contract(
+        self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]
+    ) -> list[str]:
+        """The small profile's code (agents.contract): the tool writes the entry point and
+        the tests; the model writes each function of data.py and model.py alone, data.py
+        first, and model.py's with data.py in its design (the shapes it makes)."""
+        files = list(contract.FILES)
+        shared = self.shared(paper, plan)
+        written = [p for p in files if (self.repo / p).is_file()]
+        self.report("code", len(written), len(files))
+        for path in files:
+            if path in written:
+                continue
+            code = contract.skeleton(path, paper.title)
+            if path in contract.WRITTEN_BY_MODEL:
+                design = analyses[path].to_markdown() if path in analyses else ""
+                if path != contract.DATA:
+                    data = (self.repo / contract.DATA).read_text("utf-8")
+                    design += f"\n\n{contract.DATA}:\n```python\n{data.rstrip()}\n```"
+                tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
+                code, _ = fill_stubs(
+                    self.gateway, shared, path, code, design, tokens, len(stubs(code))
+                )
+                left = [s.qualname for s in stubs(code)]
+                self.record_fix(
+                    *(
+                        PlanFix(
+                            turn="code",
+                            fix=f"{path}: {name} is still empty",
+                            why="no reply gave it a body; the checks and the repair loop judge it",
+                        )
+                        for name in left
+                    )
+                )
+            write_file(self.repo, path, code)
+            written.append(path)
+            self.report("code", len(written), len(files))
+        GitRepo(self.repo).commit(
+            f"code: {len(files)} files of the small profile's contract, the functions of"
+            f" {' and '.join(contract.WRITTEN_BY_MODEL)} written by the model"
+        )
+        order = list(contract.FILES)
+        self.link(order, contract.MAIN)
         self.complete(order, shared, analyses)
         self.sync_requirements()
         return files

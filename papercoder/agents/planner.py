@@ -12,6 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from papercoder import prompts
+from papercoder.agents import contract
 from papercoder.agents import plan_checks as checks
 from papercoder.agents import plan_normalise as normalise
 from papercoder.agents.plan import (
@@ -121,7 +122,7 @@ def make_plan(
 ) -> tuple[Plan, list[PlanFix]]:
     """The four turns in order; `done` holds turns answered in an earlier session. Returns
     the plan and the fixes the tool made to it. `small`: the small-model prompts (shorter
-    answers, diagrams optional)."""
+    answers) and the tool's architecture and logic (`agents.contract`): two turns fewer."""
     planner = Planner(client, paper_text, max_tokens, values, "_small" if small else "")
     done = done or {}
 
@@ -150,17 +151,26 @@ def make_plan(
         # a small model lists every value it was shown; config.yaml takes them anyway
         unlisted(OverallPlan.model_json_schema(), "hyperparameters") if small else None,
     )
-    architecture = step(
-        "architecture", Architecture, checks.check_architecture, normalise.normalise_architecture
-    )
-    paths = [f.path for f in architecture.files if f.path.endswith(".py")]
-    logic = step(
-        "logic",
-        LogicDesign,
-        lambda x: checks.check_logic(x, architecture),
-        lambda x: normalise.normalise_logic(x, architecture),
-        with_paths(LogicDesign.model_json_schema(), paths),
-    )
+    if small:  # the small profile's files and interface are the tool's (agents.contract)
+        architecture, logic = contract.architecture(), contract.logic()
+        for name, answer in (("architecture", architecture), ("logic", logic)):
+            if on_turn and name not in done:
+                on_turn(name, answer)
+    else:
+        architecture = step(
+            "architecture",
+            Architecture,
+            checks.check_architecture,
+            normalise.normalise_architecture,
+        )
+        paths = [f.path for f in architecture.files if f.path.endswith(".py")]
+        logic = step(
+            "logic",
+            LogicDesign,
+            lambda x: checks.check_logic(x, architecture),
+            lambda x: normalise.normalise_logic(x, architecture),
+            with_paths(LogicDesign.model_json_schema(), paths),
+        )
     planner.fixes += [
         PlanFix(turn="logic", fix="noted", why=gap)
         for gap in checks.diagram_gaps(logic, architecture)

@@ -271,6 +271,7 @@ def with_function(code: str, stub: Stub, reply: str, module: str = "") -> str | 
     indentation, under the stub's decorators) and the reply's imports added; None when the
     reply has no such function with the stub's parameters and kind (async or not), has only
     another stub, or the file would not parse."""
+    reply = textwrap.dedent(reply)  # a method is often answered at its class's indentation
     try:
         answer = parse(reply)
         tree = parse(code)

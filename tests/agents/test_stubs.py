@@ -291,3 +291,13 @@ def test_a_function_the_reply_looped_inside_of_is_not_taken_half_written() -> No
 
     code, filled = fill_stubs(FunctionModel(reply), [], "data.py", CODE, "", 64, 1)
     assert filled == [] and "def load_data():\n    # Implement" in code
+
+
+def test_a_method_answered_at_its_classs_indentation_is_taken() -> None:
+    """Asked for one method, a model answers it as it stands in the class: indented."""
+    code = "class Model:\n    def loss(self, x):\n        pass\n"
+    [stub] = stubs(code)
+    reply = "    def loss(self, x):\n        return float((x**2).sum())\n"
+    assert with_function(code, stub, reply) == (
+        "class Model:\n    def loss(self, x):\n        return float((x**2).sum())\n"
+    )

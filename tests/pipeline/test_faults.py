@@ -24,6 +24,8 @@ from papercoder.testing.server import RecordedRequest
 from tests.pipeline.conftest import SCRIPTED, plan_json, scripted
 
 runner = CliRunner()
+# a file coder's output limit that is already half the context: never asked again bigger
+AT_THE_CAP = {"profile": "standard", "max_output_tokens": 4096, "context_tokens": 8192}
 
 
 def build(paper: Path, settings: Settings) -> tuple[BuildResult, RunStore]:
@@ -150,8 +152,8 @@ def test_coder_never_writing_python_is_a_clear_error(fixture_pdf: Path, tmp_path
 def test_a_coder_reply_that_loops_is_asked_again_shorter_and_warmer(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
-    """With the small profile a truncated reply is not asked again bigger (a small model that
-    runs out of tokens is repeating itself): the coder asks for a shorter file, warmer."""
+    """A truncated reply that cannot be asked again bigger (its limit is already half the
+    context) is a model repeating itself: the coder asks for a shorter file, warmer."""
     loop = {
         "agent": "coder",
         "contains": "FILE: data.py\n",
@@ -167,7 +169,7 @@ def test_a_coder_reply_that_loops_is_asked_again_shorter_and_warmer(
                     "base_url": srv.base_url,
                     "model": "scripted",
                     "runs_dir": tmp_path / "runs",
-                    "profile": "small",
+                    **AT_THE_CAP,
                 },
                 {},
             ),
@@ -207,7 +209,7 @@ def test_a_file_whose_every_reply_loops_keeps_the_start_that_parses(
     loop["finish_reason"] = "length"
     with ScriptedServer(scripted(loop)) as srv:
         settings = {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp_path / "runs"}
-        build(fixture_pdf, Settings.resolve({**settings, "profile": "small"}, {}))
+        build(fixture_pdf, Settings.resolve({**settings, **AT_THE_CAP}, {}))
     run_dir = build_dir(tmp_path)
     kept = (run_dir / "repo" / "data.py").read_text("utf-8")
     assert kept == "import numpy as np\n\n\ndef make_data(n):\n    return np.zeros(n)\n"

@@ -1,0 +1,307 @@
+"""The small profile's contract: one interface every small-model repository keeps.
+
+A 1.5B model asked to design a repository and write it file by file writes files that do
+not fit each other (`Model(synthetic_data)` against `Model(dimension, dropout, ...)`,
+tests of methods nobody wrote, a `main.py` calling what `data.py` never defined), and no
+repair budget puts five such files together. So in the small profile the tool fixes what the
+model gets wrong and does not need to decide: the files, their interface, the entry point
+and the tests. The model decides what the paper is about: the body of every function of the
+interface (the data's synthetic stand-in, the method's parameters, its objective, its update
+rule and its output), each asked for alone with the paper, the plan and the file around it.
+
+The tests are the tool's, the same for every paper, and they judge the method, not its
+shape: the data is seeded, tiny and finite; the objective is a finite number; a step
+changes what the method outputs; and training lowers the objective. A green repository
+therefore trains something that learns; what it learns is the model's reading of the paper.
+"""
+
+from __future__ import annotations
+
+from papercoder.agents.plan import Architecture, FileLogic, FileSpec, LogicDesign
+
+DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
+TEST_DATA, TEST_MODEL = "tests/test_data.py", "tests/test_model.py"
+WRITTEN_BY_MODEL = (DATA, MODEL)  # skeletons whose function bodies the model writes
+WRITTEN_BY_TOOL = (MAIN, TEST_DATA, TEST_MODEL)
+FILES = (*WRITTEN_BY_MODEL, *WRITTEN_BY_TOOL)
+SMOKE = f"python {MAIN} --smoke"
+REQUIREMENTS = ["numpy", "pyyaml"]
+
+
+def architecture() -> Architecture:
+    """The small profile's architecture: the contract's files, made by the tool."""
+    return Architecture(
+        implementation_approach=(
+            "numpy on the CPU, no downloads. data.py makes a seeded synthetic stand-in for"
+            " the paper's data at tiny sizes; model.py holds the method as one class, Model,"
+            " with its parameters, its objective (loss), one update of its training rule"
+            " (step) and its output (predict); main.py trains it on the synthetic data and"
+            " prints the objective; the tests check that training lowers it."
+        ),
+        files=[
+            FileSpec(path=DATA, purpose="make_data(config): the synthetic stand-in data"),
+            FileSpec(path=MODEL, purpose="class Model: the method, its loss, step and predict"),
+            FileSpec(path=MAIN, purpose="the entry point: trains Model on make_data's data"),
+            FileSpec(path=TEST_DATA, purpose="tests of make_data (written by PaperCoder)"),
+            FileSpec(path=TEST_MODEL, purpose="tests of Model (written by PaperCoder)"),
+        ],
+        entry_point=MAIN,
+        smoke_command=SMOKE,
+    )
+
+
+def logic() -> LogicDesign:
+    """The small profile's logic design: the contract's names and dependencies."""
+    return LogicDesign(
+        files=[
+            FileLogic(
+                path=DATA,
+                responsibilities=(
+                    "make_data(config) returns (inputs, targets): a seeded synthetic stand-in"
+                    " for the paper's data at tiny sizes (inputs an array, or a tuple of arrays"
+                    " such as features and an adjacency matrix; targets None when the method"
+                    " learns without labels)."
+                ),
+                functions=["make_data"],
+            ),
+            FileLogic(
+                path=MODEL,
+                responsibilities=(
+                    "class Model(config, inputs, targets): the paper's method. __init__ sizes"
+                    " the parameters from the data and reads the hyperparameters from"
+                    " config.yaml; predict(inputs) is the method's output; loss(inputs,"
+                    " targets) the paper's objective as a float; step(inputs, targets) one"
+                    " update of the paper's training rule, returning the loss before it."
+                ),
+                depends_on=[DATA],
+                classes=["Model"],
+                functions=["__init__", "predict", "loss", "step"],
+            ),
+            FileLogic(
+                path=MAIN,
+                responsibilities="Reads config.yaml, makes the data, trains Model, prints losses.",
+                depends_on=[DATA, MODEL],
+                functions=["main"],
+            ),
+            FileLogic(
+                path=TEST_DATA,
+                responsibilities="Checks that make_data is seeded, tiny and finite.",
+                depends_on=[DATA],
+            ),
+            FileLogic(
+                path=TEST_MODEL,
+                responsibilities="Checks that Model's loss is finite and training lowers it.",
+                depends_on=[DATA, MODEL],
+            ),
+        ],
+        task_order=list(FILES),
+        requirements=list(REQUIREMENTS),
+    )
+
+
+def skeleton(path: str, title: str) -> str:
+    """The text of a contract file: for data.py and model.py, signatures and docstrings whose
+    bodies the model writes; for the others, the whole file."""
+    return _TEXTS[path].replace("$title", title.replace('"', "'").strip() or "the paper")
+
+
+_CONFIG = """CONFIG_PATH = Path(__file__).resolve().parents[{up}] / "config.yaml"
+CONFIG: dict[str, Any] = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+"""
+
+_ARRAYS = '''
+
+def arrays(value: Any) -> list[np.ndarray]:
+    """The numpy arrays in `value`: an array, a number, or tuples, lists and dicts of them."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, tuple | list):
+        return [a for item in value for a in arrays(item)]
+    return [np.asarray(value, dtype=float)]
+'''
+
+_TEXTS = {
+    DATA: '''"""The data of "$title": a seeded synthetic stand-in at tiny sizes.
+
+No data file exists and nothing is downloaded: the arrays are random, with the shapes and
+kinds of the paper's data, and sizes small enough for a smoke run in seconds.
+"""
+
+from typing import Any
+
+import numpy as np
+
+
+def make_data(config: dict[str, Any]) -> tuple[Any, Any]:
+    """Return (inputs, targets): a synthetic stand-in for the paper's data.
+
+    config is config.yaml as a dict. Use np.random.default_rng(0), so that two calls give
+    the same arrays. Keep it tiny: at most 64 samples and 32 features, whatever sizes
+    config.yaml gives for the real data. inputs is an array, or a tuple of arrays (e.g.
+    node features and an adjacency matrix); targets is an array with one entry per sample
+    (labels or values to predict), or None when the method learns without labels.
+    """
+''',
+    MODEL: '''"""The method of "$title"."""
+
+from typing import Any
+
+import numpy as np
+
+
+class Model:
+    """The paper's method: its parameters, output, objective and update rule."""
+
+    def __init__(self, config: dict[str, Any], inputs: Any, targets: Any) -> None:
+        """Set up the parameters of the method: their sizes from inputs and targets (as
+        data.make_data returns them), their initial values random and small, and every
+        hyperparameter (learning rate, sizes, coefficients) from config, which is
+        config.yaml as a dict. Store each on self."""
+
+    def predict(self, inputs: Any) -> Any:
+        """The method's output for inputs (predictions, scores, an embedding) as an array."""
+
+    def loss(self, inputs: Any, targets: Any) -> float:
+        """The paper's objective on inputs and targets, as a Python float (lower is
+        better)."""
+
+    def step(self, inputs: Any, targets: Any) -> float:
+        """One update of the paper's training rule: compute the gradients of loss on inputs
+        and targets by hand with numpy and change the parameters on self as the paper says.
+        Return the loss before the update, as a Python float."""
+''',
+    MAIN: '''"""Entry point of "$title": trains model.Model on data.make_data's synthetic data.
+
+`python main.py --smoke` runs a few steps in seconds; `python main.py --steps N` more.
+"""
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from data import make_data
+from model import Model
+
+'''
+    + _CONFIG.format(up=0)
+    + '''
+
+def main(argv: list[str] | None = None) -> float:
+    """Train on the synthetic data; print the loss before and after; return the last one."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few steps, in seconds")
+    parser.add_argument("--steps", type=int, default=None, help="how many updates")
+    args = parser.parse_args(argv)
+    steps = args.steps if args.steps is not None else (5 if args.smoke else 200)
+    inputs, targets = make_data(CONFIG)
+    model = Model(CONFIG, inputs, targets)
+    first = float(model.loss(inputs, targets))
+    print(f"loss before training: {first:.6g}")
+    for number in range(1, steps + 1):
+        loss = float(model.step(inputs, targets))
+        print(f"step {number}: loss {loss:.6g}")
+    last = float(model.loss(inputs, targets))
+    print(f"loss after {steps} steps: {last:.6g}")
+    if not math.isfinite(last):
+        raise SystemExit(f"the loss is not finite after {steps} steps: {last}")
+    return last
+
+
+if __name__ == "__main__":
+    main()
+''',
+    TEST_DATA: '''"""Tests of data.make_data, written by PaperCoder: the same for every paper."""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from data import make_data
+
+'''
+    + _CONFIG.format(up=1)
+    + _ARRAYS
+    + """
+
+def test_the_data_is_seeded() -> None:
+    first, second = make_data(CONFIG), make_data(CONFIG)
+    pairs = list(zip(arrays(first), arrays(second), strict=True))
+    assert pairs
+    assert all(np.array_equal(a, b) for a, b in pairs)
+
+
+def test_the_data_is_tiny_and_finite() -> None:
+    inputs, targets = make_data(CONFIG)
+    found = arrays(inputs) + arrays(targets)
+    assert arrays(inputs)
+    assert all(a.size <= 100_000 for a in found)
+    assert all(np.isfinite(a).all() for a in found)
+
+
+def test_each_sample_has_a_target() -> None:
+    inputs, targets = make_data(CONFIG)
+    if targets is not None:
+        assert len(arrays(targets)[0]) == len(arrays(inputs)[0])
+""",
+    TEST_MODEL: '''"""Tests of model.Model on data.make_data's data, written by PaperCoder: the
+same for every paper. They judge the method by what it does: its objective is a finite number, a
+step changes its output, and training lowers its objective."""
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from data import make_data
+from model import Model
+
+'''
+    + _CONFIG.format(up=1)
+    + "STEPS = 20\n"
+    + _ARRAYS
+    + """
+
+def fresh() -> tuple[Model, Any, Any]:
+    inputs, targets = make_data(CONFIG)
+    return Model(CONFIG, inputs, targets), inputs, targets
+
+
+def test_the_loss_is_a_finite_number() -> None:
+    model, inputs, targets = fresh()
+    assert math.isfinite(float(model.loss(inputs, targets)))
+
+
+def test_the_predictions_are_finite() -> None:
+    model, inputs, _ = fresh()
+    found = arrays(model.predict(inputs))
+    assert found
+    assert all(np.isfinite(a).all() for a in found)
+
+
+def test_a_step_changes_the_predictions() -> None:
+    model, inputs, targets = fresh()
+    before = [a.copy() for a in arrays(model.predict(inputs))]
+    assert math.isfinite(float(model.step(inputs, targets)))
+    after = arrays(model.predict(inputs))
+    assert any(a.shape != b.shape or not np.allclose(a, b) for a, b in zip(before, after))
+
+
+def test_training_lowers_the_loss() -> None:
+    model, inputs, targets = fresh()
+    first = float(model.loss(inputs, targets))
+    for _ in range(STEPS):
+        model.step(inputs, targets)
+    last = float(model.loss(inputs, targets))
+    assert math.isfinite(last)
+    assert last < first
+""",
+}

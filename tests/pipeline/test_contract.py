@@ -1,0 +1,134 @@
+"""The small profile's contract: the tool writes the files, the interface, the entry point
+and the tests; the model writes each function of data.py and model.py alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from papercoder.agents import contract
+from papercoder.agents.stubs import stubs
+from papercoder.run import build
+from papercoder.settings import Settings
+from papercoder.testing import ScriptedServer
+from tests.pipeline.conftest import SCRIPTED, scripted
+
+
+def small_build(srv: ScriptedServer, pdf: Path, tmp: Path) -> Path:
+    settings = {"base_url": srv.base_url, "model": "scripted", "runs_dir": tmp / "runs"}
+    outcome = build(pdf, Settings.resolve({**settings, "profile": "small"}, {}), verify=False)
+    return outcome.run_dir
+
+
+def run_in(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_small_build_keeps_the_contract_and_its_tests_pass(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    with ScriptedServer(scripted()) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+    repo = run_dir / "repo"
+    assert sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*.py")) == sorted(
+        contract.FILES
+    )
+    for path in contract.WRITTEN_BY_MODEL:
+        assert stubs((repo / path).read_text("utf-8")) == [], f"{path} has empty functions"
+    for path in contract.WRITTEN_BY_TOOL:
+        assert (repo / path).read_text("utf-8") == contract.skeleton(path, _title(run_dir))
+    # the model was asked for each function alone, and for no architecture, logic or file
+    asked = [r.body["messages"][-1]["content"] for r in srv.chat_requests("coder.function")]
+    names = ["make_data", "Model.__init__", "Model.predict", "Model.loss", "Model.step"]
+    assert [next(n for n in names if f"`{n}` does nothing yet" in a) for a in asked] == names
+    assert not srv.chat_requests("planner.architecture") + srv.chat_requests("planner.logic")
+    assert not srv.chat_requests("coder")
+    analysed = [r.text for r in srv.chat_requests("analyst")]
+    assert len(analysed) == 2 and all("FILE: main.py\n" not in t for t in analysed)
+    # model.py's functions are written knowing the data: data.py is in their design
+    assert all("def make_data(config" in a and "rng.integers" in a for a in asked[1:])
+    tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
+    assert "7 passed" in tests.stdout
+    smoke = run_in(repo, "main.py", "--smoke")
+    assert smoke.returncode == 0, smoke.stderr
+    lines = smoke.stdout.splitlines()
+    assert lines[0].startswith("loss before training:") and "after 5 steps" in lines[-1]
+    before, after = (float(line.rsplit(" ", 1)[1]) for line in (lines[0], lines[-1]))
+    assert after < before
+
+
+def _title(run_dir: Path) -> str:
+    title = json.loads((run_dir / "paper.json").read_text("utf-8"))["title"]
+    assert isinstance(title, str)
+    return title
+
+
+@pytest.mark.parametrize(
+    ("function", "reply", "failing"),
+    [
+        # an update against the gradient: training raises the loss
+        ("step", "step_up.py", "test_training_lowers_the_loss"),
+        # data drawn without a seed: two calls differ
+        ("make_data", "make_data_unseeded.py", "test_the_data_is_seeded"),
+    ],
+)
+def test_the_contract_tests_fail_a_method_that_does_not_do_its_job(
+    fixture_pdf: Path, tmp_path: Path, function: str, reply: str, failing: str
+) -> None:
+    wrong = _WRONG[reply]
+    qualname = "Model.step" if function == "step" else function
+    rule: dict[str, Any] = {
+        "agent": "coder.function",
+        "contains": f"`{qualname}` does nothing yet",
+        "content": f"```python\n{wrong}```",
+    }
+    with ScriptedServer(scripted(rule)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 1
+    failed = [line for line in tests.stdout.splitlines() if line.startswith("FAILED")]
+    assert [line.split("::")[1].split(" ")[0] for line in failed] == [failing]
+
+
+_WRONG = {
+    # the scripted step with its update turned round: gradient ascent
+    "step_up.py": (SCRIPTED / "contract" / "step.py")
+    .read_text("utf-8")
+    .strip("`\n")
+    .removeprefix("python\n")
+    .replace(
+        "getattr(self, name) - self.learning_rate", "getattr(self, name) + self.learning_rate"
+    ),
+    "make_data_unseeded.py": """def make_data(config: dict[str, Any]) -> tuple[Any, Any]:
+    rng = np.random.default_rng()
+    points = rng.normal(size=(32, 8))
+    labels = rng.integers(0, 3, size=32)
+    return points, labels
+""",
+}
+
+
+def test_the_contracts_files_pass_the_checks_crash_rules() -> None:
+    """The tool's own files must not be what fails a check: ruff's rules of the sandbox
+    find nothing in them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for path in contract.WRITTEN_BY_TOOL:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(contract.skeleton(path, 'A "quoted" title'), "utf-8")
+        found = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E9,F", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+    assert found.returncode == 0, found.stdout
