@@ -44,6 +44,7 @@ from papercoder.repo import GitRepo, defined_names, interfaces, write_file
 from papercoder.requirements import missing_requirements, with_requirements
 from papercoder.runstore import MANIFEST, InputRecord, RunStore, StageState, sha256_file, slugify
 from papercoder.settings import Settings
+from papercoder.verify.checks import pinned
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -461,6 +462,10 @@ class Builder:
             write_file(self.repo, path, code)
             written.append(path)
             self.report("code", len(written), len(files))
+        tools = {p: (self.repo / p).read_text("utf-8") for p in contract.WRITTEN_BY_TOOL}
+        pyproject = (self.repo / "pyproject.toml").read_text("utf-8")
+        if "[tool.papercoder.pinned]" not in pyproject:  # the checks judge by these files
+            write_file(self.repo, "pyproject.toml", f"{pyproject.rstrip()}\n\n{pinned(tools)}")
         GitRepo(self.repo).commit(
             f"code: {len(files)} files of the small profile's contract, the functions of"
             f" {' and '.join(contract.WRITTEN_BY_MODEL)} written by the model"

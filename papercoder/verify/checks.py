@@ -14,9 +14,10 @@ import shlex
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from papercoder.errors import InputError
-from papercoder.runstore import atomic_write_text
+from papercoder.runstore import atomic_write_text, sha256_file, sha256_text
 from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox, Session
 from papercoder.settings import Timeouts
 from papercoder.verify import diagnostics as dg
@@ -35,16 +36,52 @@ def smoke_command(repo: Path, given: str | None = None) -> list[str] | None:
     (``[tool.papercoder] smoke``), else ``python main.py --smoke`` when there is a main.py."""
     if given is not None and given.strip():
         return shlex.split(given)
-    pyproject = repo / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            declared = tomllib.loads(pyproject.read_text("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{pyproject} is not valid TOML: {exc}", "fix the file") from exc
-        command = declared.get("tool", {}).get("papercoder", {}).get("smoke")
-        if isinstance(command, str) and command.strip():
-            return shlex.split(command)
+    command = _declared(repo).get("smoke")
+    if isinstance(command, str) and command.strip():
+        return shlex.split(command)
     return shlex.split(DEFAULT_SMOKE) if (repo / "main.py").is_file() else None
+
+
+def _declared(repo: Path) -> dict[str, Any]:
+    """The repo's ``[tool.papercoder]`` table ({} when it has none)."""
+    pyproject = repo / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        declared = tomllib.loads(pyproject.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{pyproject} is not valid TOML: {exc}", "fix the file") from exc
+    table = declared.get("tool", {}).get("papercoder", {})
+    return table if isinstance(table, dict) else {}
+
+
+def pinned(files: dict[str, str]) -> str:
+    """The ``[tool.papercoder.pinned]`` table that pins `files` (path: text) by content."""
+    rows = [f'"{path}" = "sha256:{sha256_text(text)}"' for path, text in sorted(files.items())]
+    return "[tool.papercoder.pinned]\n" + "\n".join(rows) + "\n"
+
+
+def changed_pins(repo: Path) -> list[Diagnostic]:
+    """A file ``[tool.papercoder.pinned]`` pins by its content (a build's own tests, in the
+    small profile) that is missing or changed: the checks judge the code by it, so changing
+    it to pass is not passing. The repair loop may not edit pyproject.toml's [tool] table."""
+    found = []
+    for path, expected in sorted(_declared(repo).get("pinned", {}).items()):
+        file = repo / path
+        present = file.is_file() and not file.is_symlink()
+        if present and f"sha256:{sha256_file(file)}" == expected:
+            continue
+        found.append(
+            Diagnostic(
+                check="tests",
+                file=path,
+                code="pinned-changed",
+                message=f"{path} is pinned by pyproject.toml's [tool.papercoder.pinned]"
+                f" and {'was changed' if present else 'is gone'}: it judges the code,"
+                " so fix the code and restore it",
+            )
+        )
+    return found
 
 
 def check_repo(repo: Path) -> Path:
@@ -273,8 +310,25 @@ def interpret_tests(
     run: RunResult, repo: Path, timeout: float, baseline: TestCounts | None = None
 ) -> CheckResult:
     """The tests check from what ran: failures and errors fail it whatever pytest's exit code
-    says; so do a run that left no record, test files of which nothing was collected, and
-    testing less than `baseline`. A repo without test files skips it."""
+    says; so do a run that left no record, test files of which nothing was collected, testing
+    less than `baseline`, and a pinned file changed. A repo without test files skips it."""
+    result = _interpret_tests(run, repo, timeout, baseline)
+    changed = changed_pins(repo)
+    if not changed:
+        return result
+    diags = [*result.diagnostics, *changed]
+    return result.model_copy(
+        update={
+            "status": "fail",
+            "diagnostics": diags,
+            "summary": f"{len(diags)} problem(s); {changed[0].message}",
+        }
+    )
+
+
+def _interpret_tests(
+    run: RunResult, repo: Path, timeout: float, baseline: TestCounts | None = None
+) -> CheckResult:
     asserts = count_asserts(repo)
     static = TestCounts(asserts=asserts)
     killed = _killed("tests", run, repo, timeout)

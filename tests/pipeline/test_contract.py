@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from papercoder.agents.stubs import stubs
 from papercoder.run import build
 from papercoder.settings import Settings
 from papercoder.testing import ScriptedServer
+from papercoder.verify.checks import changed_pins
 from tests.pipeline.conftest import SCRIPTED, scripted
 
 
@@ -45,6 +47,10 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
         assert stubs((repo / path).read_text("utf-8")) == [], f"{path} has empty functions"
     for path in contract.WRITTEN_BY_TOOL:
         assert (repo / path).read_text("utf-8") == contract.skeleton(path, _title(run_dir))
+    # the tool's files are pinned: the checks fail a repair that changes them
+    declared = tomllib.loads((repo / "pyproject.toml").read_text("utf-8"))["tool"]["papercoder"]
+    assert sorted(declared["pinned"]) == sorted(contract.WRITTEN_BY_TOOL)
+    assert changed_pins(repo) == []
     # the model was asked for each function alone, and for no architecture, logic or file
     asked = [r.body["messages"][-1]["content"] for r in srv.chat_requests("coder.function")]
     names = ["make_data", "Model.__init__", "Model.predict", "Model.loss", "Model.step"]

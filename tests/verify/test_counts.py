@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from papercoder.sandbox.protocol import RunResult
-from papercoder.verify.checks import interpret_tests
+from papercoder.verify.checks import interpret_tests, pinned
 from papercoder.verify.counts import TestCounts
 from papercoder.verify.report import CheckResult, VerifyReport
 
@@ -162,3 +163,39 @@ def test_more_tests_than_the_baseline_pass(tmp_path: Path) -> None:
     more = TWO_TESTS + "\n\ndef test_four():\n    assert double(2) == 4\n"
     outcomes = {f"tests/test_model.py::test_{n}": "passed" for n in ("double", "zero", "four")}
     assert verdict(repo(tmp_path, more), run(0, outcomes), baseline).status == "pass"
+
+
+def pin(root: Path) -> None:
+    tests = (root / "tests" / "test_model.py").read_text("utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.papercoder]\nsmoke = "python main.py"\n\n' + pinned({"tests/test_model.py": tests}),
+        encoding="utf-8",
+    )
+
+
+def test_a_pinned_test_file_as_it_was_passes(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    pin(root)
+    assert verdict(root, run()).status == "pass"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p.write_text(TWO_TESTS.replace("== 4", "== double(2)"), encoding="utf-8"),
+        lambda p: p.unlink(),
+    ],
+    ids=["weakened", "deleted"],
+)
+def test_a_pinned_test_file_changed_or_gone_fails_the_tests(
+    tmp_path: Path, change: Callable[[Path], object]
+) -> None:
+    """In the small profile the build's tests are PaperCoder's and pinned: a repair that
+    weakens one (the assert count unchanged) or deletes it does not pass."""
+    root = repo(tmp_path)
+    pin(root)
+    change(root / "tests" / "test_model.py")
+    result = verdict(root, run())
+    assert result.status == "fail"
+    assert codes(result)[-1] == "pinned-changed"
+    assert result.diagnostics[-1].file == "tests/test_model.py"
