@@ -438,7 +438,7 @@ class Builder:
         for path in files:
             if path in written:
                 continue
-            code = contract.skeleton(path, paper.title)
+            code = contract.skeleton(path, paper.title, plan.config)
             if path in contract.WRITTEN_BY_MODEL:
                 design = analyses[path].to_markdown() if path in analyses else ""
                 if path != contract.DATA:

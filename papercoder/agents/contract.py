@@ -17,7 +17,7 @@ therefore trains something that learns; what it learns is the model's reading of
 
 from __future__ import annotations
 
-from papercoder.agents.plan import Architecture, FileLogic, FileSpec, LogicDesign
+from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
 TEST_DATA, TEST_MODEL = "tests/test_data.py", "tests/test_model.py"
@@ -99,10 +99,26 @@ def logic() -> LogicDesign:
     )
 
 
-def skeleton(path: str, title: str) -> str:
+def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
     """The text of a contract file: for data.py and model.py, signatures and docstrings whose
-    bodies the model writes; for the others, the whole file."""
-    return _TEXTS[path].replace("$title", title.replace('"', "'").strip() or "the paper")
+    bodies the model writes (naming how to read each of `config`'s settings, since a small
+    model reads `config["learning_rate"]` from a config.yaml in sections); for the others,
+    the whole file."""
+    text = _TEXTS[path].replace("$title", title.replace('"', "'").strip() or "the paper")
+    indent = "    " if path == DATA else "        "  # the docstring's, in a function or a method
+    return text.replace("$settings", settings(config, indent) if config else "")
+
+
+def settings(config: ConfigPlan, indent: str, limit: int = 30) -> str:
+    """How the code reads config.yaml's values, one line each: `config["training"]["lr"]`."""
+    rows = []
+    for entry in sorted(config.entries, key=lambda e: e.key)[:limit]:
+        reads = "".join(f'["{part}"]' for part in entry.key.split("."))
+        value = repr(entry.value).replace('"', "'")
+        rows.append(f"{indent}    config{reads}  ({value})")
+    if not rows:
+        return ""
+    return f"\n\n{indent}Its settings:\n" + "\n".join(rows)
 
 
 _CONFIG = """CONFIG_PATH = Path(__file__).resolve().parents[{up}] / "config.yaml"
@@ -141,7 +157,7 @@ def make_data(config: dict[str, Any]) -> tuple[Any, Any]:
     the same arrays. Keep it tiny: at most 64 samples and 32 features, whatever sizes
     config.yaml gives for the real data. inputs is an array, or a tuple of arrays (e.g.
     node features and an adjacency matrix); targets is an array with one entry per sample
-    (labels or values to predict), or None when the method learns without labels.
+    (labels or values to predict), or None when the method learns without labels.$settings
     """
 ''',
     MODEL: '''"""The method of "$title"."""
@@ -158,7 +174,8 @@ class Model:
         """Set up the parameters of the method: their sizes from inputs and targets (as
         data.make_data returns them), their initial values random and small, and every
         hyperparameter (learning rate, sizes, coefficients) from config, which is
-        config.yaml as a dict. Store each on self."""
+        config.yaml as a dict. Store each on self.$settings
+        """
 
     def predict(self, inputs: Any) -> Any:
         """The method's output for inputs (predictions, scores, an embedding) as an array."""

@@ -59,6 +59,8 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     assert not srv.chat_requests("coder")
     analysed = [r.text for r in srv.chat_requests("analyst")]
     assert len(analysed) == 2 and all("FILE: main.py\n" not in t for t in analysed)
+    # each reads config.yaml as the skeleton shows, section by section
+    assert all('config["training"]["learning_rate"]  (0.05)' in a for a in asked)
     # model.py's functions are written knowing the data: data.py is in their design
     assert all("def make_data(config" in a and "rng.integers" in a for a in asked[1:])
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
