@@ -105,8 +105,8 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
     model reads `config["learning_rate"]` from a config.yaml in sections); for the others,
     the whole file."""
     text = _TEXTS[path].replace("$title", title.replace('"', "'").strip() or "the paper")
-    indent = "    " if path == DATA else "        "  # the docstring's, in a function or a method
-    return text.replace("$settings", settings(config, indent) if config else "")
+    # in the docstring of data.make_data and of model.Model: both at one indentation
+    return text.replace("$settings", settings(config, "    ") if config else "")
 
 
 def settings(config: ConfigPlan, indent: str, limit: int = 30) -> str:
@@ -168,14 +168,14 @@ import numpy as np
 
 
 class Model:
-    """The paper's method: its parameters, output, objective and update rule."""
+    """The paper's method: its parameters, output, objective and update rule.$settings
+    """
 
     def __init__(self, config: dict[str, Any], inputs: Any, targets: Any) -> None:
         """Set up the parameters of the method: their sizes from inputs and targets (as
         data.make_data returns them), their initial values random and small, and every
         hyperparameter (learning rate, sizes, coefficients) from config, which is
-        config.yaml as a dict. Store each on self.$settings
-        """
+        config.yaml as a dict (its settings: the class's docstring). Store each on self."""
 
     def predict(self, inputs: Any) -> Any:
         """The method's output for inputs (predictions, scores, an embedding) as an array."""
