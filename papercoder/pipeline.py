@@ -428,53 +428,69 @@ class Builder:
     def code_contract(
         self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]
     ) -> list[str]:
-        """The small profile's code (agents.contract): the tool writes the entry point and
-        the tests; the model writes each function of data.py and model.py alone, data.py
-        first, and model.py's with data.py in its design (the shapes it makes)."""
+        """The small profile's code (agents.contract): the model writes each function of
+        data.py and model.py alone, data.py first, and model.py's with data.py in its design
+        (the shapes it makes); the tool writes the entry point and the tests, last (whatever
+        linking did), and pins them in pyproject.toml, so the checks fail a repair that
+        changes them."""
         files = list(contract.FILES)
         shared = self.shared(paper, plan)
-        written = [p for p in files if (self.repo / p).is_file()]
-        self.report("code", len(written), len(files))
-        for path in files:
-            if path in written:
-                continue
+        done = [p for p in contract.WRITTEN_BY_MODEL if (self.repo / p).is_file()]
+        self.report("code", len(done), len(files))
+        for path in contract.WRITTEN_BY_MODEL:
+            if path in done:
+                continue  # written whole in an earlier session
             code = contract.skeleton(path, paper.title, plan.config)
-            if path in contract.WRITTEN_BY_MODEL:
-                design = analyses[path].to_markdown() if path in analyses else ""
-                if path != contract.DATA:
-                    data = (self.repo / contract.DATA).read_text("utf-8")
-                    design += f"\n\n{contract.DATA}:\n```python\n{data.rstrip()}\n```"
-                tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
-                code, _ = fill_stubs(
-                    self.gateway, shared, path, code, design, tokens, len(stubs(code))
-                )
-                left = [s.qualname for s in stubs(code)]
-                self.record_fix(
-                    *(
-                        PlanFix(
-                            turn="code",
-                            fix=f"{path}: {name} is still empty",
-                            why="no reply gave it a body; the checks and the repair loop judge it",
-                        )
-                        for name in left
+            design = analyses[path].to_markdown() if path in analyses else ""
+            if path != contract.DATA:
+                data = (self.repo / contract.DATA).read_text("utf-8")
+                design += f"\n\n{contract.DATA}:\n```python\n{data.rstrip()}\n```"
+            tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
+            code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
+            self.record_fix(
+                *(
+                    PlanFix(
+                        turn="code",
+                        fix=f"{path}: {s.qualname} is still empty",
+                        why="no reply gave it a body; the checks and the repair loop judge it",
                     )
+                    for s in stubs(code)
                 )
+            )
             write_file(self.repo, path, code)
-            written.append(path)
-            self.report("code", len(written), len(files))
-        tools = {p: (self.repo / p).read_text("utf-8") for p in contract.WRITTEN_BY_TOOL}
-        pyproject = (self.repo / "pyproject.toml").read_text("utf-8")
-        if "[tool.papercoder.pinned]" not in pyproject:  # the checks judge by these files
-            write_file(self.repo, "pyproject.toml", f"{pyproject.rstrip()}\n\n{pinned(tools)}")
+            done.append(path)
+            self.report("code", len(done), len(files))
+        self.write_tool_files(paper)
         GitRepo(self.repo).commit(
             f"code: {len(files)} files of the small profile's contract, the functions of"
             f" {' and '.join(contract.WRITTEN_BY_MODEL)} written by the model"
         )
-        order = list(contract.FILES)
+        order = list(contract.WRITTEN_BY_MODEL)
         self.link(order, contract.MAIN)
         self.complete(order, shared, analyses)
         self.sync_requirements()
+        if self.write_tool_files(paper):
+            GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
+        pyproject = (self.repo / "pyproject.toml").read_text("utf-8")
+        if "[tool.papercoder.pinned]" not in pyproject:  # the checks judge by these files
+            tools = {p: (self.repo / p).read_text("utf-8") for p in contract.WRITTEN_BY_TOOL}
+            write_file(self.repo, "pyproject.toml", f"{pyproject.rstrip()}\n\n{pinned(tools)}")
+            GitRepo(self.repo).commit("code: pyproject.toml pins PaperCoder's main.py and tests")
+        self.report("code", len(files), len(files))
         return files
+
+    def write_tool_files(self, paper: Paper) -> bool:
+        """Write the contract's files that are the tool's, as the tool has them; whether any
+        was different on disk."""
+        changed = False
+        for path in contract.WRITTEN_BY_TOOL:
+            text = contract.skeleton(path, paper.title)
+            text = text if text.endswith("\n") else text + "\n"
+            file = self.repo / path
+            if not file.is_file() or file.read_text("utf-8") != text:
+                write_file(self.repo, path, text)
+                changed = True
+        return changed
 
     def complete(
         self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]

@@ -21,8 +21,10 @@ from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
 TEST_DATA, TEST_MODEL = "tests/test_data.py", "tests/test_model.py"
+# empty and pinned: the tests import the repository's modules, and nothing patches them
+TESTS_INIT, CONFTEST, TESTS_CONFTEST = "tests/__init__.py", "conftest.py", "tests/conftest.py"
 WRITTEN_BY_MODEL = (DATA, MODEL)  # skeletons whose function bodies the model writes
-WRITTEN_BY_TOOL = (MAIN, TEST_DATA, TEST_MODEL)
+WRITTEN_BY_TOOL = (MAIN, TEST_DATA, TEST_MODEL, TESTS_INIT, CONFTEST, TESTS_CONFTEST)
 FILES = (*WRITTEN_BY_MODEL, *WRITTEN_BY_TOOL)
 SMOKE = f"python {MAIN} --smoke"
 REQUIREMENTS = ["numpy", "pyyaml"]
@@ -104,17 +106,18 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
     bodies the model writes (naming how to read each of `config`'s settings, since a small
     model reads `config["learning_rate"]` from a config.yaml in sections); for the others,
     the whole file."""
-    text = _TEXTS[path].replace("$title", title.replace('"', "'").strip() or "the paper")
+    plain = " ".join(title.replace('"', "'").replace("\\", "/").split())  # safe in a docstring
+    text = _TEXTS[path].replace("$title", plain or "the paper")
     # in the docstring of data.make_data and of model.Model: both at one indentation
     return text.replace("$settings", settings(config, "    ") if config else "")
 
 
-def settings(config: ConfigPlan, indent: str, limit: int = 30) -> str:
+def settings(config: ConfigPlan, indent: str) -> str:
     """How the code reads config.yaml's values, one line each: `config["training"]["lr"]`."""
     rows = []
-    for entry in sorted(config.entries, key=lambda e: e.key)[:limit]:
+    for entry in sorted(config.entries, key=lambda e: e.key):
         reads = "".join(f'["{part}"]' for part in entry.key.split("."))
-        value = repr(entry.value).replace('"', "'")
+        value = repr(entry.value).replace('"', "'").replace("\\", "/")
         rows.append(f"{indent}    config{reads}  ({value})")
     if not rows:
         return ""
@@ -125,21 +128,43 @@ _CONFIG = """CONFIG_PATH = Path(__file__).resolve().parents[{up}] / "config.yaml
 CONFIG: dict[str, Any] = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
 """
 
-_ARRAYS = '''
+# The tests check each result with an assert before they use it: a failing assert points the
+# repair loop at the code under test, where an error raised in the test itself (float(None))
+# would point it at this pinned file, which it may not change.
+_HELPERS = '''
 
 def arrays(value: Any) -> list[np.ndarray]:
-    """The numpy arrays in `value`: an array, a number, or tuples, lists and dicts of them."""
-    if value is None:
+    """The numeric arrays in `value`: an array, a number or a list of numbers, or tuples,
+    lists and dicts of them; anything else (text, None) holds none."""
+    if value is None or isinstance(value, str | bytes):
         return []
     if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, tuple | list):
+        return [a for item in value.values() for a in arrays(item)]
+    if isinstance(value, tuple):
         return [a for item in value for a in arrays(item)]
-    return [np.asarray(value, dtype=float)]
+    try:
+        return [np.asarray(value, dtype=float)]
+    except (TypeError, ValueError):
+        return [a for item in value for a in arrays(item)] if isinstance(value, list) else []
+
+
+def data() -> tuple[Any, Any]:
+    made = make_data(CONFIG)
+    assert isinstance(made, tuple) and len(made) == 2, "make_data must return (inputs, targets)"
+    return made
 '''
 
-_TEXTS = {
-    DATA: '''"""The data of "$title": a seeded synthetic stand-in at tiny sizes.
+_NUMBER = '''
+
+def number(value: Any, what: str) -> float:
+    """`value` as a float, asserting first that it is one number."""
+    assert isinstance(value, int | float | np.number) or (
+        isinstance(value, np.ndarray) and value.size == 1
+    ), f"{what} must return one number, not {type(value).__name__}"
+    return float(np.asarray(value).reshape(-1)[0])
+'''
+
+_DATA = '''"""The data of "$title": a seeded synthetic stand-in at tiny sizes.
 
 No data file exists and nothing is downloaded: the arrays are random, with the shapes and
 kinds of the paper's data, and sizes small enough for a smoke run in seconds.
@@ -159,8 +184,9 @@ def make_data(config: dict[str, Any]) -> tuple[Any, Any]:
     node features and an adjacency matrix); targets is an array with one entry per sample
     (labels or values to predict), or None when the method learns without labels.$settings
     """
-''',
-    MODEL: '''"""The method of "$title"."""
+'''
+
+_MODEL = '''"""The method of "$title"."""
 
 from typing import Any
 
@@ -173,29 +199,34 @@ class Model:
 
     def __init__(self, config: dict[str, Any], inputs: Any, targets: Any) -> None:
         """Set up the parameters of the method: their sizes from inputs and targets (as
-        data.make_data returns them), their initial values random and small, and every
-        hyperparameter (learning rate, sizes, coefficients) from config, which is
-        config.yaml as a dict (its settings: the class's docstring). Store each on self."""
+        data.make_data returns them), their initial values small and random from
+        np.random.default_rng(0), and every hyperparameter (learning rate, sizes,
+        coefficients) from config, which is config.yaml as a dict (its settings: the
+        class's docstring). Store each on self."""
 
     def predict(self, inputs: Any) -> Any:
-        """The method's output for inputs (predictions, scores, an embedding) as an array."""
+        """The method's output for inputs as an array of numbers: scores, probabilities or
+        an embedding (not labels picked by argmax). No randomness: the same parameters
+        give the same output."""
 
     def loss(self, inputs: Any, targets: Any) -> float:
         """The paper's objective on inputs and targets, as a Python float (lower is
-        better)."""
+        better). No randomness and no change to the parameters: the same parameters give
+        the same loss."""
 
     def step(self, inputs: Any, targets: Any) -> float:
         """One update of the paper's training rule: compute the gradients of loss on inputs
         and targets by hand with numpy and change the parameters on self as the paper says.
-        Return the loss before the update, as a Python float."""
-''',
-    MAIN: '''"""Entry point of "$title": trains model.Model on data.make_data's synthetic data.
+        Return the loss before the update (what self.loss gave), as a Python float."""
+'''
+
+_MAIN = (
+    '''"""Entry point of "$title": trains model.Model on data.make_data's synthetic data.
 
 `python main.py --smoke` runs a few steps in seconds; `python main.py --steps N` more.
 """
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -208,8 +239,9 @@ from model import Model
     + _CONFIG.format(up=0)
     + '''
 
-def main(argv: list[str] | None = None) -> float:
-    """Train on the synthetic data; print the loss before and after; return the last one."""
+def main(argv: list[str] | None = None) -> Any:
+    """Train on the synthetic data and print the loss before, during and after; return the
+    last. (Whether the loss is a finite number that training lowers, the tests judge.)"""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few steps, in seconds")
     parser.add_argument("--steps", type=int, default=None, help="how many updates")
@@ -217,22 +249,21 @@ def main(argv: list[str] | None = None) -> float:
     steps = args.steps if args.steps is not None else (5 if args.smoke else 200)
     inputs, targets = make_data(CONFIG)
     model = Model(CONFIG, inputs, targets)
-    first = float(model.loss(inputs, targets))
-    print(f"loss before training: {first:.6g}")
+    print(f"loss before training: {model.loss(inputs, targets)}")
     for number in range(1, steps + 1):
-        loss = float(model.step(inputs, targets))
-        print(f"step {number}: loss {loss:.6g}")
-    last = float(model.loss(inputs, targets))
-    print(f"loss after {steps} steps: {last:.6g}")
-    if not math.isfinite(last):
-        raise SystemExit(f"the loss is not finite after {steps} steps: {last}")
+        print(f"step {number}: loss {model.step(inputs, targets)}")
+    last = model.loss(inputs, targets)
+    print(f"loss after {steps} steps: {last}")
     return last
 
 
 if __name__ == "__main__":
     main()
-''',
-    TEST_DATA: '''"""Tests of data.make_data, written by PaperCoder: the same for every paper."""
+'''
+)
+
+_TEST_DATA = (
+    '''"""Tests of data.make_data, written by PaperCoder: the same for every paper."""
 
 from pathlib import Path
 from typing import Any
@@ -244,38 +275,46 @@ from data import make_data
 
 '''
     + _CONFIG.format(up=1)
-    + _ARRAYS
+    + _HELPERS
     + """
 
 def test_the_data_is_seeded() -> None:
-    first, second = make_data(CONFIG), make_data(CONFIG)
-    pairs = list(zip(arrays(first), arrays(second), strict=True))
-    assert pairs
-    assert all(np.array_equal(a, b) for a, b in pairs)
+    first, second = arrays(data()), arrays(data())
+    assert first, "make_data must return arrays of numbers"
+    assert len(first) == len(second)
+    assert all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(first, second))
 
 
 def test_the_data_is_tiny_and_finite() -> None:
-    inputs, targets = make_data(CONFIG)
+    inputs, targets = data()
     found = arrays(inputs) + arrays(targets)
-    assert arrays(inputs)
-    assert all(a.size <= 100_000 for a in found)
+    assert arrays(inputs), "make_data's inputs must be arrays of numbers"
+    assert all(a.size <= 100_000 for a in found), "the data must be tiny (see make_data)"
     assert all(np.isfinite(a).all() for a in found)
 
 
 def test_each_sample_has_a_target() -> None:
-    inputs, targets = make_data(CONFIG)
-    if targets is not None:
-        assert len(arrays(targets)[0]) == len(arrays(inputs)[0])
-""",
-    TEST_MODEL: '''"""Tests of model.Model on data.make_data's data, written by PaperCoder: the
-same for every paper. They judge the method by what it does: its objective is a finite number, a
-step changes its output, and training lowers its objective."""
+    inputs, targets = data()
+    if targets is None:
+        return  # a method without labels
+    given, wanted = arrays(inputs), arrays(targets)
+    assert given and wanted, "inputs and targets must be arrays of numbers"
+    assert given[0].ndim >= 1 and wanted[0].ndim >= 1, "inputs and targets must hold samples"
+    assert len(wanted[0]) == len(given[0]), "one target per sample of inputs"
+"""
+)
 
-import math
+_TEST_MODEL = (
+    '''"""Tests of model.Model on data.make_data's data, written by PaperCoder: the same for
+every paper. They judge the method by what it does: its objective is one finite number, the
+same for the same parameters; a step returns it and changes the method's output; and
+training lowers it."""
+
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import yaml
 
 from data import make_data
@@ -284,41 +323,58 @@ from model import Model
 '''
     + _CONFIG.format(up=1)
     + "STEPS = 20\n"
-    + _ARRAYS
+    + _HELPERS
+    + _NUMBER
     + """
 
 def fresh() -> tuple[Model, Any, Any]:
-    inputs, targets = make_data(CONFIG)
+    np.random.seed(0)
+    inputs, targets = data()
     return Model(CONFIG, inputs, targets), inputs, targets
 
 
-def test_the_loss_is_a_finite_number() -> None:
+def test_the_loss_is_one_finite_number_the_same_each_time() -> None:
     model, inputs, targets = fresh()
-    assert math.isfinite(float(model.loss(inputs, targets)))
+    first = number(model.loss(inputs, targets), "Model.loss")
+    assert np.isfinite(first)
+    assert number(model.loss(inputs, targets), "Model.loss") == first
 
 
-def test_the_predictions_are_finite() -> None:
+def test_the_predictions_are_finite_numbers() -> None:
     model, inputs, _ = fresh()
     found = arrays(model.predict(inputs))
-    assert found
+    assert found, "Model.predict must return an array of numbers"
     assert all(np.isfinite(a).all() for a in found)
 
 
-def test_a_step_changes_the_predictions() -> None:
+def test_a_step_returns_the_loss_and_changes_the_predictions() -> None:
     model, inputs, targets = fresh()
     before = [a.copy() for a in arrays(model.predict(inputs))]
-    assert math.isfinite(float(model.step(inputs, targets)))
+    loss = number(model.loss(inputs, targets), "Model.loss")
+    stepped = number(model.step(inputs, targets), "Model.step")
+    assert stepped == pytest.approx(loss, rel=1e-6, abs=1e-9), "step returns the loss before it"
     after = arrays(model.predict(inputs))
     assert any(a.shape != b.shape or not np.allclose(a, b) for a, b in zip(before, after))
 
 
 def test_training_lowers_the_loss() -> None:
     model, inputs, targets = fresh()
-    first = float(model.loss(inputs, targets))
+    first = number(model.loss(inputs, targets), "Model.loss")
     for _ in range(STEPS):
         model.step(inputs, targets)
-    last = float(model.loss(inputs, targets))
-    assert math.isfinite(last)
+    last = number(model.loss(inputs, targets), "Model.loss")
+    assert np.isfinite(last)
     assert last < first
-""",
+"""
+)
+
+_TEXTS = {
+    DATA: _DATA,
+    MODEL: _MODEL,
+    MAIN: _MAIN,
+    TEST_DATA: _TEST_DATA,
+    TEST_MODEL: _TEST_MODEL,
+    TESTS_INIT: "",
+    CONFTEST: "",
+    TESTS_CONFTEST: "",
 }

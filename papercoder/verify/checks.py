@@ -10,6 +10,7 @@ code alone; given a baseline (the first iteration's counts), testing less than i
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
 import tomllib
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from papercoder.errors import InputError
+from papercoder.repo import inside
 from papercoder.runstore import atomic_write_text, sha256_file, sha256_text
 from papercoder.sandbox.protocol import InstallResult, RunResult, Sandbox, Session
 from papercoder.settings import Timeouts
@@ -51,13 +53,14 @@ def _declared(repo: Path) -> dict[str, Any]:
         declared = tomllib.loads(pyproject.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{pyproject} is not valid TOML: {exc}", "fix the file") from exc
-    table = declared.get("tool", {}).get("papercoder", {})
+    tool = declared.get("tool", {})
+    table = tool.get("papercoder", {}) if isinstance(tool, dict) else {}
     return table if isinstance(table, dict) else {}
 
 
 def pinned(files: dict[str, str]) -> str:
     """The ``[tool.papercoder.pinned]`` table that pins `files` (path: text) by content."""
-    rows = [f'"{path}" = "sha256:{sha256_text(text)}"' for path, text in sorted(files.items())]
+    rows = [f'{json.dumps(path)} = "sha256:{sha256_text(t)}"' for path, t in sorted(files.items())]
     return "[tool.papercoder.pinned]\n" + "\n".join(rows) + "\n"
 
 
@@ -65,11 +68,15 @@ def changed_pins(repo: Path) -> list[Diagnostic]:
     """A file ``[tool.papercoder.pinned]`` pins by its content (a build's own tests, in the
     small profile) that is missing or changed: the checks judge the code by it, so changing
     it to pass is not passing. The repair loop may not edit pyproject.toml's [tool] table."""
+    pins = _declared(repo).get("pinned", {})
     found = []
-    for path, expected in sorted(_declared(repo).get("pinned", {}).items()):
-        file = repo / path
-        present = file.is_file() and not file.is_symlink()
-        if present and f"sha256:{sha256_file(file)}" == expected:
+    for path, expected in sorted(pins.items() if isinstance(pins, dict) else []):
+        try:
+            file = inside(repo, path)
+        except InputError:
+            file = None  # a pin outside the repository pins nothing there
+        present = file is not None and file.is_file() and not (repo / path).is_symlink()
+        if file is not None and present and f"sha256:{sha256_file(file)}" == expected:
             continue
         found.append(
             Diagnostic(
