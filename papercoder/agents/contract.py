@@ -41,7 +41,7 @@ def architecture() -> Architecture:
             " prints the objective; the tests check that training lowers it."
         ),
         files=[
-            FileSpec(path=DATA, purpose="make_data(config): the synthetic stand-in data"),
+            FileSpec(path=DATA, purpose="make_data(config, n_samples, n_features): the data"),
             FileSpec(path=MODEL, purpose="class Model: the method, its loss, step and predict"),
             FileSpec(path=MAIN, purpose="the entry point: trains Model on make_data's data"),
             FileSpec(path=TEST_DATA, purpose="tests of make_data (written by PaperCoder)"),
@@ -59,8 +59,8 @@ def logic() -> LogicDesign:
             FileLogic(
                 path=DATA,
                 responsibilities=(
-                    "make_data(config) returns (inputs, targets): a seeded synthetic stand-in"
-                    " for the paper's data at tiny sizes (inputs an array, or a tuple of arrays"
+                    "make_data(config, n_samples=32, n_features=8) returns (inputs, targets):"
+                    " a seeded synthetic stand-in for the paper's data at those sizes (inputs an array, or a tuple of arrays"
                     " such as features and an adjacency matrix; targets None when the method"
                     " learns without labels)."
                 ),
@@ -175,14 +175,17 @@ from typing import Any
 import numpy as np
 
 
-def make_data(config: dict[str, Any]) -> tuple[Any, Any]:
-    """Return (inputs, targets): a synthetic stand-in for the paper's data.
+def make_data(
+    config: dict[str, Any], n_samples: int = 32, n_features: int = 8
+) -> tuple[Any, Any]:
+    """Return (inputs, targets): a synthetic stand-in for the paper's data, of n_samples
+    samples (or nodes, or sequences) of n_features numbers each: these sizes, not the
+    sizes config.yaml gives for the real data.
 
     config is config.yaml as a dict. Use np.random.default_rng(0), so that two calls give
-    the same arrays. Keep it tiny: at most 64 samples and 32 features, whatever sizes
-    config.yaml gives for the real data. inputs is an array, or a tuple of arrays (e.g.
-    node features and an adjacency matrix); targets is an array with one entry per sample
-    (labels or values to predict), or None when the method learns without labels.$settings
+    the same arrays. inputs is an array, or a tuple of arrays (e.g. node features and an
+    adjacency matrix); targets is an array with one entry per sample (labels or values to
+    predict), or None when the method learns without labels.$settings
     """
 '''
 

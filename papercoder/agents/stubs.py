@@ -192,6 +192,41 @@ def _wanted(node: _Function) -> bool:
     return not (node.name == "__init__" and len(arguments) <= 1)
 
 
+_PLACEHOLDER = re.compile(
+    r"#.*\b(placeholder|actual (implementation|logic|computation)|todo|your (code|logic)"
+    r"|replace (this|with))\b",
+    re.I,
+)
+_RANDOM = re.compile(r"^(np|numpy)\.random\.|^random\.|\.(rand|randn|random|normal|uniform)$")
+
+
+def placeholder(code: str, name: str) -> str | None:
+    """What makes the function `name` of `code` a placeholder, or None: a comment saying
+    it is one ("This is a placeholder for the actual implementation"), or, for a function
+    that does not make data, a result drawn at random (asked for `Model.loss`, a 1.5B model
+    answered `return np.random.rand()`)."""
+    try:
+        tree = parse(code)
+    except SyntaxError:
+        return None
+    node = next((n for n in ast.walk(tree) if isinstance(n, _Function) and n.name == name), None)
+    if node is None:
+        return None
+    rows = source_lines(code)[node.lineno - 1 : node.end_lineno]
+    if any(_PLACEHOLDER.search(row) for row in rows):
+        return "it says it is a placeholder"
+    if re.search(r"data|sample|random|init", name):
+        return None
+    drawn = [
+        child
+        for child in ast.walk(node)
+        if isinstance(child, ast.Return)
+        and isinstance(child.value, ast.Call)
+        and _RANDOM.search(ast.unparse(child.value.func))
+    ]
+    return "it returns random numbers" if drawn else None
+
+
 def fill_stubs(
     model: ChatModel,
     shared: list[Message],
@@ -237,17 +272,40 @@ def fill_stubs(
             max_tokens=max_tokens,
             temperature=0.0,
         )
-        try:
-            answer = extract_python(model.complete(request).content)
-        except TruncatedReply as exc:  # the function may be whole before the reply looped
-            answer = _closed_before_loop(str(exc.context.get("content", "")), stub.name)
-        except (ModelOutputError, ContextLengthExceeded):
+        answer = _ask(model, request, stub.name)
+        what = placeholder(answer, stub.name) if answer else None
+        if what is not None:  # asked once more, told what its answer is
+            again = prompts.render(
+                "code_function_placeholder", qualname=stub.qualname, what=what, function=stub.name
+            )
+            request = request.model_copy(
+                update={
+                    "messages": (
+                        *request.messages,
+                        Message(role="assistant", content=f"```python\n{answer}```"),
+                        Message(role="user", content=again),
+                    )
+                }
+            )
+            retried = _ask(model, request, stub.name)
+            answer = retried if retried and placeholder(retried, stub.name) is None else answer
+        if not answer:
             continue  # the stub stays: the checks and the repair loop judge it
         new = with_function(code, stub, answer, module_name(path))
         if new is not None and all(t.qualname != stub.qualname for t in targets(new)):
             code = new  # (an answer with the same fault, a file read again, is no answer)
             filled.append(stub.qualname)
     return code, filled
+
+
+def _ask(model: ChatModel, request: ChatRequest, name: str) -> str:
+    """The Python of the reply to `request` ("" when there is none to use)."""
+    try:
+        return extract_python(model.complete(request).content)
+    except TruncatedReply as exc:  # the function may be whole before the reply looped
+        return _closed_before_loop(str(exc.context.get("content", "")), name)
+    except (ModelOutputError, ContextLengthExceeded):
+        return ""
 
 
 def _closed_before_loop(reply: str, name: str) -> str:

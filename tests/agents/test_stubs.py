@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from papercoder.agents.stubs import fill_stubs, stubs, with_function
+from papercoder.agents.stubs import fill_stubs, placeholder, stubs, with_function
 from papercoder.llm.client import ChatRequest, Message
 from papercoder.testing import FunctionModel
 
@@ -301,3 +301,33 @@ def test_a_method_answered_at_its_classs_indentation_is_taken() -> None:
     assert with_function(code, stub, reply) == (
         "class Model:\n    def loss(self, x):\n        return float((x**2).sum())\n"
     )
+
+
+PLACEHOLDERS = {
+    # adam's real replies for Model.predict and Model.loss, 1.5B model
+    "said": "def predict(self, x):\n    # This is a placeholder for the actual implementation\n"
+    "    return x @ self.w\n",
+    "drawn": "def loss(self, x, y):\n    return np.random.rand()\n",
+}
+
+
+def test_placeholders_are_told_from_code_that_works() -> None:
+    assert placeholder(PLACEHOLDERS["said"], "predict") == "it says it is a placeholder"
+    assert placeholder(PLACEHOLDERS["drawn"], "loss") == "it returns random numbers"
+    # making data at random is the work of a data function; a computed result is no placeholder
+    assert placeholder("def make_data(n):\n    return np.random.rand(n)\n", "make_data") is None
+    assert placeholder("def loss(self, x):\n    return float((x**2).mean())\n", "loss") is None
+
+
+def test_a_placeholder_is_asked_for_again_and_told_what_it_is() -> None:
+    code = "class Model:\n    def loss(self, x, y):\n        pass\n"
+    real = "def loss(self, x, y):\n    return float(((x - y) ** 2).mean())\n"
+    model = FunctionModel(
+        lambda r: real if len(r.messages) > 1 else f"```python\n{PLACEHOLDERS['drawn']}```"
+    )
+    filled, names = fill_stubs(model, [], "model.py", code, "", 64, 1)
+    assert names == ["Model.loss"] and "((x - y) ** 2).mean()" in filled
+    assert len(model.requests) == 2
+    told = model.requests[1].messages[-1].content
+    assert "placeholder" in told and "it returns random numbers" in told
+    assert model.requests[1].messages[-2].role == "assistant"

@@ -63,7 +63,7 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     # each reads config.yaml as the skeleton shows, section by section
     assert all('config["training"]["learning_rate"]  (0.05)' in a for a in asked)
     # model.py's functions are written knowing the data: data.py is in their design
-    assert all("def make_data(config" in a and "rng.integers" in a for a in asked[1:])
+    assert all("def make_data(" in a and "rng.integers" in a for a in asked[1:])
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
     assert "7 passed" in tests.stdout
@@ -130,7 +130,7 @@ _WRONG = {
     self.calls = getattr(self, "calls", 0) + 1
     return 1.0 / self.calls
 """,
-    "make_data_unseeded.py": """def make_data(config: dict[str, Any]) -> tuple[Any, Any]:
+    "make_data_unseeded.py": """def make_data(config: dict[str, Any], n_samples=32, n_features=8):
     rng = np.random.default_rng()
     points = rng.normal(size=(32, 8))
     labels = rng.integers(0, 3, size=32)
