@@ -147,15 +147,50 @@ def tests_on_repo(repo: Path) -> str:
                 ours |= {a.asname or a.name for a in node.names}
             elif isinstance(node, ast.Import):
                 ours |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in modules}
+        ours |= _helpers(tree, ours)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
                 total += 1
                 asserts = any(isinstance(n, ast.Assert) for n in ast.walk(node))
+                reach = ours | _bound(node, ours)
                 calls = any(
-                    isinstance(n, ast.Call) and _root(n.func) in ours for n in ast.walk(node)
+                    isinstance(n, ast.Call) and _root(n.func) in reach for n in ast.walk(node)
                 )
                 good += asserts and calls
     return f"{good}/{total}"
+
+
+def _helpers(tree: ast.Module, ours: set[str]) -> set[str]:
+    """The test file's own top-level functions that call the repository's code, directly
+    or through another such helper (`fresh()` making a `Model`)."""
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    found: set[str] = set()
+    while True:
+        more = {
+            f.name
+            for f in functions
+            if not f.name.startswith("test")
+            and f.name not in found
+            and any(isinstance(n, ast.Call) and _root(n.func) in ours | found for n in ast.walk(f))
+        }
+        if not more:
+            return found
+        found |= more
+
+
+def _bound(function: ast.FunctionDef, ours: set[str]) -> set[str]:
+    """Names a test binds to what the repository's code returns (`model, x, y = fresh()`),
+    so that `model.loss(x, y)` is a call of it."""
+    bound: set[str] = set()
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _root(node.value.func) in ours
+        ):
+            for target in node.targets:
+                bound |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return bound
 
 
 def _root(node: ast.expr) -> str:

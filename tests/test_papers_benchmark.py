@@ -41,3 +41,21 @@ def test_only_tests_that_assert_on_a_call_of_repository_code_count(tmp_path: Pat
     )
     assert papers().tests_on_repo(repo) == "2/4"
     assert papers().tests_on_repo(tmp_path / "missing") == "-"
+
+
+def test_a_call_through_a_helper_of_the_test_file_counts(tmp_path: Path) -> None:
+    """The small profile's tests make the model in a helper (`model, x = fresh()`) and call
+    its methods on the name they bound; a helper that calls nothing of ours does not count."""
+    repo = write(
+        tmp_path / "repo",
+        {
+            "model.py": "class Model:\n    def loss(self, x):\n        return x\n",
+            "tests/test_model.py": "from model import Model\n\n\n"
+            "def make():\n    return Model()\n\n\n"
+            "def fresh():\n    return make(), 2\n\n\n"
+            "def two():\n    return 2, 3\n\n\n"
+            "def test_through_helpers():\n    model, x = fresh()\n    assert model.loss(x) == 2\n\n\n"
+            "def test_not_ours():\n    a, b = two()\n    assert a.bit_length() == 2\n",
+        },
+    )
+    assert papers().tests_on_repo(repo) == "1/2"
