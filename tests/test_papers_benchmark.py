@@ -54,7 +54,8 @@ def test_a_call_through_a_helper_of_the_test_file_counts(tmp_path: Path) -> None
             "def make():\n    return Model()\n\n\n"
             "def fresh():\n    return make(), 2\n\n\n"
             "def two():\n    return 2, 3\n\n\n"
-            "def test_through_helpers():\n    model, x = fresh()\n    assert model.loss(x) == 2\n\n\n"
+            "def test_through_helpers():\n"
+            "    model, x = fresh()\n    assert model.loss(x) == 2\n\n\n"
             "def test_not_ours():\n    a, b = two()\n    assert a.bit_length() == 2\n",
         },
     )

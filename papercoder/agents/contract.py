@@ -60,8 +60,9 @@ def logic() -> LogicDesign:
                 path=DATA,
                 responsibilities=(
                     "make_data(config, n_samples=32, n_features=8) returns (inputs, targets):"
-                    " a seeded synthetic stand-in for the paper's data at those sizes (inputs an array, or a tuple of arrays"
-                    " such as features and an adjacency matrix; targets None when the method"
+                    " a seeded synthetic stand-in for the paper's data at those sizes (inputs an"
+                    " array, or a tuple of arrays such as features and an adjacency matrix;"
+                    " targets None when the method"
                     " learns without labels)."
                 ),
                 functions=["make_data"],
