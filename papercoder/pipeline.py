@@ -428,23 +428,23 @@ class Builder:
     def code_contract(
         self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]
     ) -> list[str]:
-        """The small profile's code (agents.contract): the model writes each function of
-        data.py and model.py alone, data.py first, and model.py's with data.py in its design
-        (the shapes it makes); the tool writes the entry point and the tests, last (whatever
-        linking did), and pins them in pyproject.toml, so the checks fail a repair that
+        """The small profile's code (agents.contract): the tool writes the data, the entry
+        point and the tests; the model writes each method of model.py alone, with data.py in
+        its design (the shapes it makes). The tool writes its files again last (whatever
+        linking did) and pins them in pyproject.toml, so the checks fail a repair that
         changes them."""
         files = list(contract.FILES)
         shared = self.shared(paper, plan)
         done = [p for p in contract.WRITTEN_BY_MODEL if (self.repo / p).is_file()]
         self.report("code", len(done), len(files))
+        self.write_tool_files(paper)  # data.py first: model.py is written knowing it
         for path in contract.WRITTEN_BY_MODEL:
             if path in done:
                 continue  # written whole in an earlier session
             code = contract.skeleton(path, paper.title, plan.config)
             design = analyses[path].to_markdown() if path in analyses else ""
-            if path != contract.DATA:
-                data = (self.repo / contract.DATA).read_text("utf-8")
-                design += f"\n\n{contract.DATA}:\n```python\n{data.rstrip()}\n```"
+            data = (self.repo / contract.DATA).read_text("utf-8")
+            design += f"\n\n{contract.DATA}:\n```python\n{data.rstrip()}\n```"
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
             code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
             self.record_fix(
@@ -463,7 +463,7 @@ class Builder:
         self.write_tool_files(paper)
         GitRepo(self.repo).commit(
             f"code: {len(files)} files of the small profile's contract, the functions of"
-            f" {' and '.join(contract.WRITTEN_BY_MODEL)} written by the model"
+            f" {', '.join(contract.WRITTEN_BY_MODEL)} written by the model"
         )
         order = list(contract.WRITTEN_BY_MODEL)
         self.link(order, contract.MAIN)

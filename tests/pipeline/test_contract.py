@@ -1,5 +1,5 @@
-"""The small profile's contract: the tool writes the files, the interface, the entry point
-and the tests; the model writes each function of data.py and model.py alone."""
+"""The small profile's contract: the tool writes the files, the interface, the data, the
+entry point and the tests; the model writes each method of model.py alone."""
 
 from __future__ import annotations
 
@@ -54,19 +54,19 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     assert changed_pins(repo) == []
     # the model was asked for each function alone, and for no architecture, logic or file
     asked = [r.body["messages"][-1]["content"] for r in srv.chat_requests("coder.function")]
-    names = ["make_data", "Model.__init__", "Model.predict", "Model.loss", "Model.step"]
+    names = ["Model.__init__", "Model.predict", "Model.loss", "Model.step"]
     assert [next(n for n in names if f"`{n}` does nothing yet" in a) for a in asked] == names
     assert not srv.chat_requests("planner.architecture") + srv.chat_requests("planner.logic")
     assert not srv.chat_requests("coder")
     analysed = [r.text for r in srv.chat_requests("analyst")]
-    assert len(analysed) == 2 and all("FILE: main.py\n" not in t for t in analysed)
+    assert len(analysed) == 1 and "FILE: model.py\n" in analysed[0]
     # each reads config.yaml as the skeleton shows, section by section
     assert all('config["training"]["learning_rate"]  (0.05)' in a for a in asked)
     # model.py's functions are written knowing the data: data.py is in their design
-    assert all("def make_data(" in a and "rng.integers" in a for a in asked[1:])
+    assert all("def make_data(" in a and "centres[targets]" in a for a in asked)
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
-    assert "7 passed" in tests.stdout
+    assert "4 passed" in tests.stdout
     smoke = run_in(repo, "main.py", "--smoke")
     assert smoke.returncode == 0, smoke.stderr
     lines = smoke.stdout.splitlines()
@@ -86,24 +86,21 @@ def _title(run_dir: Path) -> str:
     [
         # an update against the gradient: training raises the loss
         ("step", "step_up.py", ["test_training_lowers_the_loss"]),
-        # data drawn without a seed: two calls differ
-        ("make_data", "make_data_unseeded.py", ["test_the_data_is_seeded"]),
-        # a "loss" that falls at every call, whatever the parameters
+        # a step that counts but changes no parameter: nothing is learnt
         (
-            "loss",
-            "loss_counter.py",
-            [
-                "test_the_loss_is_one_finite_number_the_same_each_time",
-                "test_a_step_returns_the_loss_and_changes_the_predictions",
-            ],
+            "step",
+            "step_idle.py",
+            ["test_a_step_changes_the_predictions", "test_training_lowers_the_loss"],
         ),
+        # a "loss" that falls at every call, whatever the parameters
+        ("loss", "loss_counter.py", ["test_the_loss_is_one_finite_number_the_same_each_time"]),
     ],
 )
 def test_the_contract_tests_fail_a_method_that_does_not_do_its_job(
     fixture_pdf: Path, tmp_path: Path, function: str, reply: str, failing: list[str]
 ) -> None:
     wrong = _WRONG[reply]
-    qualname = function if function == "make_data" else f"Model.{function}"
+    qualname = f"Model.{function}"
     rule: dict[str, Any] = {
         "agent": "coder.function",
         "contains": f"`{qualname}` does nothing yet",
@@ -130,11 +127,8 @@ _WRONG = {
     self.calls = getattr(self, "calls", 0) + 1
     return 1.0 / self.calls
 """,
-    "make_data_unseeded.py": """def make_data(config: dict[str, Any], n_samples=32, n_features=8):
-    rng = np.random.default_rng()
-    points = rng.normal(size=(32, 8))
-    labels = rng.integers(0, 3, size=32)
-    return points, labels
+    "step_idle.py": """def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+    self.steps = getattr(self, "steps", 0) + 1
 """,
 }
 
