@@ -428,23 +428,25 @@ class Builder:
     def code_contract(
         self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]
     ) -> list[str]:
-        """The small profile's code (agents.contract): the tool writes the data, the entry
-        point and the tests; the model writes each method of model.py alone, with data.py in
-        its design (the shapes it makes). The tool writes its files again last (whatever
+        """The small profile's code (agents.contract): the tool writes the data, the settings,
+        the gradients, the entry point and the tests; the model writes each method of
+        model.py alone, with data.py and gradients.py in its design (the shapes it makes, how
+        to ask for gradients). The tool writes its files again last (whatever
         linking did) and pins them in pyproject.toml, so the checks fail a repair that
         changes them."""
         files = list(contract.FILES)
         shared = self.shared(paper, plan)
         done = [p for p in contract.WRITTEN_BY_MODEL if (self.repo / p).is_file()]
         self.report("code", len(done), len(files))
-        self.write_tool_files(paper)  # data.py first: model.py is written knowing it
+        self.write_tool_files(paper)  # first: model.py is written knowing data.py's shapes
         for path in contract.WRITTEN_BY_MODEL:
             if path in done:
                 continue  # written whole in an earlier session
             code = contract.skeleton(path, paper.title, plan.config)
             design = analyses[path].to_markdown() if path in analyses else ""
-            data = (self.repo / contract.DATA).read_text("utf-8")
-            design += f"\n\n{contract.DATA}:\n```python\n{data.rstrip()}\n```"
+            for known in contract.DESIGN_FILES:  # the data's shapes; how to get gradients
+                text = (self.repo / known).read_text("utf-8")
+                design += f"\n\n{known}:\n```python\n{text.rstrip()}\n```"
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
             code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
             self.record_fix(

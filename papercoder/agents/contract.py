@@ -15,6 +15,14 @@ paper's data, a 1.5B model sized it from config.yaml's real-data sizes (adam: 12
 for 8 features; glove: a 400,000 x 300 table) or seeded it with a config value, and no
 repair got the shapes to agree; told the shapes as numbers, it sizes the parameters by them.
 
+Two more of the tool's files take on what the model kept getting wrong and no paper is
+about. settings.py reads config.yaml into a dict that forgives the section a setting is read
+from (adam's model read config["training"]["beta1"], which config.yaml holds under "paper",
+and six repairs in a row each moved one such KeyError to the next setting).
+gradients.py differentiates the loss by finite differences, so step applies the paper's
+update rule to gradients it is given instead of deriving them by hand, which the 1.5B model
+got wrong or left empty.
+
 The tests are the tool's, the same for every paper, and they judge the method, not its
 shape: the objective is a finite number, the same for the same parameters; a step changes
 what the method outputs; and training lowers the objective. A green repository therefore
@@ -26,11 +34,23 @@ from __future__ import annotations
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
+SETTINGS, GRADIENTS = "settings.py", "gradients.py"
 TEST_MODEL = "tests/test_model.py"
 # empty and pinned: the tests import the repository's modules, and nothing patches them
 TESTS_INIT, CONFTEST, TESTS_CONFTEST = "tests/__init__.py", "conftest.py", "tests/conftest.py"
 WRITTEN_BY_MODEL = (MODEL,)  # a skeleton whose method bodies the model writes
-WRITTEN_BY_TOOL = (DATA, MAIN, TEST_MODEL, TESTS_INIT, CONFTEST, TESTS_CONFTEST)
+WRITTEN_BY_TOOL = (
+    DATA,
+    SETTINGS,
+    GRADIENTS,
+    MAIN,
+    TEST_MODEL,
+    TESTS_INIT,
+    CONFTEST,
+    TESTS_CONFTEST,
+)
+# what model.py's methods are written knowing: the data's shapes, how to ask for gradients
+DESIGN_FILES = (DATA, GRADIENTS)
 FILES = (*WRITTEN_BY_MODEL, *WRITTEN_BY_TOOL)
 SMOKE = f"python {MAIN} --smoke"
 REQUIREMENTS = ["numpy", "pyyaml"]
@@ -42,12 +62,15 @@ def architecture() -> Architecture:
         implementation_approach=(
             "numpy on the CPU, no downloads. data.py makes a seeded synthetic classification"
             " task at tiny sizes; model.py holds the method as one class, Model,"
-            " with its parameters, its objective (loss), one update of its training rule"
-            " (step) and its output (predict); main.py trains it on the synthetic data and"
-            " prints the objective; the tests check that training lowers it."
+            " with its parameters (a dict, self.params), its objective (loss), one update of"
+            " its training rule (step, given the gradients by gradients.py) and its output"
+            " (predict); main.py trains it on the synthetic data and prints the objective;"
+            " the tests check that training lowers it."
         ),
         files=[
             FileSpec(path=DATA, purpose="make_data(): synthetic data (written by PaperCoder)"),
+            FileSpec(path=SETTINGS, purpose="load_settings(): config.yaml (by PaperCoder)"),
+            FileSpec(path=GRADIENTS, purpose="gradients(): finite differences (by PaperCoder)"),
             FileSpec(path=MODEL, purpose="class Model: the method, its loss, step and predict"),
             FileSpec(path=MAIN, purpose="the entry point: trains Model on make_data's data"),
             FileSpec(path=TEST_MODEL, purpose="tests of Model (written by PaperCoder)"),
@@ -72,28 +95,46 @@ def logic() -> LogicDesign:
                 functions=["make_data"],
             ),
             FileLogic(
+                path=SETTINGS,
+                responsibilities=(
+                    "load_settings() returns config.yaml as a dict; a setting read from the"
+                    " wrong section is found in the section that holds it (written by"
+                    " PaperCoder)."
+                ),
+                functions=["load_settings"],
+            ),
+            FileLogic(
+                path=GRADIENTS,
+                responsibilities=(
+                    "gradients(loss, params) returns the gradient of loss() for each array of"
+                    " params by central differences (written by PaperCoder)."
+                ),
+                functions=["gradients"],
+            ),
+            FileLogic(
                 path=MODEL,
                 responsibilities=(
                     "class Model(config, n_features, n_classes): the paper's method. __init__"
-                    " sizes the parameters by n_features and n_classes and reads the"
-                    " hyperparameters from config.yaml; predict(inputs) is the method's output;"
-                    " loss(inputs, targets) the paper's objective as a float; step(inputs,"
-                    " targets) one update of the paper's training rule."
+                    " puts the parameters in self.params, sized by n_features and n_classes,"
+                    " and reads the hyperparameters from config.yaml; predict(inputs) is the"
+                    " method's output; loss(inputs, targets) the paper's objective as a float;"
+                    " step(inputs, targets) one update of the paper's training rule, applied"
+                    " to gradients(...)'s gradients."
                 ),
-                depends_on=[DATA],
+                depends_on=[DATA, GRADIENTS],
                 classes=["Model"],
                 functions=["__init__", "predict", "loss", "step"],
             ),
             FileLogic(
                 path=MAIN,
                 responsibilities="Reads config.yaml, makes the data, trains Model, prints losses.",
-                depends_on=[DATA, MODEL],
+                depends_on=[DATA, SETTINGS, MODEL],
                 functions=["main"],
             ),
             FileLogic(
                 path=TEST_MODEL,
                 responsibilities="Checks that Model's loss is finite and training lowers it.",
-                depends_on=[DATA, MODEL],
+                depends_on=[DATA, SETTINGS, MODEL],
             ),
         ],
         task_order=list(FILES),
@@ -123,10 +164,6 @@ def settings(config: ConfigPlan, indent: str) -> str:
         return ""
     return f"\n\n{indent}Its settings:\n" + "\n".join(rows)
 
-
-_CONFIG = """CONFIG_PATH = Path(__file__).resolve().parents[{up}] / "config.yaml"
-CONFIG: dict[str, Any] = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
-"""
 
 # The tests check each result with an assert before they use it: a failing assert points the
 # repair loop at the code under test, where an error raised in the test itself (float(None))
@@ -186,11 +223,156 @@ def make_data(
     return inputs, targets
 '''
 
+_SETTINGS = '''"""The settings of "$title", read from config.yaml, written by PaperCoder (the
+same for every paper).
+
+load_settings() returns config.yaml as a dict that forgives the section a setting is read
+from: config["training"]["beta1"] finds beta1 in whichever section holds it, as does
+config["beta1"]; a name is matched whatever its case or underscores, and a Greek letter as
+its name (config["epsilon"] finds a setting named ϵ). A name config.yaml does not hold is
+a KeyError that lists the names it does.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_PATH = Path(__file__).resolve().parent / "config.yaml"
+# names a model gives a section config.yaml may not have
+SECTIONS = {
+    "model", "training", "train", "optimizer", "optimiser", "optimization", "data", "dataset",
+    "hyperparameters", "params", "parameters", "paper", "experiment", "config", "network",
+    "architecture", "method", "loss", "settings",
+}  # fmt: skip
+# the Greek letters a setting may be named by (ϵ for epsilon), as their names
+GREEK = dict(
+    zip(
+        "\\u03b1\\u03b2\\u03b3\\u03b4\\u03b5\\u03f5\\u03b7\\u03b8\\u03bb\\u03bc\\u03c1\\u03c3\\u03c4\\u03c9",
+        "alpha beta gamma delta epsilon epsilon eta theta lambda mu rho sigma tau omega".split(),
+        strict=True,
+    )
+)
+
+
+def plain(name: Any) -> str:
+    """A setting's name as it is matched: lower case, letters and digits only."""
+    text = "".join(GREEK.get(c, c) for c in str(name).lower())
+    return "".join(c for c in text if c.isalnum())
+
+
+class Settings(dict[str, Any]):
+    """config.yaml, or one of its sections. A name a section lacks is looked up in all of
+    config.yaml (sections other than "smoke" first); a usual section name config.yaml does not
+    have (config["model"] where it has none) stands for all of config.yaml."""
+
+    def __init__(self, values: dict[str, Any], whole: "Settings | None" = None) -> None:
+        root = self if whole is None else whole
+        super().__init__(
+            (key, Settings(value, root) if isinstance(value, dict) else value)
+            for key, value in values.items()
+        )
+        self.whole = root
+        self.found: dict[str, Any] = {}  # the whole's: each name as matched, its value
+        if whole is None:
+            settings = list(leaves(self))
+            for key, value, _ in sorted(settings, key=lambda leaf: leaf[2]):  # smoke last
+                self.found.setdefault(plain(key), value)
+            for key, value in self.items():
+                self.found.setdefault(plain(key), value)
+            self.names = sorted({str(key) for key, _, _ in settings})
+
+    def __missing__(self, name: Any) -> Any:
+        if plain(name) in self.whole.found:
+            return self.whole.found[plain(name)]
+        if plain(name) in SECTIONS:
+            return self.whole
+        known = ", ".join(self.whole.names)
+        raise KeyError(f"config.yaml has no setting {name!r}; it has: {known}")
+
+    def get(self, name: Any, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
+def leaves(section: dict[str, Any], smoke: bool = False) -> Iterator[tuple[Any, Any, bool]]:
+    """Each setting in `section` and the sections in it: its name, its value, and whether it
+    is under a section named smoke."""
+    for key, value in section.items():
+        if isinstance(value, dict):
+            yield from leaves(value, smoke or plain(key) == "smoke")
+        else:
+            yield key, value, smoke
+
+
+def load_settings() -> Settings:
+    """config.yaml beside this file, as Settings."""
+    loaded = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+    return Settings(loaded if isinstance(loaded, dict) else {})
+'''
+
+_GRADIENTS = '''"""Gradients by finite differences, written by PaperCoder (the same for every
+paper): model.Model's step asks gradients(lambda: self.loss(inputs, targets), self.params) for the
+gradient of the loss with respect to each parameter instead of deriving it by hand.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+NUDGE = 1e-5
+
+
+def gradients(loss: Callable[[], Any], params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The gradient of loss() with respect to each array of params, by central
+    differences: {name: an array of params[name]'s shape}. Each number of each array is
+    nudged in place and put back, so loss() must compute its value from these same arrays
+    (Model.params), and must return one number."""
+    assert isinstance(params, dict) and params, (
+        "gradients(loss, params): params must be a non-empty dict of name -> float array"
+        f" (Model.params), not {params!r:.80}"
+    )
+    found: dict[str, np.ndarray] = {}
+    for name, values in params.items():
+        assert isinstance(values, np.ndarray) and values.dtype.kind == "f", (
+            f"gradients: params[{name!r}] must be a numpy array of floats, not"
+            f" {type(values).__name__} {getattr(values, 'dtype', '')}"
+        )
+        grad = np.zeros_like(values)
+        for index in np.ndindex(values.shape):
+            kept = values[index]
+            values[index] = kept + NUDGE
+            up = one_number(loss())
+            values[index] = kept - NUDGE
+            down = one_number(loss())
+            values[index] = kept
+            grad[index] = (up - down) / (2 * NUDGE)
+        found[name] = grad
+    assert any(g.any() for g in found.values()), (
+        "gradients: loss() does not change when any array of params changes; compute"
+        " predict and loss from the arrays in self.params"
+    )
+    return found
+
+
+def one_number(value: Any) -> float:
+    """`value` as a float, asserting it is one number."""
+    size = np.size(value) if isinstance(value, int | float | np.number | np.ndarray) else 0
+    assert size == 1, f"gradients: loss() must return one number, not {type(value).__name__}"
+    return float(np.asarray(value).reshape(-1)[0])
+'''
+
 _MODEL = '''"""The method of "$title"."""
 
 from typing import Any
 
 import numpy as np
+
+from gradients import gradients
 
 
 class Model:
@@ -198,50 +380,50 @@ class Model:
     """
 
     def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
-        """Set up the parameters of the method for inputs of n_features numbers per sample
-        and targets of n_classes classes (here 8 and 3): their shapes from n_features,
-        n_classes and hidden sizes of at most 64, never from config's sizes of the paper's
-        real data (vocabulary, image or dataset sizes); their initial values small and
-        random from np.random.default_rng(0). Read every hyperparameter (learning rate,
-        coefficients) from config, which is config.yaml as a dict (its settings: the class's
-        docstring). Store each on self."""
+        """Set up the method for inputs of n_features numbers per sample and targets of
+        n_classes classes (here 8 and 3). Put every parameter in self.params, a dict of name
+        -> float array: shapes from n_features, n_classes and hidden sizes of at most 16,
+        never from config's sizes of the paper's real data (vocabulary, image or dataset
+        sizes); initial values small and random from np.random.default_rng(0). Read each
+        hyperparameter (learning rate, coefficients) from config, which is config.yaml as a
+        dict (its settings: the class's docstring), and store it on self."""
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
-        """The method's output for inputs, a float array of shape (n_samples, n_features):
-        an array of numbers with one row per sample (scores of the n_classes classes,
-        probabilities or an embedding; not labels picked by argmax). No randomness: the
-        same parameters give the same output."""
+        """The method's output for inputs, a float array of shape (n_samples, n_features),
+        computed from self.params: an array of numbers with one row per sample (scores of
+        the n_classes classes, probabilities or an embedding; not labels picked by argmax).
+        No randomness: the same parameters give the same output."""
 
     def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """The paper's objective on inputs (n_samples, n_features) and targets, an int
-        array (n_samples,) of classes 0 to n_classes - 1, as a Python float (lower is
-        better). No randomness and no change to the parameters: the same parameters give
-        the same loss."""
+        array (n_samples,) of classes 0 to n_classes - 1, computed from self.params, as a
+        Python float (lower is better). Where the paper's objective is not one of class
+        labels (the paper is an optimizer, say), the mean cross-entropy of the softmax of
+        predict(inputs) against targets. No randomness and no change to the parameters:
+        the same parameters give the same loss."""
 
     def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
         """One update of the paper's training rule on inputs and targets (as loss takes
-        them): compute the gradients of loss by hand with numpy and change the parameters
-        on self as the paper says."""
+        them). grads = gradients(lambda: self.loss(inputs, targets), self.params) gives the
+        gradient of the loss for each array of self.params, by name, of the same shape (do
+        not derive them by hand); change each self.params[name] as the paper's rule says
+        (plain gradient descent would be self.params[name] -= learning_rate * grads[name])."""
 '''
 
-_MAIN = (
-    '''"""Entry point of "$title": trains model.Model on data.make_data's synthetic data.
+_MAIN = '''"""Entry point of "$title": trains model.Model on data.make_data's synthetic data.
 
 `python main.py --smoke` runs a few steps in seconds; `python main.py --steps N` more.
 """
 
 import argparse
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from data import N_CLASSES, make_data
 from model import Model
+from settings import load_settings
 
-'''
-    + _CONFIG.format(up=0)
-    + '''
+CONFIG = load_settings()
+
 
 def main(argv: list[str] | None = None) -> Any:
     """Train on the synthetic data and print the loss before, during and after; return the
@@ -265,7 +447,6 @@ def main(argv: list[str] | None = None) -> Any:
 if __name__ == "__main__":
     main()
 '''
-)
 
 _TEST_MODEL = (
     '''"""Tests of model.Model on data.make_data's data, written by PaperCoder: the same for
@@ -273,18 +454,17 @@ every paper. They judge the method by what it does: its objective is one finite 
 same for the same parameters; a step changes the method's output; and training lowers
 the objective."""
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from data import N_CLASSES, make_data
 from model import Model
+from settings import load_settings
 
+CONFIG = load_settings()
+STEPS = 20
 '''
-    + _CONFIG.format(up=1)
-    + "STEPS = 20\n"
     + _HELPERS
     + _NUMBER
     + """
@@ -331,6 +511,8 @@ def test_training_lowers_the_loss() -> None:
 
 _TEXTS = {
     DATA: _DATA,
+    SETTINGS: _SETTINGS,
+    GRADIENTS: _GRADIENTS,
     MODEL: _MODEL,
     MAIN: _MAIN,
     TEST_MODEL: _TEST_MODEL,

@@ -3,6 +3,7 @@ entry point and the tests; the model writes each method of model.py alone."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from papercoder.agents import contract
@@ -62,11 +64,16 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     assert len(analysed) == 1 and "FILE: model.py\n" in analysed[0]
     # each reads config.yaml as the skeleton shows, section by section
     assert all('config["training"]["learning_rate"]  (0.05)' in a for a in asked)
-    # model.py's functions are written knowing the data: data.py is in their design
+    # model.py's functions are written knowing the data and how to get gradients
     assert all("def make_data(" in a and "centres[targets]" in a for a in asked)
+    assert all("def gradients(loss: Callable" in a for a in asked)
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
     assert "4 passed" in tests.stdout
+    # and the types check finds nothing in them (the sandbox's configuration of mypy)
+    ini = Path(__file__).resolve().parents[2] / "sandbox" / "mypy.ini"
+    types = run_in(repo, "-m", "mypy", "--config-file", str(ini), "--cache-dir", "/dev/null", ".")
+    assert types.returncode == 0, types.stdout
     smoke = run_in(repo, "main.py", "--smoke")
     assert smoke.returncode == 0, smoke.stderr
     lines = smoke.stdout.splitlines()
@@ -120,9 +127,7 @@ _WRONG = {
     .read_text("utf-8")
     .strip("`\n")
     .removeprefix("python\n")
-    .replace(
-        "getattr(self, name) - self.learning_rate", "getattr(self, name) + self.learning_rate"
-    ),
+    .replace("self.params[name] - self", "self.params[name] + self"),
     "loss_counter.py": """def loss(self, inputs: Any, targets: Any) -> float:
     self.calls = getattr(self, "calls", 0) + 1
     return 1.0 / self.calls
@@ -149,3 +154,92 @@ def test_the_contracts_files_pass_the_checks_crash_rules() -> None:
             text=True,
         )
     assert found.returncode == 0, found.stdout
+
+
+def _tool_module(tmp: Path, path: str, config: str = "") -> Any:
+    """Import one of the contract's files as the repository has it (config.yaml beside)."""
+    (tmp / path).write_text(contract.skeleton(path, "A paper"), "utf-8")
+    (tmp / "config.yaml").write_text(config, "utf-8")
+    spec = importlib.util.spec_from_file_location(f"contract_{tmp.name}_{path[:-3]}", tmp / path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ADAM_LIKE = """\
+paper:
+  beta1: 0.9
+  hidden_units: 1000
+smoke:
+  learning_rate: 0.002
+  ϵ: 0
+training:
+  learning_rate: 0.001
+  ϵ: 1.0e-08
+seed: 7
+"""
+
+
+def test_settings_find_a_setting_read_from_the_wrong_section(tmp_path: Path) -> None:
+    config = _tool_module(tmp_path, contract.SETTINGS, ADAM_LIKE).load_settings()
+    assert config["paper"]["beta1"] == 0.9  # where it is
+    assert config["training"]["beta1"] == 0.9  # adam's model read it from here
+    assert config["beta1"] == config["model"]["Beta_1"] == 0.9  # no section, a made-up one
+    assert config["seed"] == 7 and config["training"]["seed"] == 7
+    assert config["training"]["epsilon"] == 1e-08  # a Greek letter as its name
+    assert config["training"]["learning_rate"] == 0.001
+    # a section without it falls back to the sections other than smoke first
+    assert config["paper"]["learning_rate"] == 0.001 and config["learning_rate"] == 0.001
+    assert config["smoke"]["learning_rate"] == 0.002  # asked of its own section
+    assert config["paper"].get("momentum", 0.5) == 0.5
+    assert config["paper"].get("beta1", 0.5) == 0.9
+    with pytest.raises(KeyError, match=r"no setting 'momentum'; it has: .*beta1"):
+        config["training"]["momentum"]
+
+
+def test_settings_of_an_empty_config_raise_a_key_error_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    config = _tool_module(tmp_path, contract.SETTINGS, "").load_settings()
+    assert config == {}
+    with pytest.raises(KeyError, match="no setting 'lr'"):
+        config["lr"]
+
+
+def test_gradients_match_the_derivative_and_leave_the_parameters_as_they_were(
+    tmp_path: Path,
+) -> None:
+    gradients = _tool_module(tmp_path, contract.GRADIENTS).gradients
+    rng = np.random.default_rng(1)
+    params = {"w": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    kept = {name: value.copy() for name, value in params.items()}
+    x = rng.normal(size=(5, 3))
+
+    def loss() -> float:
+        return float(((x @ params["w"] + params["b"]) ** 2).sum())
+
+    found = gradients(loss, params)
+    residual = 2 * (x @ kept["w"] + kept["b"])
+    assert np.allclose(found["w"], x.T @ residual, atol=1e-5)
+    assert np.allclose(found["b"], residual.sum(axis=0), atol=1e-5)
+    assert all(np.array_equal(params[name], kept[name]) for name in params)
+
+
+@pytest.mark.parametrize(
+    ("params", "loss", "message"),
+    [
+        ([np.ones(2)], lambda p: 1.0, "params must be a non-empty dict"),
+        ({}, lambda p: 1.0, "params must be a non-empty dict"),
+        ({"w": np.ones(2, dtype=int)}, lambda p: 1.0, r"params\['w'\] must be a numpy array"),
+        ({"w": np.ones(2)}, lambda p: p["w"] * 2.0, "loss\\(\\) must return one number"),
+        # the parameters copied away from the dict: nothing the dict holds moves the loss
+        ({"w": np.ones(2)}, lambda p: 3.0, "does not change when any array of params"),
+    ],
+)
+def test_gradients_say_what_the_model_got_wrong(
+    tmp_path: Path, params: Any, loss: Any, message: str
+) -> None:
+    gradients = _tool_module(tmp_path, contract.GRADIENTS).gradients
+    with pytest.raises(AssertionError, match=message):
+        gradients(lambda: loss(params), params)
