@@ -240,6 +240,7 @@ from typing import Any
 import yaml
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.yaml"
+MISSING = object()
 # names a model gives a section config.yaml may not have
 SECTIONS = {
     "model", "training", "train", "optimizer", "optimiser", "optimization", "data", "dataset",
@@ -284,12 +285,16 @@ class Settings(dict[str, Any]):
             self.names = sorted({str(key) for key, _, _ in settings})
 
     def __missing__(self, name: Any) -> Any:
-        if plain(name) in self.whole.found:
-            return self.whole.found[plain(name)]
-        if plain(name) in SECTIONS:
-            return self.whole
+        found = self.whole.found.get(plain(name), MISSING)
+        if plain(name) in SECTIONS and not isinstance(found, Settings):
+            return self.whole  # config["model"]["hidden"] where model is no section
+        if found is not MISSING:
+            return found
         known = ", ".join(self.whole.names)
         raise KeyError(f"config.yaml has no setting {name!r}; it has: {known}")
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or plain(name) in self.whole.found
 
     def get(self, name: Any, default: Any = None) -> Any:  # type: ignore[override]
         try:
@@ -324,34 +329,46 @@ from typing import Any
 
 import numpy as np
 
-NUDGE = 1e-5
+LIMIT = 5000  # numbers in all of params: 2 loss() calls each per step
 
 
 def gradients(loss: Callable[[], Any], params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The gradient of loss() with respect to each array of params, by central
     differences: {name: an array of params[name]'s shape}. Each number of each array is
     nudged in place and put back, so loss() must compute its value from these same arrays
-    (Model.params), and must return one number."""
+    (Model.params), and must return one finite number."""
     assert isinstance(params, dict) and params, (
         "gradients(loss, params): params must be a non-empty dict of name -> float array"
         f" (Model.params), not {params!r:.80}"
     )
-    found: dict[str, np.ndarray] = {}
     for name, values in params.items():
         assert isinstance(values, np.ndarray) and values.dtype.kind == "f", (
             f"gradients: params[{name!r}] must be a numpy array of floats, not"
-            f" {type(values).__name__} {getattr(values, 'dtype', '')}"
+            f" {type(values).__name__} {getattr(values, 'dtype', '')}: keep in self.params"
+            " only the arrays the method learns, and hyperparameters (learning rate,"
+            " coefficients) on self"
         )
-        grad = np.zeros_like(values)
+        assert values.flags.writeable, f"gradients: params[{name!r}] is a read-only array"
+    size = sum(values.size for values in params.values())
+    assert size <= LIMIT, (
+        f"gradients: params hold {size} numbers, more than {LIMIT}: size them by n_features,"
+        " n_classes and hidden sizes of at most 16, not by config's sizes of the paper's data"
+    )
+    found: dict[str, np.ndarray] = {}
+    for name, values in params.items():
+        grad = np.zeros(values.shape)
+        nudge = np.finfo(values.dtype).eps ** (1 / 3)
         for index in np.ndindex(values.shape):
             kept = values[index]
-            values[index] = kept + NUDGE
-            up = one_number(loss())
-            values[index] = kept - NUDGE
-            down = one_number(loss())
-            values[index] = kept
-            grad[index] = (up - down) / (2 * NUDGE)
-        found[name] = grad
+            try:
+                values[index] = kept + nudge * max(1.0, abs(kept))
+                high, up = values[index], one_number(loss())
+                values[index] = kept - nudge * max(1.0, abs(kept))
+                low, down = values[index], one_number(loss())
+            finally:
+                values[index] = kept
+            grad[index] = (up - down) / (float(high) - float(low))
+        found[name] = grad.astype(values.dtype)
     assert any(g.any() for g in found.values()), (
         "gradients: loss() does not change when any array of params changes; compute"
         " predict and loss from the arrays in self.params"
@@ -363,7 +380,9 @@ def one_number(value: Any) -> float:
     """`value` as a float, asserting it is one number."""
     size = np.size(value) if isinstance(value, int | float | np.number | np.ndarray) else 0
     assert size == 1, f"gradients: loss() must return one number, not {type(value).__name__}"
-    return float(np.asarray(value).reshape(-1)[0])
+    number = float(np.asarray(value).reshape(-1)[0])
+    assert np.isfinite(number), f"gradients: loss() returned {number}, not a finite number"
+    return number
 '''
 
 _MODEL = '''"""The method of "$title"."""

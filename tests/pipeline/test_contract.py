@@ -171,6 +171,7 @@ ADAM_LIKE = """\
 paper:
   beta1: 0.9
   hidden_units: 1000
+  optimizer: adam
 smoke:
   learning_rate: 0.002
   ϵ: 0
@@ -186,6 +187,9 @@ def test_settings_find_a_setting_read_from_the_wrong_section(tmp_path: Path) -> 
     assert config["paper"]["beta1"] == 0.9  # where it is
     assert config["training"]["beta1"] == 0.9  # adam's model read it from here
     assert config["beta1"] == config["model"]["Beta_1"] == 0.9  # no section, a made-up one
+    # a usual section name that is a setting elsewhere, read as a section
+    assert config["training"]["optimizer"]["beta1"] == 0.9
+    assert config["paper"]["optimizer"] == "adam"
     assert config["seed"] == 7 and config["training"]["seed"] == 7
     assert config["training"]["epsilon"] == 1e-08  # a Greek letter as its name
     assert config["training"]["learning_rate"] == 0.001
@@ -193,7 +197,8 @@ def test_settings_find_a_setting_read_from_the_wrong_section(tmp_path: Path) -> 
     assert config["paper"]["learning_rate"] == 0.001 and config["learning_rate"] == 0.001
     assert config["smoke"]["learning_rate"] == 0.002  # asked of its own section
     assert config["paper"].get("momentum", 0.5) == 0.5
-    assert config["paper"].get("beta1", 0.5) == 0.9
+    assert config["training"].get("beta1", 0.5) == 0.9
+    assert "beta1" in config["training"] and "momentum" not in config["training"]
     with pytest.raises(KeyError, match=r"no setting 'momentum'; it has: .*beta1"):
         config["training"]["momentum"]
 
@@ -226,10 +231,32 @@ def test_gradients_match_the_derivative_and_leave_the_parameters_as_they_were(
     assert all(np.array_equal(params[name], kept[name]) for name in params)
 
 
+def test_gradients_of_float32_parameters_are_close_and_a_failing_loss_restores_them(
+    tmp_path: Path,
+) -> None:
+    gradients = _tool_module(tmp_path, contract.GRADIENTS).gradients
+    params = {"w": np.array([0.5, -2.0, 30.0], dtype=np.float32)}
+    found = gradients(lambda: float((params["w"].astype(np.float32) ** 2).sum()), params)
+    assert found["w"].dtype == np.float32
+    assert np.allclose(found["w"], [1.0, -4.0, 60.0], rtol=1e-2)
+
+    def fails() -> float:
+        raise ValueError("shapes")
+
+    with pytest.raises(ValueError, match="shapes"):
+        gradients(fails, params)
+    assert params["w"].tolist() == [0.5, -2.0, 30.0]
+
+
 @pytest.mark.parametrize(
     ("params", "loss", "message"),
     [
         ([np.ones(2)], lambda p: 1.0, "params must be a non-empty dict"),
+        # hyperparameters put among the parameters
+        ({"lr": 0.1}, lambda p: 1.0, "only the arrays the method learns"),
+        # sized by the paper's real data: 1000 hidden units
+        ({"w": np.ones((8, 1000))}, lambda p: 1.0, "8000 numbers, more than 5000"),
+        ({"w": np.ones(2)}, lambda p: float("nan"), "returned nan, not a finite number"),
         ({}, lambda p: 1.0, "params must be a non-empty dict"),
         ({"w": np.ones(2, dtype=int)}, lambda p: 1.0, r"params\['w'\] must be a numpy array"),
         ({"w": np.ones(2)}, lambda p: p["w"] * 2.0, "loss\\(\\) must return one number"),
