@@ -64,6 +64,16 @@ def pinned(files: dict[str, str]) -> str:
     return "[tool.papercoder.pinned]\n" + "\n".join(rows) + "\n"
 
 
+def pinned_files(repo: Path) -> frozenset[str]:
+    """The files ``[tool.papercoder.pinned]`` pins: a failure raised in one of them is
+    located at the code that called it (diagnostics.deepest)."""
+    try:
+        pins = _declared(repo).get("pinned", {})
+    except InputError:
+        return frozenset()  # changed_pins says what is wrong with the table
+    return frozenset(pins) if isinstance(pins, dict) else frozenset()
+
+
 def changed_pins(repo: Path) -> list[Diagnostic]:
     """A file ``[tool.papercoder.pinned]`` pins by its content (a build's own tests, in the
     small profile) that is missing or changed: the checks judge the code by it, so changing
@@ -247,7 +257,7 @@ def _killed(name: CheckName, run: RunResult, repo: Path, timeout: float) -> Chec
             code="out-of-memory",
             message=f"{name} was killed: out of memory{_limit(run)}, the sandbox's limit",
         )
-        located = dg.parse_traceback(run.output, name, repo)
+        located = dg.parse_traceback(run.output, name, repo, pinned_files(repo))
         if located and located.file:
             diag = diag.model_copy(update={"file": located.file, "line": located.line})
         return CheckResult(name=name, status="fail", diagnostics=[diag], summary=diag.message)
@@ -356,7 +366,7 @@ def _interpret_tests(
         return CheckResult(
             name="tests", status="fail", diagnostics=[diag], summary=diag.message, counts=static
         )
-    diags = dg.parse_junit(run.files.get("junit.xml", ""), repo)
+    diags = dg.parse_junit(run.files.get("junit.xml", ""), repo, pinned_files(repo))
     if counts.collected == 0 and not diags:
         nothing = _nothing_collected(repo, counts, baseline)
         if isinstance(nothing, CheckResult):
@@ -402,7 +412,7 @@ def _diagnostics(name: CheckName, run: RunResult, repo: Path) -> list[Diagnostic
     if name == "types":
         return dg.parse_mypy(files.get("mypy.json", ""))
     if run.exit_code:
-        traced = dg.parse_traceback(run.output, "smoke", repo)
+        traced = dg.parse_traceback(run.output, "smoke", repo, pinned_files(repo))
         if traced is not None and dg.is_memory_error(traced):
             traced = _out_of_memory(name, run, traced)
         return [traced] if traced else []

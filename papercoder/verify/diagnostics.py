@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -159,19 +160,24 @@ def _one_based(column: object) -> int | None:
     return column + 1 if isinstance(column, int) and column >= 0 else None
 
 
-def parse_traceback(text: str, check: CheckName, repo: Path | None = None) -> Diagnostic | None:
-    """The last traceback in `text`, located at its deepest frame inside the repo."""
+def parse_traceback(
+    text: str, check: CheckName, repo: Path | None = None, pinned: Collection[str] = ()
+) -> Diagnostic | None:
+    """The last traceback in `text`, located at its deepest frame inside the repo and outside
+    its `pinned` files (a pinned helper's assertion is about the code that called it, which
+    the repair may change), or at its deepest frame when every frame is pinned."""
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call")]
     syntax = _syntax_error(lines, check)
     if not starts:
         return syntax
-    block = lines[starts[-1] :]
-    frame_file, frame_line = None, None
-    for line in block:
+    frames = []
+    for line in lines[starts[-1] :]:
         match = _FRAME.match(line)
         if match and (rel := _repo_frame(match["file"], repo)) is not None:
-            frame_file, frame_line = rel, int(match["line"])
+            frames.append((rel, int(match["line"])))
+    frame_file, frame_line = deepest(frames, pinned)
+    block = lines[starts[-1] :]
     exc_type, exc_msg = "Exception", ""
     for line in block[1:]:
         match = _EXC_LINE.match(line.strip())
@@ -184,6 +190,16 @@ def parse_traceback(text: str, check: CheckName, repo: Path | None = None) -> Di
         code=exc_type,
         message=f"{exc_type}: {exc_msg}" if exc_msg else exc_type,
     )
+
+
+def deepest(
+    frames: list[tuple[str, int]], pinned: Collection[str]
+) -> tuple[str | None, int | None]:
+    """The last of `frames` (file, line) outside the `pinned` files, else the last one."""
+    free = [frame for frame in frames if frame[0] not in pinned]
+    if not (free or frames):
+        return None, None
+    return (free or frames)[-1]
 
 
 def _repo_frame(path: str, repo: Path | None) -> str | None:
@@ -248,8 +264,11 @@ def _syntax_error(lines: list[str], check: CheckName) -> Diagnostic | None:
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-def parse_junit(text: str, repo: Path | None = None) -> list[Diagnostic]:
-    """Failed and erroring test cases, located at the deepest repo line of their report."""
+def parse_junit(
+    text: str, repo: Path | None = None, pinned: Collection[str] = ()
+) -> list[Diagnostic]:
+    """Failed and erroring test cases, located at the deepest repo line of their report
+    outside the `pinned` files (parse_traceback)."""
     try:
         root = ET.fromstring(text)
     except ET.ParseError:
@@ -258,20 +277,23 @@ def parse_junit(text: str, repo: Path | None = None) -> list[Diagnostic]:
     for case in root.iter("testcase"):
         for kind in ("failure", "error"):
             for node in case.findall(kind):
-                found.append(_junit_case(case, node, repo))
+                found.append(_junit_case(case, node, repo, pinned))
     return found
 
 
-def _junit_case(case: ET.Element, node: ET.Element, repo: Path | None) -> Diagnostic:
+def _junit_case(
+    case: ET.Element, node: ET.Element, repo: Path | None, pinned: Collection[str]
+) -> Diagnostic:
     name = ".".join(x for x in (case.get("classname"), case.get("name")) if x)
     body = node.text or ""
     file = in_repo(case.get("file") or "", repo)
-    line = int(case.get("line") or 0) + 1 if file else None  # pytest writes 0-based lines
+    frames = [(file, int(case.get("line") or 0) + 1)] if file else []  # pytest's are 0-based
     for row in body.splitlines():  # pytest's report ends at the deepest frame
         match = _PYTEST_LOC.match(row.strip())
         if match and (rel := in_repo(match["file"], repo)) is not None:
-            file, line = rel, int(match["line"])
-    if file is None and (traced := parse_traceback(body, "tests", repo)) is not None:
+            frames.append((rel, int(match["line"])))
+    file, line = deepest(frames, pinned)
+    if file is None and (traced := parse_traceback(body, "tests", repo, pinned)) is not None:
         file, line = traced.file, traced.line
     message = (node.get("message") or "").strip().splitlines()
     headline = message[:1] or body.strip().splitlines()[-1:] or [node.tag]

@@ -199,3 +199,27 @@ def test_a_pinned_test_file_changed_or_gone_fails_the_tests(
     assert result.status == "fail"
     assert codes(result)[-1] == "pinned-changed"
     assert result.diagnostics[-1].file == "tests/test_model.py"
+
+
+def test_a_failure_in_a_pinned_helper_is_the_callers_to_fix(tmp_path: Path) -> None:
+    """The checks read the pins: a helper's assertion is located in the code that called it."""
+    root = repo(tmp_path)
+    helper = "def check(x):\n    assert x, 'x'\n"
+    (root / "helper.py").write_text(helper, encoding="utf-8")
+    tests = (root / "tests" / "test_model.py").read_text("utf-8")
+    (root / "pyproject.toml").write_text(
+        pinned({"tests/test_model.py": tests, "helper.py": helper}), encoding="utf-8"
+    )
+    junit = (
+        '<?xml version="1.0"?><testsuites><testsuite name="pytest"><testcase'
+        ' classname="tests.test_model" name="test_double" file="tests/test_model.py" line="3">'
+        '<failure message="AssertionError: x">tests/test_model.py:5:\n_ _\nmodel.py:2: in double'
+        "\n_ _\nhelper.py:2: AssertionError</failure></testcase></testsuite></testsuites>"
+    )
+    result = run(1, {"tests/test_model.py::test_double": "failed"})
+    result.files["junit.xml"] = junit
+    found = verdict(root, result)
+    assert found.status == "fail"
+    assert [(d.file, d.line, d.code) for d in found.diagnostics] == [
+        ("model.py", 2, "test-failure")
+    ]

@@ -135,6 +135,37 @@ tests/test_model.py:5: AssertionError</failure></testcase>
     assert "test_forward" in diag.message and "assert 3 == 4" in diag.message
 
 
+PINNED_HELPER = """<?xml version="1.0"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.test_model" name="test_training" file="tests/test_model.py" line="9">
+<failure message="AssertionError: gradients: params['lr'] must be a numpy array">def test():
+&gt;       model.step(inputs, targets)
+
+tests/test_model.py:12:
+_ _ _ _
+model.py:40: in step
+    grads = gradients(lambda: self.loss(inputs, targets), self.params)
+_ _ _ _
+&gt;   assert isinstance(values, np.ndarray)
+E   AssertionError: gradients: params['lr'] must be a numpy array
+
+gradients.py:25: AssertionError</failure></testcase></testsuite></testsuites>"""
+
+
+def test_a_failure_inside_a_pinned_helper_is_located_at_the_code_that_called_it() -> None:
+    """The repair may not change a pinned file: the failure is the caller's to fix."""
+    pinned = {"gradients.py", "tests/test_model.py", "main.py"}
+    [diag] = dg.parse_junit(PINNED_HELPER, None, pinned)
+    assert (diag.file, diag.line) == ("model.py", 40)
+    [unpinned] = dg.parse_junit(PINNED_HELPER)
+    assert (unpinned.file, unpinned.line) == ("gradients.py", 25)
+    smoke = TRACEBACK.replace('"/work/model.py", line 30', '"/work/gradients.py", line 30')
+    traced = dg.parse_traceback(smoke, "smoke", None, {"gradients.py"})
+    assert traced is not None and (traced.file, traced.line) == ("main.py", 12)
+    # every frame pinned: the deepest, as before
+    only = dg.parse_traceback(smoke, "smoke", None, pinned)
+    assert only is not None and only.file == "gradients.py"
+
+
 def test_snippets_come_from_the_repo(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\ny = undefined\n", encoding="utf-8")
     diag = dg.Diagnostic(check="lint", file="a.py", line=2, message="m")
