@@ -400,18 +400,21 @@ class Model:
 
     def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
         """Set up the method for inputs of n_features numbers per sample and targets of
-        n_classes classes (here 8 and 3). Put every parameter in self.params, a dict of name
-        -> float array: shapes from n_features, n_classes and hidden sizes of at most 16,
-        never from config's sizes of the paper's real data (vocabulary, image or dataset
-        sizes); initial values small and random from np.random.default_rng(0). Read each
-        hyperparameter (learning rate, coefficients) from config, which is config.yaml as a
-        dict (its settings: the class's docstring), and store it on self."""
+        n_classes classes (here 8 and 3). self.params is a dict of the weights the method
+        learns, each a float array, e.g. {"w": rng.normal(0.0, 0.1, (n_features, n_classes)),
+        "b": np.zeros(n_classes)} with rng = np.random.default_rng(0): shapes from
+        n_features, n_classes and hidden sizes of at most 16, never from config's sizes of
+        the paper's real data (vocabulary, image or dataset sizes). Each hyperparameter
+        (learning rate, coefficients) is read from config, which is config.yaml as a dict
+        (its settings: the class's docstring), and stored on self (self.learning_rate), not
+        in self.params."""
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """The method's output for inputs, a float array of shape (n_samples, n_features),
-        computed from self.params: an array of numbers with one row per sample (scores of
-        the n_classes classes, probabilities or an embedding; not labels picked by argmax).
-        No randomness: the same parameters give the same output."""
+        computed from the arrays of self.params (a linear layer would be inputs @
+        self.params["w"] + self.params["b"]): an array of numbers with one row per sample
+        (scores of the n_classes classes, probabilities or an embedding; not labels picked
+        by argmax). No randomness: the same parameters give the same output."""
 
     def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """The paper's objective on inputs (n_samples, n_features) and targets, an int
