@@ -445,8 +445,7 @@ class Builder:
             code = contract.skeleton(path, paper.title, plan.config)
             design = analyses[path].to_markdown() if path in analyses else ""
             for known in contract.DESIGN_FILES:  # the data's shapes; how to get gradients
-                text = (self.repo / known).read_text("utf-8")
-                design += f"\n\n{known}:\n```python\n{text.rstrip()}\n```"
+                design += "\n\n" + contract.design(known)
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
             code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
             self.record_fix(

@@ -153,6 +153,19 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
     return text.replace("$settings", settings(config, "    ") if config else "")
 
 
+def design(path: str) -> str:
+    """What model.py's methods are told of one of DESIGN_FILES: data.py whole (the shapes it
+    makes), and of gradients.py the signature and docstring of gradients alone (given its
+    body, the 1.5B model copied its assertions into step)."""
+    text = skeleton(path, "the paper")
+    if path == GRADIENTS:
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("def gradients("))
+        end = next(i for i in range(start + 2, len(lines)) if lines[i].endswith('"""'))
+        text = "\n".join(lines[start : end + 1])
+    return f"{path}:\n```python\n{text.rstrip()}\n```"
+
+
 def settings(config: ConfigPlan, indent: str) -> str:
     """How the code reads config.yaml's values, one line each: `config["training"]["lr"]`."""
     rows = []
@@ -421,8 +434,10 @@ class Model:
         array (n_samples,) of classes 0 to n_classes - 1, computed from self.params, as a
         Python float (lower is better). Where the paper's objective is not one of class
         labels (the paper is an optimizer, say), the mean cross-entropy of the softmax of
-        predict(inputs) against targets. No randomness and no change to the parameters:
-        the same parameters give the same loss."""
+        s = predict(inputs) against targets: p = np.exp(s - s.max(axis=1, keepdims=True));
+        p /= p.sum(axis=1, keepdims=True); float(-np.log(p[np.arange(len(targets)),
+        targets]).mean()). No randomness and no change to the parameters: the same
+        parameters give the same loss."""
 
     def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
         """One update of the paper's training rule on inputs and targets (as loss takes
