@@ -413,38 +413,35 @@ class Model:
 
     def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
         """Set up the method for inputs of n_features numbers per sample and targets of
-        n_classes classes (here 8 and 3). self.params is a dict of the weights the method
-        learns, each a float array, e.g. {"w": rng.normal(0.0, 0.1, (n_features, n_classes)),
-        "b": np.zeros(n_classes)} with rng = np.random.default_rng(0): shapes from
-        n_features, n_classes and hidden sizes of at most 16, never from config's sizes of
-        the paper's real data (vocabulary, image or dataset sizes). Each hyperparameter
+        n_classes classes (here 8 and 3). self.params is a dict of the weights of the
+        paper's model, each a float array, small and random from np.random.default_rng(0):
+        shapes from n_features, n_classes and hidden sizes of at most 16, never from config's
+        sizes of the paper's real data (vocabulary, image or dataset sizes). Each hyperparameter
         (learning rate, coefficients) is read from config, which is config.yaml as a dict
         (its settings: the class's docstring), and stored on self (self.learning_rate), not
         in self.params."""
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """The method's output for inputs, a float array of shape (n_samples, n_features),
-        computed from the arrays of self.params (a linear layer would be inputs @
-        self.params["w"] + self.params["b"]): an array of numbers with one row per sample
-        (scores of the n_classes classes, probabilities or an embedding; not labels picked
-        by argmax). No randomness: the same parameters give the same output."""
+        computed as the paper's model computes it from the arrays of self.params: an array
+        of numbers with one row per sample (scores of the n_classes classes, probabilities
+        or an embedding; not labels picked by argmax). No randomness: the same parameters
+        give the same output."""
 
     def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """The paper's objective on inputs (n_samples, n_features) and targets, an int
         array (n_samples,) of classes 0 to n_classes - 1, computed from self.params, as a
         Python float (lower is better). Where the paper's objective is not one of class
         labels (the paper is an optimizer, say), the mean cross-entropy of the softmax of
-        s = predict(inputs) against targets: p = np.exp(s - s.max(axis=1, keepdims=True));
-        p /= p.sum(axis=1, keepdims=True); float(-np.log(p[np.arange(len(targets)),
-        targets]).mean()). No randomness and no change to the parameters: the same
-        parameters give the same loss."""
+        predict(inputs) against targets. No randomness and no change to the parameters: the
+        same parameters give the same loss."""
 
     def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
         """One update of the paper's training rule on inputs and targets (as loss takes
         them). grads = gradients(lambda: self.loss(inputs, targets), self.params) gives the
         gradient of the loss for each array of self.params, by name, of the same shape (do
-        not derive them by hand); change each self.params[name] as the paper's rule says
-        (plain gradient descent would be self.params[name] -= learning_rate * grads[name])."""
+        not derive them by hand); change each self.params[name] by the paper's own update
+        rule (its optimizer, moments, decay or schedule, with config's values)."""
 '''
 
 _MAIN = '''"""Entry point of "$title": trains model.Model on data.make_data's synthetic data.
