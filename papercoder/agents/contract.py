@@ -288,9 +288,9 @@ class Settings(dict[str, Any]):
             for key, value in values.items()
         )
         self.whole = root
-        self.found: dict[str, Any] = {}  # the whole's: each name as matched, its value
-        if whole is None:
+        if whole is None:  # the whole indexes every name: each as matched, its value
             settings = list(leaves(self))
+            self.found: dict[str, Any] = {}
             for key, value, _ in sorted(settings, key=lambda leaf: leaf[2]):  # smoke last
                 self.found.setdefault(plain(key), value)
             for key, value in self.items():

@@ -171,13 +171,13 @@ def parse_traceback(
     syntax = _syntax_error(lines, check)
     if not starts:
         return syntax
+    block = lines[starts[-1] :]
     frames = []
-    for line in lines[starts[-1] :]:
+    for line in block:
         match = _FRAME.match(line)
         if match and (rel := _repo_frame(match["file"], repo)) is not None:
             frames.append((rel, int(match["line"])))
     frame_file, frame_line = deepest(frames, pinned)
-    block = lines[starts[-1] :]
     exc_type, exc_msg = "Exception", ""
     for line in block[1:]:
         match = _EXC_LINE.match(line.strip())
