@@ -20,12 +20,12 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from papercoder.agents.stubs import is_stub
+from papercoder.agents.stubs import Stub, is_stub
 from papercoder.grounding import canonical, carried_key
 from papercoder.repair.autofix import add_imports, import_for, module_name
 from papercoder.repair.digest import is_test_file
@@ -911,6 +911,8 @@ def missing_methods(files: dict[str, str]) -> dict[str, list[tuple[str, str, lis
                 if any(isinstance(a, ast.Starred) for a in call.args):
                     continue
                 found.setdefault((cls, call.func.attr), ["self", *_call_words(call)])  # type: ignore[attr-defined]
+    for cls, call in _missing_self_calls(own):
+        found.setdefault((cls, call.func.attr), ["self", *_call_words(call)])  # type: ignore[attr-defined]
     by_file: dict[str, list[tuple[str, str, list[str]]]] = {}
     for (cls, method), params in found.items():
         by_file.setdefault(own[cls][0], []).append((cls, method, params))
@@ -918,6 +920,41 @@ def missing_methods(files: dict[str, str]) -> dict[str, list[tuple[str, str, lis
 
 
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _missing_self_calls(own: dict[str, tuple[str, ast.ClassDef]]) -> Iterator[tuple[str, ast.Call]]:
+    """(class, call) for each `self.method(...)` in a repository class that lacks `method`."""
+    for cls, (_, node) in own.items():
+        members = _all_members(cls, own)
+        if members is not None:
+            yield from ((cls, c) for c in _self_calls(node) if c.func.attr not in members)  # type: ignore[attr-defined]
+
+
+def _self_calls(node: ast.ClassDef) -> Iterator[ast.Call]:
+    """Each `self.method(...)` in the methods of `node` (adam's loss calling the
+    `self.softmax` no method of its Model wrote), `self` being the method's first parameter;
+    not in a static or class method, nor in a function or class nested in a method."""
+    for method in node.body:
+        if not isinstance(method, _Function) or not method.args.args:
+            continue
+        if _static(method):
+            continue
+        me = method.args.args[0].arg
+        todo: list[ast.AST] = list(method.body)  # a lambda's body counts: it sees self
+        calls = []
+        while todo:
+            child = todo.pop()
+            if not isinstance(child, _Definition):
+                todo.extend(ast.iter_child_nodes(child))
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and isinstance(child.func.value, ast.Name)
+                and child.func.value.id == me
+                and not any(isinstance(a, ast.Starred) for a in child.args)
+            ):
+                calls.append(child)
+        yield from sorted(calls, key=lambda c: (c.lineno, c.col_offset))
 
 
 def _instance_calls(
@@ -1071,6 +1108,126 @@ def _call_words(call: ast.Call) -> list[str]:
         params.append(word)
     params += [k.arg for k in call.keywords if k.arg is not None and k.arg not in params]
     return params
+
+
+def unset_attributes(source: str) -> list[tuple[str, list[str]]]:
+    """For each class of `source` whose methods read attributes of self (not call them)
+    that nothing sets first (adam's step reading `self.t` and `self.m[name]`, its moments,
+    which __init__ never made): the class and those attributes, in the order first read.
+    An attribute is set by __init__, or by a method that does not read it (`self.v =
+    self.v * b` reads v before it sets it, as does `self.t += 1`). Only where the reading
+    is sure: a class with no bases and no `__getattr__`, `__slots__`, `setattr`, `hasattr`
+    or `__dict__`."""
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.bases or node.keywords:
+            continue
+        defined = {n.name for n in node.body if isinstance(n, _Definition)}
+        defined |= _members_of_class_body(node)
+        if defined & {"__getattr__", "__getattribute__", "__slots__"} or re.search(
+            r"\b(setattr|hasattr)\(|__dict__", ast.unparse(node)
+        ):
+            continue
+        set_first: set[str] = set()
+        read: list[tuple[int, int, str]] = []
+        for method in node.body:
+            if isinstance(method, _Function) and method.args.args and not _static(method):
+                stored, reads = _self_attributes(method)
+                set_first |= stored
+                read += reads
+        missing = [a for _, _, a in sorted(read) if a not in set_first | defined]
+        if missing:
+            found.append((node.name, list(dict.fromkeys(missing))))
+    return found
+
+
+def _self_attributes(method: _Function) -> tuple[set[str], list[tuple[int, int, str]]]:
+    """The attributes of self `method` sets before it reads them, and those it reads (not
+    calls), with where. An assignment sets its targets where it ends: `self.v = self.v * b`
+    reads v first, as `self.t += 1` reads t."""
+    me = method.args.args[0].arg
+    called = {id(c.func) for c in ast.walk(method) if isinstance(c, ast.Call)}
+    augmented = {id(n.target) for n in ast.walk(method) if isinstance(n, ast.AugAssign)}
+    stores: dict[str, tuple[int, int]] = {}
+    for statement in ast.walk(method):
+        targets: list[ast.expr | None] = []
+        if isinstance(statement, ast.Assign | ast.AnnAssign):
+            targets = (
+                [*statement.targets] if isinstance(statement, ast.Assign) else [statement.target]
+            )
+            end = (statement.end_lineno or 0, statement.end_col_offset or 0)
+        elif isinstance(statement, ast.For | ast.With):
+            targets = (
+                [statement.target]
+                if isinstance(statement, ast.For)
+                else [i.optional_vars for i in statement.items]
+            )
+            end = (statement.lineno, statement.col_offset + 1)  # before its body
+        for target in filter(None, targets):
+            for child in ast.walk(target):
+                if _on(child, me) and isinstance(child.ctx, ast.Store):
+                    name = child.attr
+                    stores[name] = min(stores.get(name, end), end)
+    read = [
+        (child.lineno, child.col_offset, child.attr)
+        for child in ast.walk(method)
+        if _on(child, me)
+        and id(child) not in called  # a method: missing_methods' to find
+        and (not isinstance(child.ctx, ast.Store) or id(child) in augmented)
+    ]
+    first = {name: min((r, c) for r, c, n in read if n == name) for _, _, name in read}
+    stored = {name for name, at in stores.items() if name not in first or at < first[name]}
+    return stored, read
+
+
+def _static(method: _Function) -> bool:
+    """Whether `method` is a static or class method (its first parameter is no instance)."""
+    return bool({ast.unparse(d) for d in method.decorator_list} & {"staticmethod", "classmethod"})
+
+
+def _on(node: ast.AST, me: str) -> TypeGuard[ast.Attribute]:
+    """Whether `node` is an attribute of the name `me` (`self.x`)."""
+    return (
+        isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == me
+    )
+
+
+def unset_in_init(source: str) -> list[Stub]:
+    """Each `__init__` of a class whose methods read attributes none of them sets
+    (unset_attributes), as a function to write again: set them, keeping what it sets."""
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return []
+    found = []
+    for name, attributes in unset_attributes(source):
+        node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name)
+        init = next(
+            (n for n in node.body if isinstance(n, _Function) and n.name == "__init__"), None
+        )
+        if init is None:
+            continue
+        listed = ", ".join(f"self.{a}" for a in attributes)
+        why = (
+            f"does not set {listed}, which the class's other methods read before anything"
+            " sets them; keep all it sets now, and set each of these to its starting value"
+        )
+        found.append(Stub(name="__init__", qualname=f"{name}.__init__", line=init.lineno, why=why))
+    return found
+
+
+def _members_of_class_body(node: ast.ClassDef) -> set[str]:
+    """The names the body of class `node` assigns (class attributes)."""
+    names: set[str] = set()
+    for item in node.body:
+        if isinstance(item, ast.Assign | ast.AnnAssign):
+            targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
 
 
 def with_methods(source: str, methods: list[tuple[str, str, list[str]]]) -> str:

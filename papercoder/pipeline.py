@@ -33,7 +33,14 @@ from papercoder.agents.plan_normalise import PlanFix, PlanFixes
 from papercoder.agents.planner import context, make_plan, system_message
 from papercoder.agents.stubs import Stub, fill_stubs, readers, stubs, without_stubs
 from papercoder.errors import InputError, UsageError
-from papercoder.link import called_undefined, link, missing_methods, with_functions, with_methods
+from papercoder.link import (
+    called_undefined,
+    link,
+    missing_methods,
+    unset_in_init,
+    with_functions,
+    with_methods,
+)
 from papercoder.llm.client import ChatModel, Message
 from papercoder.llm.gateway import Gateway, open_gateway
 from papercoder.llm.structured import StructuredClient
@@ -531,6 +538,7 @@ class Builder:
                 for name in filled
             ]
         fixes += self.without_data_files(order, shared, analyses)
+        fixes += self.with_state_set(order, shared, analyses)
         if fixes:
             self.record_fix(*fixes)
             GitRepo(self.repo).commit(
@@ -581,6 +589,34 @@ class Builder:
                     turn="code",
                     fix=f"{path}: asked for {name} again",
                     why="it read a data file, and no data file exists",
+                )
+                for name in filled
+            ]
+        return fixes
+
+    def with_state_set(
+        self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
+    ) -> list[PlanFix]:
+        """Ask again, alone, for each `__init__` that does not set attributes its class's
+        other methods read (adam's step updating `self.m`, `self.v` and `self.t`, its
+        moments, written apart from the `__init__` that never made them): each method is
+        written in its own call, so the state one of them keeps is news to `__init__`."""
+        fixes = []
+        for path in order:
+            text = (self.repo / path).read_text("utf-8")
+            found = unset_in_init(text)
+            if not found:
+                continue
+            code, filled = self.ask_alone(
+                path, text, shared, analyses, len(found), targets=unset_in_init
+            )
+            if filled:
+                write_file(self.repo, path, code)
+            fixes += [
+                PlanFix(
+                    turn="code",
+                    fix=f"{path}: asked for {name} again",
+                    why="the class's methods read attributes it did not set",
                 )
                 for name in filled
             ]

@@ -672,3 +672,64 @@ def test_a_package_named_like_another_yaml_file_is_still_a_requirement() -> None
 
     files = {"datasets.yaml": "a: 1\n", "config.yaml": "b: 2\n", "data.py": "import datasets\n"}
     assert missing_requirements(files) == ["datasets"]
+
+
+def test_a_method_called_on_self_that_the_class_lacks_is_found() -> None:
+    """adam's Model.loss, written alone, called a `self.softmax` no method of Model wrote."""
+    from papercoder.link import missing_methods, with_methods
+
+    model = (
+        "class Model:\n"
+        "    scale = 2\n"
+        "    def __init__(self):\n        self.act = abs\n"
+        "    def loss(self, x):\n        return self.softmax(self.predict(x)) + self.act(x)\n"
+        "    def step(me, x):\n        return run(lambda: me.clip(x, low=0))\n"
+        "    @staticmethod\n    def helper(self):\n        return self.other()\n"
+        "    def predict(self, x):\n        def inner(self):\n            return self.gone()\n"
+        "        return x * self.scale\n"
+    )
+    found = missing_methods({"model.py": model})
+    assert found == {
+        "model.py": [
+            ("Model", "softmax", ["self", "arg0"]),
+            ("Model", "clip", ["self", "x", "low"]),
+        ]
+    }
+    ast.parse(with_methods(model, found["model.py"]))
+    based = model.replace("class Model:", "class Model(Base):")  # Base may define them
+    assert missing_methods({"model.py": based}) == {}
+
+
+def test_attributes_read_on_self_that_no_method_sets_are_found() -> None:
+    """adam's step kept its moments in `self.m` and `self.v` and counted in `self.t`;
+    __init__, written apart from it, set none of them."""
+    from papercoder.link import unset_attributes, unset_in_init
+
+    model = (
+        "class Model:\n"
+        "    rate = 0.1\n"
+        "    def __init__(self, n):\n"
+        "        self.params, (self.a, self.b) = {}, (1, 2)\n"
+        "        self.n: int = n\n"
+        "    def step(self, g):\n"
+        "        self.t += 1\n"
+        "        self.m['w'] = self.m['w'] * self.rate + g + self.a\n"
+        "        for self.i in range(self.n):\n            self.v = self.v + self.go(g)\n"
+        "    def go(self, g):\n        return self.missing_too\n"
+        "    def count(self):\n        self.calls = self.n + 1\n        return self.calls\n"
+        "    @classmethod\n    def make(cls):\n        return cls.other\n"
+    )
+    assert unset_attributes(model) == [("Model", ["t", "m", "v", "missing_too"])]
+    [stub] = unset_in_init(model)
+    assert (stub.qualname, stub.line) == ("Model.__init__", 3)
+    assert stub.why.startswith("does not set self.t, self.m, self.v, self.missing_too,")
+    for unsure in (
+        model.replace("class Model:", "class Model(Base):"),  # a base may set them
+        model.replace("    rate = 0.1\n", "    __slots__ = ()\n"),
+        model.replace("self.n: int = n", "setattr(self, 'n', n)"),
+        model + "    def __getattr__(self, name):\n        return 0\n",
+    ):
+        assert unset_attributes(unsure) == []
+    no_init = "class A:\n    def f(self):\n        return self.x\n"
+    assert unset_attributes(no_init) == [("A", ["x"])] and unset_in_init(no_init) == []
+    assert unset_attributes("class A:\n    def f(self):\n        self.x = 1\n") == []

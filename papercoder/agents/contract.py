@@ -31,6 +31,8 @@ trains something that learns; what it learns is the model's reading of the paper
 
 from __future__ import annotations
 
+import re
+
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
@@ -166,10 +168,32 @@ def design(path: str) -> str:
     return f"{path}:\n```python\n{text.rstrip()}\n```"
 
 
+# a setting named like one of these holds a size of the paper's data or network
+_SIZE = re.compile(
+    r"unit|hidden|dim|size|width|channel|filter|embed|vocab|feature|neuron|d_?model|d_?ff"
+    r"|sample|token|length|node",
+    re.I,
+)
+LARGEST = 16  # the largest size a parameter array of the synthetic data is given
+
+
+def paper_size(key: str, value: object) -> bool:
+    """Whether a setting is a size of the paper's real data or network larger than the
+    synthetic data's arrays take (adam's `hidden_units: 1000`, transformer's `d_model: 512`)."""
+    name = key.rsplit(".", 1)[-1]
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return value > LARGEST and bool(_SIZE.search(name))
+
+
 def settings(config: ConfigPlan, indent: str) -> str:
-    """How the code reads config.yaml's values, one line each: `config["training"]["lr"]`."""
+    """How the code reads config.yaml's values, one line each: `config["training"]["lr"]`;
+    not the paper's sizes (paper_size): listed, the 1.5B model sized adam's hidden layer
+    by `hidden_units (1000)` though the docstring under it said at most 16."""
     rows = []
     for entry in sorted(config.entries, key=lambda e: e.key):
+        if paper_size(entry.key, entry.value):
+            continue
         reads = "".join(f'["{part}"]' for part in entry.key.split("."))
         value = repr(entry.value).replace('"', "'").replace("\\", "/")
         rows.append(f"{indent}    config{reads}  ({value})")

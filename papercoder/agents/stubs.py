@@ -345,7 +345,7 @@ def with_function(code: str, stub: Stub, reply: str, module: str = "") -> str | 
         for node in ast.walk(answer)
         if isinstance(node, type(target))
         and node.name == stub.name
-        and _parameters(node) == _parameters(target)
+        and _same_parameters(_parameters(node), _parameters(target))
         and not is_stub(node)
     ]
     if not candidates:
@@ -363,6 +363,14 @@ def with_function(code: str, stub: Stub, reply: str, module: str = "") -> str | 
     if imports:
         result = add_imports(result, imports) or result
     return result if syntax_problem(result, "x.py") is None else None
+
+
+def _same_parameters(answer: list[str], stub: list[str]) -> bool:
+    """Whether the answer's parameters are the stub's: the same names, but where the stub's
+    name was made up from a call (`arg0`, for `self.softmax(self.predict(inputs))`), any."""
+    return len(answer) == len(stub) and all(
+        a == s or (re.fullmatch(r"arg\d+", s) and a) for a, s in zip(answer, stub, strict=True)
+    )
 
 
 def _parameters(node: _Function) -> list[str]:

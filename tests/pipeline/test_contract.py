@@ -272,3 +272,85 @@ def test_gradients_say_what_the_model_got_wrong(
     gradients = _tool_module(tmp_path, contract.GRADIENTS).gradients
     with pytest.raises(AssertionError, match=message):
         gradients(lambda: loss(params), params)
+
+
+_ADAM_STEP = """def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+    grads = gradients(lambda: self.loss(inputs, targets), self.params)
+    self.t += 1
+    for name, grad in grads.items():
+        self.m[name] = 0.9 * self.m[name] + 0.1 * grad
+        self.v[name] = 0.999 * self.v[name] + 0.001 * grad**2
+        m = self.m[name] / (1 - 0.9**self.t)
+        v = self.v[name] / (1 - 0.999**self.t)
+        self.params[name] = self.params[name] - self.learning_rate * m / (np.sqrt(v) + 1e-8)
+"""
+_SOFTMAX_LOSS = """def loss(self, inputs: Any, targets: Any) -> float:
+    probs = self.softmax(self.predict(inputs))
+    return float(-np.log(probs[np.arange(len(targets)), targets]).mean())
+"""
+_SOFTMAX = """def softmax(self, scores):
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+"""
+_ADAM_INIT = (
+    (SCRIPTED / "contract" / "init.py")
+    .read_text("utf-8")
+    .strip("`\n")
+    .removeprefix("python\n")
+    .rstrip()
+    + "\n        self.m = {k: np.zeros_like(v) for k, v in self.params.items()}"
+    + "\n        self.v = {k: np.zeros_like(v) for k, v in self.params.items()}"
+    + "\n        self.t = 0\n"
+)
+
+
+def test_a_method_the_class_calls_and_the_state_its_methods_read_are_asked_for(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """adam on the 1.5B model: loss called a `self.softmax` no method wrote, and step
+    updated `self.m`, `self.v` and `self.t`, which __init__ (written before it, alone)
+    never set. The first is asked for as a method, the second as __init__ again."""
+
+    def reply(contains: str, code: str) -> dict[str, Any]:
+        fenced = f"```python\n{code}```"
+        return {"agent": "coder.function", "contains": contains, "content": fenced}
+
+    rules = [
+        reply("`Model.step` does nothing yet", _ADAM_STEP),
+        reply("`Model.loss` does nothing yet", _SOFTMAX_LOSS),
+        reply("`Model.softmax` does nothing yet", _SOFTMAX),
+        reply("`Model.__init__` does not set self.t, self.m, self.v", _ADAM_INIT),
+    ]
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    again = [a for a in asked if "`Model.__init__` does not set" in a]
+    assert len(again) == 1
+    assert "keep all it sets now" in again[0]
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    said = [f["fix"] for f in fixes]
+    assert "model.py: asked for Model.softmax, which the code calls" in said
+    assert "model.py: asked for Model.__init__ again" in said
+    repo = run_dir / "repo"
+    tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
+    assert changed_pins(repo) == []
+
+
+def test_the_paper_sizes_are_left_out_of_the_settings_model_py_is_shown() -> None:
+    """Listed as `config["paper"]["hidden_units"]  (1000)`, adam's hidden layer was sized
+    by it though the docstring said at most 16, and gradients refused 11,000 numbers."""
+    from papercoder.agents.plan import ConfigEntry, ConfigPlan
+
+    entries = [
+        ConfigEntry(key="paper.hidden_units", value=1000, source="Section 6.2"),
+        ConfigEntry(key="paper.d_model", value=512, source="Table 3"),
+        ConfigEntry(key="paper.num_heads", value=8, source="Table 3"),
+        ConfigEntry(key="training.warmup_steps", value=4000, source="Section 5.3"),
+        ConfigEntry(key="training.beta2", value=0.98, source="Section 5.3"),
+        ConfigEntry(key="model.hidden", value=16, source="assumption"),
+    ]
+    listed = contract.settings(ConfigPlan(entries=entries), "")
+    assert "hidden_units" not in listed and "d_model" not in listed
+    for kept in ("num_heads", "warmup_steps", "beta2", '["model"]["hidden"]  (16)'):
+        assert kept in listed
