@@ -120,6 +120,7 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
         "config_assumed": statuses.count("assumption"),
         "method_values_verified": stated_found(name, grounding),
         "tests_on_repo": tests_on_repo(run / "repo"),
+        "settings_unused": settings_unused(run / "repo" / "model.py"),
         "run_dir": str(run),
     }
 
@@ -158,6 +159,43 @@ def tests_on_repo(repo: Path) -> str:
                 )
                 good += asserts and calls
     return f"{good}/{total}"
+
+
+def settings_unused(model: Path) -> list[str]:
+    """The settings model.py's __init__ reads from config and keeps on self that no other
+    method uses (adam's hollow green read beta1 and beta2 and stepped by plain gradient
+    descent): a sign the method is not the paper's. Small-profile repositories only."""
+    try:
+        tree = ast.parse(model.read_text("utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    unused = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
+        init = next((m for m in methods if m.name == "__init__"), None)
+        if init is None:
+            continue
+        kept = [
+            t.attr
+            for node in ast.walk(init)
+            if isinstance(node, ast.Assign) and "config" in ast.unparse(node.value)
+            for t in node.targets
+            if isinstance(t, ast.Attribute) and _root(t) == "self"
+        ]
+        read = {
+            n.attr
+            for m in methods
+            if m is not init
+            for n in ast.walk(m)
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
+        }
+        read |= {  # used in __init__ itself (sizing the parameters)
+            n.attr
+            for n in ast.walk(init)
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and _root(n) == "self"
+        }
+        unused += [name for name in kept if name not in read]
+    return unused
 
 
 def _helpers(tree: ast.Module, ours: set[str]) -> set[str]:
@@ -234,7 +272,7 @@ def table(rows: list[dict[str, Any]]) -> None:
     print(
         head
         + f"{'it':>3}{'min':>7}{'out tok':>9}{'cache':>7}{'found':>7}{'verif':>7}"
-        + f"{'assum':>7}{'method':>8}{'tests on repo':>15}"
+        + f"{'assum':>7}{'method':>8}{'tests on repo':>15}  settings unused"
     )
     for r in rows:
         cache = f"{r['prompt_cache_share']:.0%}" if r["prompt_cache_share"] is not None else "-"
@@ -244,7 +282,7 @@ def table(rows: list[dict[str, Any]]) -> None:
             f"{r['iterations'] if r['iterations'] is not None else '-':>3}{r['seconds'] / 60:>7.1f}"
             f"{r['output_tokens']:>9}{cache:>7}{r['values_found']:>7}{r['config_verified']:>7}"
             f"{r['config_assumed']:>7}{r['method_values_verified']:>8}"
-            f"{r.get('tests_on_repo', '-'):>15}"
+            f"{r.get('tests_on_repo', '-'):>15}  {','.join(r.get('settings_unused', [])) or '-'}"
         )
     if rows:
         green = sum(r["green"] for r in rows)

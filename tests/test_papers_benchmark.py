@@ -60,3 +60,23 @@ def test_a_call_through_a_helper_of_the_test_file_counts(tmp_path: Path) -> None
         },
     )
     assert papers().tests_on_repo(repo) == "1/2"
+
+
+def test_settings_kept_on_self_and_never_used_are_named(tmp_path: Path) -> None:
+    """adam's hollow green read beta1, beta2 and epsilon, kept them, and stepped by plain
+    gradient descent: the benchmark names them."""
+    model = tmp_path / "model.py"
+    model.write_text(
+        "class Model:\n"
+        "    def __init__(self, config, n):\n"
+        "        self.lr = config['lr']\n"
+        "        self.beta1 = config['beta1']\n"
+        "        self.hidden = config.get('hidden', 4)\n"
+        "        self.params = {'w': [0.0] * self.hidden}\n"
+        "        self.n = n\n"
+        "    def step(self, grads):\n"
+        "        self.params['w'] = [w - self.lr * g for w, g in zip(self.params['w'], grads)]\n",
+        "utf-8",
+    )
+    assert papers().settings_unused(model) == ["beta1"]
+    assert papers().settings_unused(tmp_path / "absent.py") == []
