@@ -440,7 +440,9 @@ class Model:
         n_classes classes (here 8 and 3). self.params is a dict of the weights of the
         paper's model, each a float array, small and random from np.random.default_rng(0):
         shapes from n_features, n_classes and hidden sizes of at most 16, never from config's
-        sizes of the paper's real data (vocabulary, image or dataset sizes). Each hyperparameter
+        sizes of the paper's real data (vocabulary, image or dataset sizes). A method that
+        learns one point per sample (an embedding, as t-SNE's) learns here a map of the inputs
+        to those points: weights of shape (n_features, its dimensions). Each hyperparameter
         (learning rate, coefficients) is read from config, which is config.yaml as a dict
         (its settings: the class's docstring), and stored on self (self.learning_rate), not
         in self.params."""
