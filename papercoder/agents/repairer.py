@@ -361,7 +361,7 @@ def _line(
         line=number,
         path=scope.path,
         function=scope.name,
-        code=original.rstrip("\n"),
+        code=scope.marked_line(files),
     )
     reply = session.ask([Message(role="user", content=prompt)], "whole")
     parsed = parse_whole(reply, scope.path)

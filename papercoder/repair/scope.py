@@ -24,6 +24,7 @@ from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import VerifyReport
 
 MARK = "# <-- error: "
+_WRITE = "; write `"  # a mark's end: the code that fixes the line, when a tool can tell
 _MARKED = re.compile(r"[ \t]*" + re.escape(MARK) + r".*$", re.M)
 _ASSERTION_CODES = ("test-failure", "AssertionError")
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -61,6 +62,13 @@ class Scope(BaseModel):
         rows = files[self.path].splitlines(keepends=True)[span.start - 1 : span.end]
         return "".join(rows)
 
+    def marked_line(self, files: dict[str, str]) -> str:
+        """The failing line alone, marked by the error it raises (and what to write, when a
+        tool can tell)."""
+        span = self.spans[0]
+        row = files[self.path].splitlines()[(span.line or span.start) - 1]
+        return f"{row}  {MARK}{_one_line(self.failure)}"
+
     def marked(self, files: dict[str, str]) -> str:
         """The functions in file order, the failing line marked by the error it raises."""
         shown = []
@@ -92,11 +100,13 @@ def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
         node = _innermost_function(tree, diag.line)
         if node is None:
             return None
-        if (made := _made_here(diag.file, tree, diag)) is not None:
+        if (made := _made_here(diag.file, files[diag.file], tree, diag)) is not None:
             return made
+        if (emptied := _emptied_here(diag.file, tree, diag)) is not None:
+            return emptied
         scope = _scope(diag.file, tree, node, diag, line=diag.line)
         if fix := suggested_fix(diag, files):  # the mark says what to write, not what is missing
-            return scope.model_copy(update={"failure": f"{scope.failure}; write `{fix}`"})
+            return scope.model_copy(update={"failure": f"{scope.failure}{_WRITE}{fix}`"})
         return scope
     return None
 
@@ -238,7 +248,7 @@ def _definitions(name: str, files: dict[str, str]) -> list[tuple[str, ast.Module
     return found
 
 
-def _made_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
+def _made_here(path: str, source: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
     """For a matrix product of mismatched shapes, `a @ b` on the failing line: the line where
     `b` is made (a weight made `size=(out, in)`), marked with what is wrong with it. The
     1.5B model, shown the product, sends it back unchanged: the cause is elsewhere."""
@@ -264,6 +274,69 @@ def _made_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
         f"`{ast.unparse(right)}` made here has {got} rows where `{ast.unparse(left)}` has"
         f" {want} columns in `{ast.unparse(left)} @ {ast.unparse(right)}` (line {diag.line}):"
         f" make it with its dimensions swapped"
+    )
+    if (swapped := swapped_shape(source.splitlines()[line - 1])) is not None:
+        failure += f"{_WRITE}{swapped}`"
+    return _scope(path, tree, node, diag, line=line).model_copy(update={"failure": failure})
+
+
+_PAIR = re.compile(r"\((\s*[\w.\[\]'\"]+\s*),(\s*[\w.\[\]'\"]+\s*)\)")
+
+
+def swapped_shape(row: str) -> str | None:
+    """`row` with its one pair `(a, b)` swapped and stripped: `size=(out, inp)` →
+    `size=(inp, out)`, `np.zeros((a, b))`, `torch.randn(a, b)`; None when the row holds no
+    such pair or several."""
+    pairs = list(_PAIR.finditer(row))
+    if len(pairs) != 1:
+        return None
+    first, second = pairs[0].group(1), pairs[0].group(2)
+    swapped = f"({second.strip()}, {first.strip()})"
+    return (row[: pairs[0].start()] + swapped + row[pairs[0].end() :]).strip()
+
+
+_PAST_THE_END = re.compile(
+    r"index out of range|out of bounds for (?:axis|dimension) \d+ with size 0"
+)
+
+
+def _emptied_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
+    """For an index past the end, `losses[-1]` on the failing line: the line of the same
+    function that last made `losses`, when an expression made it there (a slice, a
+    comprehension) rather than a call this function cannot change. The 1.5B model, shown
+    the `print` that indexed `losses` marked, sent it back unchanged: the slice above it
+    had emptied the list."""
+    if diag.line is None or not _PAST_THE_END.search(diag.message):
+        return None
+    indexed = sorted(
+        {
+            node.value.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and isinstance(node.ctx, ast.Load)
+            and node.lineno <= diag.line <= (node.end_lineno or node.lineno)
+        }
+    )
+    makers = []
+    for name in indexed:
+        line = _maker_line(tree, ast.Name(id=name, ctx=ast.Load()), diag.line)
+        values = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and node.lineno == line
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        ]
+        if line is not None and values and not isinstance(values[0], ast.Call):
+            makers.append((name, line))
+    node = _innermost_function(tree, makers[0][1]) if len(makers) == 1 else None
+    if node is None:
+        return None
+    name, line = makers[0]
+    failure = (
+        f"`{name}` made here is empty or too short for line {diag.line}, which indexes it:"
+        f" {shown_message(diag)}"
     )
     return _scope(path, tree, node, diag, line=line).model_copy(update={"failure": failure})
 
@@ -306,5 +379,8 @@ def _maker_line(tree: ast.Module, operand: ast.expr, used: int) -> int | None:
 
 
 def _one_line(text: str) -> str:
-    first = " ".join(text.split())
-    return first if len(first) <= 160 else first[:157] + "..."
+    """`text` on one line, the failure shortened to 160 characters; what to write, when the
+    text ends with it, is kept whole."""
+    failure, write, code = " ".join(text.split()).partition(_WRITE)
+    short = failure if len(failure) <= 160 else failure[:157] + "..."
+    return short + write + code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from papercoder.agents.repairer import RepairRequest, picked_line, repair
 from papercoder.repair.digest import repair_targets
-from papercoder.repair.scope import MARK, find_scope, replace_scope
+from papercoder.repair.scope import MARK, find_scope, replace_scope, swapped_shape
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
 from tests.repair.test_formats import Queue
@@ -311,3 +311,71 @@ def test_a_picked_line_is_never_a_decorator_a_signature_or_a_docstring() -> None
     scope = find_scope(report(diag), {"m.py": source})
     assert scope is not None and scope.name == "mean"
     assert [picked_line(str(n), source, scope) for n in range(4, 13)] == [None] * 7 + [11, 12]
+
+
+def test_a_swapped_weight_is_marked_with_the_line_to_write() -> None:
+    """The 1.5B model, told where the weight is made and that its dimensions are swapped,
+    sent the line back unchanged; the mark now ends with the line swapped, which the mark's
+    length limit never cuts."""
+    net = NET.replace(
+        "rng.normal(size=(hidden, dim))", "rng.normal(scale=np.sqrt(2.0 / dim), size=(hidden, dim))"
+    )
+    scope = find_scope(report(MATMUL), {"net.py": net})
+    assert scope is not None and scope.spans[0].line == 8
+    marked = scope.marked_line({"net.py": net})
+    assert marked.startswith(
+        '            "w1": rng.normal(scale=np.sqrt(2.0 / dim), size=(hidden, dim)),'
+    )
+    assert marked.endswith(
+        '; write `"w1": rng.normal(scale=np.sqrt(2.0 / dim), size=(dim, hidden)),`'
+    )
+    long = scope.model_copy(update={"failure": "ValueError: " + "x" * 300 + "; write `y = 1`"})
+    assert long.marked_line({"net.py": net}).endswith("xxx...; write `y = 1`")  # kept whole
+
+
+def test_only_a_line_with_one_pair_gets_a_swap() -> None:
+    assert swapped_shape("    w = torch.randn(a, b)") == "w = torch.randn(b, a)"
+    assert (
+        swapped_shape("w = np.zeros((cfg['in'], cfg['out']))")
+        == "w = np.zeros((cfg['out'], cfg['in']))"
+    )
+    assert swapped_shape("w = rng.normal(0, 1, (a, b)) + np.ones((c, d))") is None
+    assert swapped_shape("w = np.zeros(n)") is None
+
+
+SUMMARY = """def summary(history: list[float]) -> str:
+    losses = history[len(history):]
+    return f"loss={losses[-1]:.3f}"
+
+
+def last(history: list[float]) -> float:
+    losses = list(history)
+    return losses[-1]
+"""
+EMPTY = Diagnostic(
+    check="smoke", file="main.py", line=3, code="IndexError",
+    message="IndexError: list index out of range",
+)  # fmt: skip
+
+
+def test_an_index_past_the_end_marks_the_line_that_emptied_the_sequence() -> None:
+    """The 1.5B model, shown the f-string that indexed `losses` marked, sent it back
+    unchanged four times: the slice on the line above emptied the list."""
+    scope = find_scope(report(EMPTY), {"main.py": SUMMARY})
+    assert scope is not None and scope.name == "summary" and scope.spans[0].line == 2
+    assert scope.marked_line({"main.py": SUMMARY}) == (
+        "    losses = history[len(history):]  # <-- error: `losses` made here is empty or too"
+        " short for line 3, which indexes it: IndexError: list index out of range"
+    )
+
+
+def test_a_sequence_a_call_made_keeps_the_failing_line_marked() -> None:
+    """`list(history)` is a call: what it returns is not this function's to change."""
+    diag = EMPTY.model_copy(update={"line": 8})
+    scope = find_scope(report(diag), {"main.py": SUMMARY})
+    assert scope is not None and scope.name == "last" and scope.spans[0].line == 8
+    numpy = EMPTY.model_copy(
+        update={"message": "IndexError: index -1 is out of bounds for axis 0 with size 0"}
+    )
+    scope = find_scope(report(numpy), {"main.py": SUMMARY})
+    assert scope is not None and scope.spans[0].line == 2
