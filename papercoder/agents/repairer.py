@@ -298,10 +298,15 @@ def _pick_line(session: _Session, files: dict[str, str], scope: Scope) -> Scope 
     line (a failing assertion) and the function came back unchanged: two short questions,
     which line and then that line corrected, where a 1.5B model echoes a whole function."""
     rows = files[scope.path].splitlines()
+    hidden = _docstring_rows(files[scope.path], scope)  # the 1.5B model picked a docstring
     shown = []
     for span in sorted(scope.spans, key=lambda s: s.start):
         width = len(str(span.end))
-        numbered = (f"{n:>{width}} | {rows[n - 1]}" for n in range(span.start, span.end + 1))
+        numbered = (
+            f"{n:>{width}} | {rows[n - 1]}"
+            for n in range(span.start, span.end + 1)
+            if n not in hidden
+        )
         shown.append("\n".join(numbered))
     test = f"\nThe failing test:\n\n```python\n{scope.test.rstrip()}\n```\n" if scope.test else ""
     prompt = prompts.render(
@@ -312,12 +317,28 @@ def _pick_line(session: _Session, files: dict[str, str], scope: Scope) -> Scope 
         code="\n\n".join(shown),
         test=test,
     )
-    reply = session.ask([Message(role="user", content=prompt)], "whole")
+    messages = [Message(role="user", content=prompt)]
+    reply = session.ask(messages, "whole")
     number = picked_line(reply, files[scope.path], scope)
+    if number is None:  # a signature, a number not shown: once more, with what may be named
+        again = prompts.render("repair_which_line_retry", function=scope.name)
+        messages += [Message(role="assistant", content=reply), Message(role="user", content=again)]
+        number = picked_line(session.ask(messages, "whole"), files[scope.path], scope)
     if number is None:
         return None
     span = next(s for s in scope.spans if s.start <= number <= s.end)
     return scope.model_copy(update={"spans": [span.model_copy(update={"line": number})]})
+
+
+def _docstring_rows(source: str, scope: Scope) -> set[int]:
+    """The rows of the docstrings of `scope`'s functions."""
+    rows: set[int] = set()
+    for node in ast.walk(parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in scope.names():
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                rows.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return rows
 
 
 def picked_line(reply: str, source: str, scope: Scope) -> int | None:

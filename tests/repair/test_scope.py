@@ -379,3 +379,26 @@ def test_a_sequence_a_call_made_keeps_the_failing_line_marked() -> None:
     )
     scope = find_scope(report(numpy), {"main.py": SUMMARY})
     assert scope is not None and scope.spans[0].line == 2
+
+
+def test_the_line_picker_hides_docstrings_and_asks_again_when_no_code_line_is_named() -> None:
+    """Asked which line of `train` made the loss grow, the 1.5B model answered with the
+    docstring's number ("the mean loss of each epoch"); the docstring is no longer shown,
+    and a number that is no line of code is asked for once more."""
+    documented = MODEL.replace(
+        "    total = sum(z)\n",
+        '    """Normalise `z`: the loss of each epoch."""\n    total = sum(z)\n',
+    )
+    softmax = "```python\n" + documented.split("\n\n\n")[1] + "\n```"
+    line = "```python\nreturn [2 * v / total for v in z]\n```"
+    model = Queue(softmax, softmax, softmax + "\n", "12", "15", line)
+    files = {**FILES, "model.py": documented}
+    request = RepairRequest(report=report(SUMS), files=files, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    asked = model.asked[3].messages[-1].content
+    assert "13 |" not in asked and "14 |     total = sum(z)" in asked
+    assert "not one of the lines of code shown" in model.asked[4].messages[-1].content
+    assert "Line 15 of `model.py`, in `softmax`" in model.asked[5].messages[-1].content
+    assert outcome.result.files["model.py"] == documented.replace(
+        "return [v / total for v in z]", "return [2 * v / total for v in z]"
+    )
