@@ -1216,8 +1216,78 @@ def unset_in_init(source: str) -> list[Stub]:
             f"does not set {listed}, which the class's other methods read before anything"
             " sets them; keep all it sets now, and set each of these to its starting value"
         )
-        found.append(Stub(name="__init__", qualname=f"{name}.__init__", line=init.lineno, why=why))
+        found.append(
+            Stub(
+                name="__init__",
+                qualname=f"{name}.__init__",
+                line=init.lineno,
+                why=why,
+                faults=len(attributes),
+            )
+        )
     return found
+
+
+def undefined_reads(source: str) -> list[Stub]:
+    """The functions and methods of `source` that read a name nothing binds (adam's
+    `__init__` drawing its weights from an `rng` it never made), as functions to write
+    again; a name only called is `called_undefined`'s, and a file with a star import is
+    passed over (what the star brings in is not known)."""
+    try:
+        tree = parse(source)
+    except SyntaxError:
+        return []
+    if any(isinstance(n, ast.ImportFrom) and n.names[0].name == "*" for n in ast.walk(tree)):
+        return []
+    undefined = _undefined(tree)
+    found = []
+    for node, owner in _functions_with_owner(tree):
+        called = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
+        names = sorted(
+            {
+                n.id
+                for n in ast.walk(node)
+                if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Load)
+                and n.id in undefined
+                and id(n) not in called
+            }
+        )
+        if names:
+            listed = ", ".join(f"`{n}`" for n in names)
+            why = f"reads {listed}, which nothing defines; define each before it is used"
+            found.append(
+                Stub(
+                    name=node.name,
+                    qualname=owner + node.name,
+                    line=node.lineno,
+                    why=why,
+                    faults=len(names),
+                )
+            )
+    return found
+
+
+def _functions_with_owner(tree: ast.Module) -> Iterator[tuple[_Function, str]]:
+    """The module's functions and its classes' methods, with `Class.` for a method."""
+    for node in tree.body:
+        if isinstance(node, _Function):
+            yield node, ""
+        elif isinstance(node, ast.ClassDef):
+            yield from ((m, f"{node.name}.") for m in node.body if isinstance(m, _Function))
+
+
+def unfinished(source: str) -> list[Stub]:
+    """The functions of `source` to write again, once each: an `__init__` that leaves unset
+    what the other methods read (unset_in_init), a function reading names nothing defines
+    (undefined_reads), both said in one `why` when both hold."""
+    merged: dict[str, Stub] = {}
+    for stub in [*unset_in_init(source), *undefined_reads(source)]:
+        if (known := merged.get(stub.qualname)) is not None:
+            why, faults = f"{known.why}; and it {stub.why}", known.faults + stub.faults
+            stub = known.model_copy(update={"why": why, "faults": faults})
+        merged[stub.qualname] = stub
+    return sorted(merged.values(), key=lambda s: s.line)
 
 
 def _members_of_class_body(node: ast.ClassDef) -> set[str]:

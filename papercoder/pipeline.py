@@ -37,7 +37,7 @@ from papercoder.link import (
     called_undefined,
     link,
     missing_methods,
-    unset_in_init,
+    unfinished,
     with_functions,
     with_methods,
 )
@@ -597,27 +597,26 @@ class Builder:
     def with_state_set(
         self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
     ) -> list[PlanFix]:
-        """Ask again, alone, for each `__init__` that does not set attributes its class's
-        other methods read (adam's step updating `self.m`, `self.v` and `self.t`, its
-        moments, written apart from the `__init__` that never made them): each method is
-        written in its own call, so the state one of them keeps is news to `__init__`."""
+        """Ask again, alone, for each function left unfinished (link.unfinished): an
+        `__init__` that does not set attributes its class's other methods read (adam's step
+        updating `self.m`, `self.v` and `self.t`, its moments, written apart from the
+        `__init__` that never made them: each method is written in its own call, so the
+        state one of them keeps is news to `__init__`), and a function reading a name
+        nothing defines (adam's `__init__` drawing from an `rng` it never made)."""
         fixes = []
         for path in order:
             text = (self.repo / path).read_text("utf-8")
-            found = unset_in_init(text)
+            found = unfinished(text)
             if not found:
                 continue
             code, filled = self.ask_alone(
-                path, text, shared, analyses, len(found), targets=unset_in_init
+                path, text, shared, analyses, len(found), targets=unfinished
             )
             if filled:
                 write_file(self.repo, path, code)
+            whys = {stub.qualname: stub.why for stub in found}
             fixes += [
-                PlanFix(
-                    turn="code",
-                    fix=f"{path}: asked for {name} again",
-                    why="the class's methods read attributes it did not set",
-                )
+                PlanFix(turn="code", fix=f"{path}: asked for {name} again", why=f"it {whys[name]}")
                 for name in filled
             ]
         return fixes

@@ -733,3 +733,64 @@ def test_attributes_read_on_self_that_no_method_sets_are_found() -> None:
     no_init = "class A:\n    def f(self):\n        return self.x\n"
     assert unset_attributes(no_init) == [("A", ["x"])] and unset_in_init(no_init) == []
     assert unset_attributes("class A:\n    def f(self):\n        self.x = 1\n") == []
+
+
+ADAM_INIT = (
+    "import numpy as np\n\n\n"
+    "class Model:\n"
+    "    def __init__(self, config, n):\n"
+    "        self.params = {'w': rng.normal(size=(n, 3)) * scale}\n"
+    "        self.rate = config['lr']\n"
+    "    def step(self, g):\n"
+    "        self.t += 1\n"
+    "        self.params['w'] -= self.rate * g * self.config['beta1']\n"
+    "        return helper(g)\n"
+)
+
+
+def test_a_function_reading_names_nothing_defines_is_asked_for_again() -> None:
+    """adam's __init__ (papers-18) drew its weights from an `rng` it never made; step read
+    `self.config` and `self.t`, which __init__ never set: one question for __init__ says all
+    three, counted, and a name only called is left to the functions asked for as called."""
+    from papercoder.link import undefined_reads, unfinished
+
+    [reads] = undefined_reads(ADAM_INIT)
+    assert (reads.qualname, reads.faults) == ("Model.__init__", 2)
+    assert reads.why == "reads `rng`, `scale`, which nothing defines; define each before it is used"
+    [stub] = unfinished(ADAM_INIT)
+    assert (stub.qualname, stub.line, stub.faults) == ("Model.__init__", 5, 4)
+    assert stub.why.startswith("does not set self.t, self.config, which")
+    assert stub.why.endswith(
+        "; and it reads `rng`, `scale`, which nothing defines; define each before it is used"
+    )
+    defined = ADAM_INIT.replace(
+        "import numpy as np\n", "import numpy as np\nrng = np.random.default_rng(0)\nscale = 0.1\n"
+    )
+    assert undefined_reads(defined) == []
+    assert undefined_reads("from x import *\n\ndef f():\n    return rng\n") == []
+    assert undefined_reads("def f():\n    return rng.normal()\n")[0].why.startswith("reads `rng`")
+
+
+def test_an_answer_that_leaves_fewer_faults_is_taken_and_one_with_as_many_is_not() -> None:
+    """Asked for adam's __init__ again, the 1.5B model set self.t and not self.config; the
+    answer was thrown away whole, and the unset self.t failed the checks too."""
+    from papercoder.agents.stubs import fill_stubs
+    from papercoder.link import unfinished
+    from papercoder.testing import FunctionModel
+
+    better = (
+        "def __init__(self, config, n):\n"
+        "    rng = np.random.default_rng(0)\n"
+        "    self.params = {'w': rng.normal(size=(n, 3)) * 0.1}\n"
+        "    self.rate = config['lr']\n"
+        "    self.t = 0\n"
+    )
+    same = "def __init__(self, config, n):\n    self.params = {'w': rng.normal(size=(n, 3))}\n"
+    for answer, taken in ((better, True), (same, False)):
+        model = FunctionModel(lambda _, code=answer: f"```python\n{code}```")
+        code, filled = fill_stubs(model, [], "model.py", ADAM_INIT, "", 512, 1, targets=unfinished)
+        assert (filled == ["Model.__init__"]) is taken
+        assert ("self.t = 0" in code) is taken
+        if taken:
+            [left] = unfinished(code)
+            assert left.faults == 1 and "self.config" in left.why

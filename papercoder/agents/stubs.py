@@ -16,7 +16,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder import prompts
 from papercoder.agents.coder import extract_python, salvage, unfenced
@@ -57,6 +57,7 @@ class Stub(BaseModel):
     qualname: str  # Class.method for a method
     line: int  # where its `def` is
     why: str = "does nothing yet"
+    faults: int = Field(default=1, ge=1, description="how many things `why` lists as wrong")
 
 
 def stubs(code: str) -> list[Stub]:
@@ -292,8 +293,14 @@ def fill_stubs(
         if not answer:
             continue  # the stub stays: the checks and the repair loop judge it
         new = with_function(code, stub, answer, module_name(path))
-        if new is not None and all(t.qualname != stub.qualname for t in targets(new)):
-            code = new  # (an answer with the same fault, a file read again, is no answer)
+        left_over = (
+            next((t for t in targets(new) if t.qualname == stub.qualname), None) if new else None
+        )
+        if new is not None and (left_over is None or left_over.faults < stub.faults):
+            # (an answer with the same fault, a file read again, is no answer; one that
+            # leaves fewer of the faults listed, adam's `__init__` setting self.t and not
+            # self.config, is taken: what it left, the checks name)
+            code = new
             filled.append(stub.qualname)
     return code, filled
 
