@@ -1277,12 +1277,13 @@ def _functions_with_owner(tree: ast.Module) -> Iterator[tuple[_Function, str]]:
             yield from ((m, f"{node.name}.") for m in node.body if isinstance(m, _Function))
 
 
-def unfinished(source: str) -> list[Stub]:
+def unfinished(source: str, *more: Callable[[str], list[Stub]]) -> list[Stub]:
     """The functions of `source` to write again, once each: an `__init__` that leaves unset
     what the other methods read (unset_in_init), a function reading names nothing defines
-    (undefined_reads), both said in one `why` when both hold."""
+    (undefined_reads), and what `more` finds, said in one `why` when several hold."""
     merged: dict[str, Stub] = {}
-    for stub in [*unset_in_init(source), *undefined_reads(source)]:
+    found = [*unset_in_init(source), *undefined_reads(source)]
+    for stub in [*found, *(stub for find in more for stub in find(source))]:
         if (known := merged.get(stub.qualname)) is not None:
             why, faults = f"{known.why}; and it {stub.why}", known.faults + stub.faults
             stub = known.model_copy(update={"why": why, "faults": faults})

@@ -11,6 +11,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -475,7 +476,9 @@ class Builder:
         )
         order = list(contract.WRITTEN_BY_MODEL)
         self.link(order, contract.MAIN)
-        self.complete(order, shared, analyses)
+        config = self.repo / "config.yaml"
+        sizes = contract.paper_sizes(config.read_text("utf-8")) if config.is_file() else {}
+        self.complete(order, shared, analyses, (partial(contract.sized_by_paper, sizes=sizes),))
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -501,13 +504,17 @@ class Builder:
         return changed
 
     def complete(
-        self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
+        self,
+        order: list[str],
+        shared: list[Message],
+        analyses: dict[str, FileAnalysis],
+        more: tuple[Callable[[str], list[Stub]], ...] = (),
     ) -> None:
         """Write the functions a file calls that no file defines (train.py calling
         `save_model`, written nowhere) and the methods called on a repository class that
         lacks them (`model.update_weights(grads)` on a GCN without it), each asked for
         alone from its calls; one nobody could write stays undefined, for the checks to
-        name."""
+        name. `more`: what else makes a function one to write again (link.unfinished)."""
         fixes = []
         methods = missing_methods(read_repo(self.repo))
         for path in order:
@@ -538,7 +545,7 @@ class Builder:
                 for name in filled
             ]
         fixes += self.without_data_files(order, shared, analyses)
-        fixes += self.with_state_set(order, shared, analyses)
+        fixes += self.with_state_set(order, shared, analyses, more)
         if fixes:
             self.record_fix(*fixes)
             GitRepo(self.repo).commit(
@@ -595,7 +602,11 @@ class Builder:
         return fixes
 
     def with_state_set(
-        self, order: list[str], shared: list[Message], analyses: dict[str, FileAnalysis]
+        self,
+        order: list[str],
+        shared: list[Message],
+        analyses: dict[str, FileAnalysis],
+        more: tuple[Callable[[str], list[Stub]], ...] = (),
     ) -> list[PlanFix]:
         """Ask again, alone, for each function left unfinished (link.unfinished): an
         `__init__` that does not set attributes its class's other methods read (adam's step
@@ -603,15 +614,17 @@ class Builder:
         `__init__` that never made them: each method is written in its own call, so the
         state one of them keeps is news to `__init__`), and a function reading a name
         nothing defines (adam's `__init__` drawing from an `rng` it never made)."""
+
+        def targets(code: str) -> list[Stub]:
+            return unfinished(code, *more)
+
         fixes = []
         for path in order:
             text = (self.repo / path).read_text("utf-8")
-            found = unfinished(text)
+            found = targets(text)
             if not found:
                 continue
-            code, filled = self.ask_alone(
-                path, text, shared, analyses, len(found), targets=unfinished
-            )
+            code, filled = self.ask_alone(path, text, shared, analyses, len(found), targets=targets)
             if filled:
                 write_file(self.repo, path, code)
             whys = {stub.qualname: stub.why for stub in found}

@@ -31,9 +31,14 @@ trains something that learns; what it learns is the model's reading of the paper
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Iterator
+
+import yaml
 
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
+from papercoder.agents.stubs import Stub
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
 SETTINGS, GRADIENTS = "settings.py", "gradients.py"
@@ -184,6 +189,69 @@ def paper_size(key: str, value: object) -> bool:
     if not isinstance(value, int) or isinstance(value, bool):
         return False
     return value > LARGEST and bool(_SIZE.search(name))
+
+
+def paper_sizes(config_yaml: str) -> dict[str, int]:
+    """The paper's sizes (paper_size) config.yaml holds, by the name of each setting; not a
+    batch size, which sizes no parameter."""
+    try:
+        loaded = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return {}
+    sizes: dict[str, int] = {}
+
+    def visit(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if paper_size(str(key), value) and "batch" not in str(key).lower():
+                    sizes[str(key)] = int(value)  # (a batch's size sizes no parameter)
+                visit(value)
+
+    visit(loaded)
+    return sizes
+
+
+def sized_by_paper(code: str, sizes: dict[str, int]) -> list[Stub]:
+    """The functions of `code` that read one of the paper's `sizes` from config:
+    distillation's `__init__` made its weights `(n_features, config["paper"]["hidden_units"])`
+    (30) where the gradients take arrays of the tiny data's sizes. Each is to be written
+    again with the data's sizes."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for qualname, node in _functions(tree):
+        read = sorted(
+            {
+                sub.slice.value
+                for sub in ast.walk(node)
+                if isinstance(sub, ast.Subscript)
+                and isinstance(sub.slice, ast.Constant)
+                and sub.slice.value in sizes
+            }
+        )
+        if read:
+            listed = ", ".join(f"{name} ({sizes[name]})" for name in read)
+            why = (
+                f"reads config's {listed}, the sizes of the paper's real data or network; here"
+                f" the data is tiny: size the arrays from n_features, n_classes and sizes of at"
+                f" most {LARGEST}, and do not read those settings"
+            )
+            found.append(
+                Stub(name=node.name, qualname=qualname, line=node.lineno, why=why, faults=len(read))
+            )
+    return found
+
+
+def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    yield f"{node.name}.{item.name}", item
 
 
 def settings(config: ConfigPlan, indent: str) -> str:

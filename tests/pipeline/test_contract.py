@@ -354,3 +354,27 @@ def test_the_paper_sizes_are_left_out_of_the_settings_model_py_is_shown() -> Non
     assert "hidden_units" not in listed and "d_model" not in listed
     for kept in ("num_heads", "warmup_steps", "beta2", '["model"]["hidden"]  (16)'):
         assert kept in listed
+
+
+def test_a_method_sized_by_the_paper_is_asked_for_again() -> None:
+    """distillation on the 1.5B model (papers-18): __init__ made its weights
+    `(n_features, config["paper"]["hidden_units"])`, 30 wide, from the setting the grounding
+    added to config.yaml; a batch size sizes no parameter and is not one of them."""
+    from papercoder.agents.contract import paper_sizes, sized_by_paper
+
+    config = "paper:\n  hidden_units: 30\n  num_layers: 8\ntraining:\n  batch_size: 32\n"
+    sizes = paper_sizes(config)
+    assert sizes == {"hidden_units": 30}
+    code = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        width = config['paper']['hidden_units']\n"
+        "        self.params = {'w': np.zeros((n_features, width))}\n"
+        "    def step(self, inputs, targets):\n"
+        "        return config['training']['batch_size']\n"
+    )
+    [stub] = sized_by_paper(code, sizes)
+    assert (stub.qualname, stub.line, stub.faults) == ("Model.__init__", 2, 1)
+    assert stub.why.startswith("reads config's hidden_units (30), the sizes of the paper's")
+    assert sized_by_paper(code.replace("'hidden_units'", "'hidden'"), sizes) == []
+    assert paper_sizes("a: [1, 2\n") == {}
