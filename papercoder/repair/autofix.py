@@ -16,6 +16,7 @@ import sys
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.repair.digest import failing_diagnostics, is_test_file
+from papercoder.repair.hints import ATTRIBUTE
 from papercoder.repair.patch import Edit
 from papercoder.repair.testchecks import own_nodes
 from papercoder.repo import parse
@@ -113,7 +114,76 @@ def autofix(report: VerifyReport, files: dict[str, str]) -> list[Fix]:
         )
     if any(_NONE.search(d.message) for d in failing_diagnostics(report)):
         _return_fixes(files, fixes)
+    _kept_parameter_fixes(report, files, fixes)
     return list(fixes.values())
+
+
+def _kept_parameter_fixes(
+    report: VerifyReport, files: dict[str, str], fixes: dict[str, Fix]
+) -> None:
+    """A class that lacks `self.config` where its `__init__` takes `config` and never keeps
+    it (adam's step reading `self.config["paper"]["beta1"]`): `__init__` keeps it, as its
+    first statement."""
+    wanted: dict[str, set[str]] = {}
+    for diag in failing_diagnostics(report):
+        if found := ATTRIBUTE.search(diag.message):
+            wanted.setdefault(found["cls"] or found["cls2"], set()).add(found["name"])
+    for path, source in files.items():
+        if path in fixes or not path.endswith(".py") or is_test_file(path) or not wanted:
+            continue
+        try:
+            tree = parse(source)
+        except SyntaxError:
+            continue
+        rows = source.splitlines(keepends=True)
+        kept: list[str] = []
+        for node in sorted(tree.body, key=lambda n: -n.lineno):  # bottom-up: lines stay valid
+            if not isinstance(node, ast.ClassDef) or node.name not in wanted:
+                continue
+            init = next(
+                (n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
+                None,
+            )
+            if init is None:
+                continue
+            params = [a.arg for a in init.args.args[1:]]
+            names = [n for n in params if n in wanted[node.name] and not _keeps(init, n)]
+            body = init.body
+            first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
+            if not names or first.lineno == init.lineno:  # a one-line `def`: no row to add to
+                continue
+            indent = " " * first.col_offset
+            block = "".join(f"{indent}self.{n} = {n}\n" for n in names)
+            if _is_docstring(first):  # the docstring alone: after it
+                rows.insert(first.end_lineno or first.lineno, block)
+            else:
+                rows.insert(first.lineno - 1, block)
+            kept += [f"{node.name}.{n}" for n in names]
+        if kept:
+            fixes[path] = Fix(
+                edit=Edit(path=path, search="", replace="".join(rows)),
+                reason=f"{path}: __init__ took {', '.join(kept)} and did not keep it; it now does",
+            )
+
+
+def _keeps(init: ast.FunctionDef, name: str) -> bool:
+    """Whether `init` sets `self.<name>`."""
+    return any(
+        isinstance(n, ast.Attribute)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "self"
+        and n.attr == name
+        for n in ast.walk(init)
+    )
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _return_fixes(files: dict[str, str], fixes: dict[str, Fix]) -> None:

@@ -17,7 +17,7 @@ from papercoder.repo import parse, parsed
 from papercoder.requirements import pip_name
 from papercoder.verify.diagnostics import Diagnostic
 
-_ATTRIBUTE = re.compile(
+ATTRIBUTE = re.compile(
     r"""(?:"(?P<cls>\w+)" has no attribute|'(?P<cls2>\w+)' object has no attribute)"""
     r"""\s+["'](?P<name>\w+)["']"""
 )
@@ -66,10 +66,8 @@ def hint(diag: Diagnostic, files: dict[str, str]) -> str | None:
         source = files.get(module.replace(".", "/") + ".py")
         names = _module_names(source) if source is not None else []
         return _say(f"{module} defines", names, missing) if names else None
-    if found := _ATTRIBUTE.search(text):
-        owner = found["cls"] or found["cls2"]
-        names = _class_members(owner, files)
-        return _say(f"{owner} has", names, found["name"]) if names else None
+    if found := ATTRIBUTE.search(text):
+        return _attribute_hint(found["cls"] or found["cls2"], found["name"], files)
     if found := MATMUL.search(text):
         got, want = matmul_sizes(found)
         return (
@@ -283,6 +281,57 @@ def _tree_of(source: str | None) -> ast.Module | None:
         return parse(source)
     except SyntaxError:
         return None
+
+
+def _attribute_hint(owner: str, name: str, files: dict[str, str]) -> str | None:
+    """Why `owner` lacks `name`, when its own code tells; else the members it has."""
+    if (unset := _unset_attribute(owner, name, files)) is not None:
+        return unset
+    names = _class_members(owner, files)
+    return _say(f"{owner} has", names, name) if names else None
+
+
+def _unset_attribute(owner: str, name: str, files: dict[str, str]) -> str | None:
+    """Why class `owner` lacks `self.name` when its own code names it: `__init__` takes a
+    parameter `name` and does not keep it (adam's step read `self.config`), or only another
+    method sets it, after reading it (`self.t += 1`). Told "did you mean `t`?" for a
+    missing `t`, the 1.5B model changed nothing."""
+    for _, tree in parsed(files):
+        node = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner), None)
+        if node is None:
+            continue
+        init = next(
+            (
+                n
+                for n in node.body
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == "__init__"
+            ),
+            None,
+        )
+        if init is not None and name in {a.arg for a in init.args.args[1:]}:
+            return (
+                f"`__init__` takes `{name}` and does not keep it: add `self.{name} = {name}` there"
+            )
+        setters = sorted(
+            {
+                method.name
+                for method in node.body
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
+                for target in ast.walk(method)
+                if isinstance(target, ast.Attribute)
+                and isinstance(target.ctx, ast.Store)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and target.attr == name
+            }
+        )
+        if setters and "__init__" not in setters:
+            where = ", ".join(f"`{m}`" for m in setters)
+            return (
+                f"only {where} sets `self.{name}`, after it is read: set its starting value in"
+                f" `__init__`"
+            )
+    return None
 
 
 def _class_members(owner: str, files: dict[str, str]) -> list[str]:

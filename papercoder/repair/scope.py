@@ -104,6 +104,8 @@ def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
             return made
         if (emptied := _emptied_here(diag.file, tree, diag)) is not None:
             return emptied
+        if (named := _named_here(diag.file, tree, diag)) is not None:
+            return named
         scope = _scope(diag.file, tree, node, diag, line=diag.line)
         if fix := suggested_fix(diag, files):  # the mark says what to write, not what is missing
             return scope.model_copy(update={"failure": f"{scope.failure}{_WRITE}{fix}`"})
@@ -339,6 +341,35 @@ def _emptied_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None
         f" {shown_message(diag)}"
     )
     return _scope(path, tree, node, diag, line=line).model_copy(update={"failure": failure})
+
+
+_NAMED = re.compile(r"\b(?P<name>\w+)\(\) (?:returned|must return|does not change)")
+
+
+def _named_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
+    """For a failure whose message names the function at fault (`gradients: loss()
+    returned nan`), raised in a function that handed it to a checker: the named function
+    of the same class (or module), its last `return` marked. Shown `step`, where its call to
+    gradients was located, the 1.5B model rewrote step; the nan came from `loss`."""
+    found = _NAMED.search(diag.message)
+    here = _innermost_function(tree, diag.line) if found and diag.line else None
+    if found is None or here is None or here.name == found["name"]:
+        return None
+    owner = _owner(tree, here)
+    target = next(
+        (
+            node
+            for node in (owner.body if owner else tree.body)
+            if isinstance(node, _FunctionNode) and node.name == found["name"]
+        ),
+        None,
+    )
+    if target is None:
+        return None
+    returns = [node.lineno for node in ast.walk(target) if isinstance(node, ast.Return)]
+    line = max(returns, default=target.end_lineno or target.lineno)
+    failure = f"`{target.name}` returns what fails at line {diag.line}: {shown_message(diag)}"
+    return _scope(path, tree, target, diag, line=line).model_copy(update={"failure": failure})
 
 
 def _maker_line(tree: ast.Module, operand: ast.expr, used: int) -> int | None:

@@ -160,3 +160,43 @@ def test_a_function_that_drops_its_result_returns_it_when_a_none_fails() -> None
     assert "`predict`, `rows`" in fix.reason
     other = none.model_copy(update={"message": "t: AssertionError: assert 1 == 2"})
     assert autofix(report(other), files) == []  # no None in sight: nothing to guess
+
+
+ADAM = '''class Model:
+    def __init__(self, config: dict, n: int) -> None:
+        """Set up."""
+        self.rate = config["lr"]
+
+    def step(self, g: float) -> float:
+        self.t += 1
+        return g * self.config["beta1"] * self.n * self.t
+'''
+
+
+def test_init_keeps_a_parameter_the_class_reads_and_lacks() -> None:
+    """adam (papers-18): step read `self.config["paper"]["beta1"]`, and `__init__(self,
+    config, ...)` kept only the learning rate; four repairs changed nothing."""
+    lacks = [
+        Diagnostic(check="types", file="model.py", line=8, code="attr-defined",
+                   message=f'"Model" has no attribute "{name}"')
+        for name in ("config", "n", "t")
+    ]  # fmt: skip
+    [fix] = autofix(report(*lacks), {"model.py": ADAM})
+    assert fix.edit.replace == ADAM.replace(
+        '"""Set up."""\n', '"""Set up."""\n        self.config = config\n        self.n = n\n'
+    )
+    assert (
+        fix.reason
+        == "model.py: __init__ took Model.config, Model.n and did not keep it; it now does"
+    )
+    runtime = Diagnostic(
+        check="smoke", file="model.py", line=8, code="AttributeError",
+        message="AttributeError: 'Model' object has no attribute 'config'",
+    )  # fmt: skip
+    no_doc = ADAM.replace('        """Set up."""\n', "")
+    [fix] = autofix(report(runtime), {"model.py": no_doc})
+    init = "    def __init__(self, config: dict, n: int) -> None:\n        self.config = config\n"
+    assert init + "        self.rate" in fix.edit.replace
+    kept = ADAM.replace('self.rate = config["lr"]', "self.config = config")
+    assert autofix(report(runtime), {"model.py": kept}) == []  # it keeps it: something else
+    assert autofix(report(lacks[2]), {"model.py": ADAM}) == []  # `t` is no parameter

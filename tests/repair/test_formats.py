@@ -531,3 +531,29 @@ def test_whether_a_call_binds_to_a_definition(definition: str, call: str, bound:
     assert isinstance(function, ast.FunctionDef) and isinstance(expression, ast.Expr)
     assert isinstance(expression.value, ast.Call)
     assert binds(expression.value, function) is bound
+
+
+def test_an_attribute_only_a_later_method_sets_or_a_parameter_not_kept_is_said_so() -> None:
+    """Told "Model has learning_rate, ..., t (did you mean `t`?)" for a missing `self.t`
+    that only step sets (`self.t += 1`), the 1.5B model changed nothing."""
+    model = (
+        "class Model:\n    def __init__(self, config):\n        self.rate = 1\n\n"
+        "    def step(self):\n        self.t += 1\n        return self.config\n"
+    )
+    files = {"model.py": model}
+
+    def said(name: str) -> str:
+        message = f'"Model" has no attribute "{name}"  [attr-defined]'
+        return (
+            hint(Diagnostic(check="types", file="model.py", line=6, message=message), files) or ""
+        )
+
+    assert (
+        said("t")
+        == "only `step` sets `self.t`, after it is read: set its starting value in `__init__`"
+    )
+    assert (
+        said("config")
+        == "`__init__` takes `config` and does not keep it: add `self.config = config` there"
+    )
+    assert said("rte") == "Model has rate, step, t (did you mean `rate`?)"

@@ -402,3 +402,37 @@ def test_the_line_picker_hides_docstrings_and_asks_again_when_no_code_line_is_na
     assert outcome.result.files["model.py"] == documented.replace(
         "return [v / total for v in z]", "return [2 * v / total for v in z]"
     )
+
+
+NAN = """class Model:
+    def __init__(self) -> None:
+        self.params = {"w": 1.0}
+
+    def loss(self, x: float) -> float:
+        out = x * self.params["w"]
+        return -out * log(out)
+
+    def step(self, x: float) -> None:
+        grads = gradients(lambda: self.loss(x), self.params)
+        self.params["w"] -= grads["w"]
+"""
+
+
+def test_a_failure_naming_the_function_at_fault_marks_that_functions_return() -> None:
+    """distillation (papers-18): gradients said `loss() returned nan`, located at step's call
+    to it; shown step, the 1.5B model rewrote step three times."""
+    diag = Diagnostic(
+        check="tests", file="model.py", line=10, code="test-failure",
+        message="tests.test_model.test_training: AssertionError: gradients: loss() returned"
+        " nan, not a finite number",
+    )  # fmt: skip
+    scope = find_scope(report(diag), {"model.py": NAN})
+    assert scope is not None and scope.names() == ["loss", "__init__"]
+    assert scope.marked_line({"model.py": NAN}) == (
+        "        return -out * log(out)  # <-- error: `loss` returns what fails at line 10:"
+        " tests.test_model.test_training: AssertionError: gradients: loss() returned nan, not"
+        " a finite number"
+    )
+    elsewhere = diag.model_copy(update={"message": "AssertionError: fit() returned nan"})
+    scope = find_scope(report(elsewhere), {"model.py": NAN})  # no `fit` here: the line stays
+    assert scope is not None and scope.name == "step" and scope.spans[0].line == 10
