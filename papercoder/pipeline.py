@@ -437,11 +437,12 @@ class Builder:
         self, paper: Paper, plan: Plan, analyses: dict[str, FileAnalysis]
     ) -> list[str]:
         """The small profile's code (agents.contract): the tool writes the data, the settings,
-        the gradients, the entry point and the tests; the model writes each method of
-        model.py alone, with data.py and gradients.py in its design (the shapes it makes, how
-        to ask for gradients). The tool writes its files again last (whatever
-        linking did) and pins them in pyproject.toml, so the checks fail a repair that
-        changes them."""
+        the gradients, the building blocks (ops.py), the entry point and the tests; the model
+        writes each method of model.py alone, with data.py, gradients.py and ops.py in its
+        design (the shapes it makes, how to ask for gradients, what it may call). The tool
+        writes its files again last (whatever linking did), keeps of model.py's import of
+        ops.py the names it uses, and pins its files in pyproject.toml, so the checks fail a
+        repair that changes them."""
         files = list(contract.FILES)
         shared = self.shared(paper, plan)
         done = [p for p in contract.WRITTEN_BY_MODEL if (self.repo / p).is_file()]
@@ -452,7 +453,7 @@ class Builder:
                 continue  # written whole in an earlier session
             code = contract.skeleton(path, paper.title, plan.config)
             design = analyses[path].to_markdown() if path in analyses else ""
-            for known in contract.DESIGN_FILES:  # the data's shapes; how to get gradients
+            for known in contract.DESIGN_FILES:  # the data's shapes, gradients, building blocks
                 design += "\n\n" + contract.design(known)
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
             code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
@@ -479,6 +480,10 @@ class Builder:
         config = self.repo / "config.yaml"
         sizes = contract.paper_sizes(config.read_text("utf-8")) if config.is_file() else {}
         self.complete(order, shared, analyses, (partial(contract.sized_by_paper, sizes=sizes),))
+        model = (self.repo / contract.MODEL).read_text("utf-8")
+        if (trimmed := contract.without_unused_ops(model)) != model:
+            write_file(self.repo, contract.MODEL, trimmed)
+            GitRepo(self.repo).commit(f"code: {contract.MODEL} imports of ops.py what it uses")
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")

@@ -39,9 +39,10 @@ import yaml
 
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub
+from papercoder.repo import interfaces
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
-SETTINGS, GRADIENTS = "settings.py", "gradients.py"
+SETTINGS, GRADIENTS, OPS = "settings.py", "gradients.py", "ops.py"
 TEST_MODEL = "tests/test_model.py"
 # empty and pinned: the tests import the repository's modules, and nothing patches them
 TESTS_INIT, CONFTEST, TESTS_CONFTEST = "tests/__init__.py", "conftest.py", "tests/conftest.py"
@@ -50,14 +51,18 @@ WRITTEN_BY_TOOL = (
     DATA,
     SETTINGS,
     GRADIENTS,
+    OPS,
     MAIN,
     TEST_MODEL,
     TESTS_INIT,
     CONFTEST,
     TESTS_CONFTEST,
 )
-# what model.py's methods are written knowing: the data's shapes, how to ask for gradients
-DESIGN_FILES = (DATA, GRADIENTS)
+# what model.py's methods are written knowing: the data's shapes, how to ask for gradients,
+# the building blocks they may call
+DESIGN_FILES = (DATA, GRADIENTS, OPS)
+# what model.py imports of ops.py, until the tool keeps only the names its methods use
+OPS_NAMES = ("cross_entropy", "log_softmax", "one_hot", "relu", "sigmoid", "softmax")
 FILES = (*WRITTEN_BY_MODEL, *WRITTEN_BY_TOOL)
 SMOKE = f"python {MAIN} --smoke"
 REQUIREMENTS = ["numpy", "pyyaml"]
@@ -78,6 +83,7 @@ def architecture() -> Architecture:
             FileSpec(path=DATA, purpose="make_data(): synthetic data (written by PaperCoder)"),
             FileSpec(path=SETTINGS, purpose="load_settings(): config.yaml (by PaperCoder)"),
             FileSpec(path=GRADIENTS, purpose="gradients(): finite differences (by PaperCoder)"),
+            FileSpec(path=OPS, purpose="softmax, cross_entropy, relu... (by PaperCoder)"),
             FileSpec(path=MODEL, purpose="class Model: the method, its loss, step and predict"),
             FileSpec(path=MAIN, purpose="the entry point: trains Model on make_data's data"),
             FileSpec(path=TEST_MODEL, purpose="tests of Model (written by PaperCoder)"),
@@ -119,6 +125,15 @@ def logic() -> LogicDesign:
                 functions=["gradients"],
             ),
             FileLogic(
+                path=OPS,
+                responsibilities=(
+                    "relu, sigmoid, softmax, log_softmax, one_hot and cross_entropy (of scores"
+                    " against int labels or probabilities), stable for any finite input"
+                    " (written by PaperCoder)."
+                ),
+                functions=list(OPS_NAMES),
+            ),
+            FileLogic(
                 path=MODEL,
                 responsibilities=(
                     "class Model(config, n_features, n_classes): the paper's method. __init__"
@@ -128,7 +143,7 @@ def logic() -> LogicDesign:
                     " step(inputs, targets) one update of the paper's training rule, applied"
                     " to gradients(...)'s gradients."
                 ),
-                depends_on=[DATA, GRADIENTS],
+                depends_on=[DATA, GRADIENTS, OPS],
                 classes=["Model"],
                 functions=["__init__", "predict", "loss", "step"],
             ),
@@ -162,15 +177,44 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
 
 def design(path: str) -> str:
     """What model.py's methods are told of one of DESIGN_FILES: data.py whole (the shapes it
-    makes), and of gradients.py the signature and docstring of gradients alone (given its
-    body, the 1.5B model copied its assertions into step)."""
+    makes), of gradients.py the signature and docstring of gradients alone (given its
+    body, the 1.5B model copied its assertions into step), and of ops.py the signatures and
+    what each returns."""
     text = skeleton(path, "the paper")
     if path == GRADIENTS:
         lines = text.splitlines()
         start = next(i for i, line in enumerate(lines) if line.startswith("def gradients("))
         end = next(i for i in range(start + 2, len(lines)) if lines[i].endswith('"""'))
         text = "\n".join(lines[start : end + 1])
+    elif path == OPS:
+        text = interfaces(text)
     return f"{path}:\n```python\n{text.rstrip()}\n```"
+
+
+def without_unused_ops(code: str) -> str:
+    """model.py with its `from ops import ...` naming only what its code uses (none: the line
+    goes), so that ruff finds no unused import in what the tool wrote; the code as it is when
+    it does not parse or imports nothing from ops."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    found = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "ops" and node.level == 0
+    ]
+    if len(found) != 1 or any(alias.asname for alias in found[0].names):
+        return code
+    node = found[0]
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    kept = [alias.name for alias in node.names if alias.name in used]
+    if len(kept) == len(node.names):
+        return code
+    lines = code.splitlines(keepends=True)
+    start, end = node.lineno - 1, node.end_lineno or node.lineno
+    lines[start:end] = [f"from ops import {', '.join(kept)}\n"] if kept else []
+    return "".join(lines)
 
 
 # a setting named like one of these holds a size of the paper's data or network
@@ -490,6 +534,73 @@ def one_number(value: Any) -> float:
     return number
 '''
 
+_OPS = '''"""Building blocks model.Model may call, written by PaperCoder (the same for all).
+
+The building blocks of "$title" that no paper is about, so that the method's code calls
+them instead of writing its own. Each is stable for any finite input: no overflow in an
+exponential, no log of zero.
+"""
+
+import numpy as np
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(x, 0), elementwise."""
+    return np.maximum(np.asarray(x, dtype=float), 0.0)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), elementwise."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=float)))
+
+
+def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Probabilities from scores along axis (each row of (n_samples, n_classes) sums to 1)."""
+    return np.exp(log_softmax(scores, axis))
+
+
+def log_softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(softmax(scores, axis)), computed without taking the log of a zero."""
+    scores = np.asarray(scores, dtype=float)
+    shifted = scores - np.max(scores, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def one_hot(targets: np.ndarray, n_classes: int) -> np.ndarray:
+    """Int labels (n_samples,) as rows of 0s and a 1: shape (n_samples, n_classes)."""
+    return np.eye(n_classes)[np.asarray(targets, dtype=int)]
+
+
+def cross_entropy(scores: np.ndarray, targets: np.ndarray) -> float:
+    """Mean cross-entropy of softmax(scores) against int labels or probabilities: a float.
+
+    scores: (n_samples, n_classes), what predict returns, before any softmax; targets: int
+    labels (n_samples,), or probabilities (n_samples, n_classes) whose rows sum to 1 (soft
+    targets, a teacher's, say).
+    """
+    scores = np.asarray(scores, dtype=float)
+    targets = np.asarray(targets)
+    assert scores.ndim == 2, (
+        f"cross_entropy: scores must be (n_samples, n_classes), one row per sample and one"
+        f" column per class, not shape {scores.shape}"
+    )
+    log_probs = log_softmax(scores)
+    if targets.ndim == 1:
+        assert targets.shape[0] == scores.shape[0], (
+            f"cross_entropy: {targets.shape[0]} labels for {scores.shape[0]} rows of scores"
+        )
+        assert targets.dtype.kind in "iub" and targets.max(initial=0) < scores.shape[1], (
+            f"cross_entropy: labels up to {targets.max(initial=0)} need scores of shape"
+            f" (n_samples, n_classes), not {scores.shape}: predict must give one score per class"
+        )
+        return float(-np.mean(log_probs[np.arange(scores.shape[0]), targets]))
+    assert targets.shape == scores.shape, (
+        f"cross_entropy: probabilities of shape {targets.shape} against scores of shape"
+        f" {scores.shape}: give int labels (n_samples,) or rows of the scores' shape"
+    )
+    return float(-np.mean(np.sum(targets * log_probs, axis=1)))
+'''
+
 _MODEL = '''"""The method of "$title"."""
 
 from typing import Any
@@ -497,6 +608,7 @@ from typing import Any
 import numpy as np
 
 from gradients import gradients
+from ops import cross_entropy, log_softmax, one_hot, relu, sigmoid, softmax
 
 
 class Model:
@@ -516,19 +628,21 @@ class Model:
         in self.params."""
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
-        """The method's output for inputs, a float array of shape (n_samples, n_features),
-        computed as the paper's model computes it from the arrays of self.params: an array
-        of numbers with one row per sample (scores of the n_classes classes, probabilities
-        or an embedding; not labels picked by argmax). No randomness: the same parameters
-        give the same output."""
+        """The method's output for inputs (a float array of shape (n_samples, n_features)),
+        computed as the paper's model computes it from the arrays of self.params: a float
+        array with one row per sample, the scores of the n_classes classes, shape
+        (n_samples, n_classes) (or the paper's embedding of each sample; never labels picked
+        by argmax). ops.py's relu, sigmoid and softmax are there to use. No randomness: the
+        same parameters give the same output."""
 
     def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """The paper's objective on inputs (n_samples, n_features) and targets, an int
         array (n_samples,) of classes 0 to n_classes - 1, computed from self.params, as a
         Python float (lower is better). Where the paper's objective is not one of class
-        labels (the paper is an optimizer, say), the mean cross-entropy of the softmax of
-        predict(inputs) against targets. No randomness and no change to the parameters: the
-        same parameters give the same loss."""
+        labels (the paper is an optimizer, say), cross_entropy(self.predict(inputs),
+        targets), ops.py's mean cross-entropy of the scores' softmax against the labels. No
+        randomness and no change to the parameters: the same parameters give the same
+        loss."""
 
     def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
         """One update of the paper's training rule on inputs and targets (as loss takes
@@ -641,6 +755,7 @@ _TEXTS = {
     DATA: _DATA,
     SETTINGS: _SETTINGS,
     GRADIENTS: _GRADIENTS,
+    OPS: _OPS,
     MODEL: _MODEL,
     MAIN: _MAIN,
     TEST_MODEL: _TEST_MODEL,

@@ -378,3 +378,87 @@ def test_a_method_sized_by_the_paper_is_asked_for_again() -> None:
     assert stub.why.startswith("reads config's hidden_units (30), the sizes of the paper's")
     assert sized_by_paper(code.replace("'hidden_units'", "'hidden'"), sizes) == []
     assert paper_sizes("a: [1, 2\n") == {}
+
+
+def test_ops_compute_the_building_blocks_and_stay_finite_for_large_scores(
+    tmp_path: Path,
+) -> None:
+    ops = _tool_module(tmp_path, contract.OPS)
+    scores = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]])
+    targets = np.array([0, 2])
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    expected = -np.mean(np.log(probs[[0, 1], targets]))
+    assert ops.cross_entropy(scores, targets) == pytest.approx(expected)
+    assert isinstance(ops.cross_entropy(scores, targets), float)
+    # soft targets (a teacher's probabilities): one-hot rows give the same value
+    assert ops.cross_entropy(scores, ops.one_hot(targets, 3)) == pytest.approx(expected)
+    assert np.allclose(ops.softmax(scores), probs)
+    assert np.allclose(ops.log_softmax(scores), np.log(probs))
+    assert np.array_equal(ops.relu(np.array([-1.0, 2.0])), [0.0, 2.0])
+    assert ops.sigmoid(np.array([0.0]))[0] == 0.5
+    huge = np.array([[1e4, -1e4, 0.0]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # no log of zero
+        assert np.isfinite(ops.cross_entropy(huge, np.array([1])))
+        assert np.isfinite(ops.sigmoid(np.array([-1e4, 1e4]))).all()
+        assert np.isfinite(ops.log_softmax(huge)).all()
+
+
+def test_ops_cross_entropy_says_what_the_scores_shape_should_be(tmp_path: Path) -> None:
+    """adam on the 1.5B model (papers-19): a loss of `targets * np.log(predict)` with int
+    labels failed on a broadcast of (32,) against (32, 3) that no hint explained."""
+    ops = _tool_module(tmp_path, contract.OPS)
+    labels = np.array([0, 1, 2, 2])
+    with pytest.raises(AssertionError, match=r"predict must give one score per class"):
+        ops.cross_entropy(np.zeros((4, 1)), labels)  # one column: not a score per class
+    with pytest.raises(AssertionError, match=r"must be \(n_samples, n_classes\).*\(4,\)"):
+        ops.cross_entropy(np.zeros(4), labels)
+    with pytest.raises(AssertionError, match=r"3 labels for 4 rows"):
+        ops.cross_entropy(np.zeros((4, 3)), labels[:3])
+    with pytest.raises(AssertionError, match=r"probabilities of shape \(4, 2\)"):
+        ops.cross_entropy(np.zeros((4, 3)), np.zeros((4, 2)))
+
+
+def test_model_py_keeps_of_its_ops_import_only_what_it_uses() -> None:
+    code = contract.skeleton(contract.MODEL, "A paper")
+    assert "from ops import cross_entropy, log_softmax, one_hot, relu, sigmoid, softmax\n" in code
+    unused = contract.without_unused_ops(code)
+    assert "from ops" not in unused and "from gradients import gradients\n" in unused
+    used = code.replace(
+        '"""One update', "return cross_entropy(relu(inputs), targets)\n" + '        """One update'
+    )
+    kept = contract.without_unused_ops(used)
+    assert "\nfrom ops import cross_entropy, relu\n" in kept
+    others = [line for line in used.splitlines() if not line.startswith("from ops")]
+    assert [line for line in kept.splitlines() if not line.startswith("from ops")] == others
+    assert contract.without_unused_ops("def f(:\n") == "def f(:\n"  # does not parse: as it is
+    assert contract.without_unused_ops(kept) == kept
+
+
+def test_a_loss_that_calls_ops_cross_entropy_builds_and_its_tests_pass(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """The method's objective in one line of ops.py: the build keeps that import alone, and
+    the pinned tests, the types and ruff pass."""
+    rule: dict[str, Any] = {
+        "agent": "coder.function",
+        "contains": "`Model.loss` does nothing yet",
+        "content": "```python\ndef loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:\n"
+        "    return cross_entropy(self.predict(inputs), targets)\n```",
+    }
+    with ScriptedServer(scripted(rule)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.body["messages"][-1]["content"] for r in srv.chat_requests("coder.function")]
+    # each method is written knowing what ops.py holds, by its signatures alone
+    assert all("def cross_entropy(scores: np.ndarray, targets" in a for a in asked)
+    assert not any("log_probs[np.arange" in a for a in asked)
+    repo = run_dir / "repo"
+    model = (repo / contract.MODEL).read_text("utf-8")
+    assert "\nfrom ops import cross_entropy\n" in model
+    tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
+    lint = run_in(repo, "-m", "ruff", "check", "--isolated", "--select", "E9,F", ".")
+    assert lint.returncode == 0, lint.stdout
+    ini = Path(__file__).resolve().parents[2] / "sandbox" / "mypy.ini"
+    types = run_in(repo, "-m", "mypy", "--config-file", str(ini), "--cache-dir", "/dev/null", ".")
+    assert types.returncode == 0, types.stdout
+    assert changed_pins(repo) == []
