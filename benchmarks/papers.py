@@ -15,7 +15,6 @@ method are in config.yaml with a verified source).
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import statistics
 import subprocess
@@ -27,6 +26,7 @@ from typing import Any
 
 from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
+from papercoder.fidelity import assess
 from papercoder.grounding import parse_number
 from papercoder.runstore import step_dir
 
@@ -98,6 +98,7 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
     grounding = read(run / "plan" / "grounding.json")
     statuses = [g["status"] for g in (grounding or {}).get("config", [])]
     build = read(run / "build.json") or {}
+    fidelity = assess(run / "repo") if (run / "repo").is_dir() else None
     return {
         "paper": name,
         "exit": code,
@@ -119,122 +120,10 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
         "config_verified": statuses.count("verified") + statuses.count("re-cited"),
         "config_assumed": statuses.count("assumption"),
         "method_values_verified": stated_found(name, grounding),
-        "tests_on_repo": tests_on_repo(run / "repo"),
-        "settings_unused": settings_unused(run / "repo" / "model.py"),
+        "tests_on_repo": f"{fidelity.tests_on_repo}/{fidelity.tests}" if fidelity else "-",
+        "settings_unused": [u.name for u in fidelity.unused_settings] if fidelity else [],
         "run_dir": str(run),
     }
-
-
-def tests_on_repo(repo: Path) -> str:
-    """How many test functions assert and call a function or class of the repository itself
-    (imported from one of its modules): "k/n". A green whose tests call nothing of the
-    repository, or assert nothing, proves nothing."""
-    if not repo.is_dir():
-        return "-"
-    modules = {
-        ".".join(p.relative_to(repo).with_suffix("").parts)
-        for p in repo.rglob("*.py")
-        if ".git" not in p.parts
-    }
-    total = good = 0
-    for path in sorted((repo / "tests").rglob("test_*.py")) if (repo / "tests").is_dir() else []:
-        try:
-            tree = ast.parse(path.read_text("utf-8"))
-        except (SyntaxError, ValueError):
-            continue
-        ours = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module in modules and not node.level:
-                ours |= {a.asname or a.name for a in node.names}
-            elif isinstance(node, ast.Import):
-                ours |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in modules}
-        ours |= _helpers(tree, ours)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-                total += 1
-                asserts = any(isinstance(n, ast.Assert) for n in ast.walk(node))
-                reach = ours | _bound(node, ours)
-                calls = any(
-                    isinstance(n, ast.Call) and _root(n.func) in reach for n in ast.walk(node)
-                )
-                good += asserts and calls
-    return f"{good}/{total}"
-
-
-def settings_unused(model: Path) -> list[str]:
-    """The settings model.py's __init__ reads from config and keeps on self that no other
-    method uses (adam's hollow green read beta1 and beta2 and stepped by plain gradient
-    descent): a sign the method is not the paper's. Small-profile repositories only."""
-    try:
-        tree = ast.parse(model.read_text("utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return []
-    unused = []
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
-        init = next((m for m in methods if m.name == "__init__"), None)
-        if init is None:
-            continue
-        kept = [
-            t.attr
-            for node in ast.walk(init)
-            if isinstance(node, ast.Assign) and "config" in ast.unparse(node.value)
-            for t in node.targets
-            if isinstance(t, ast.Attribute) and _root(t) == "self"
-        ]
-        read = {
-            n.attr
-            for m in methods
-            if m is not init
-            for n in ast.walk(m)
-            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)
-        }
-        read |= {  # used in __init__ itself (sizing the parameters)
-            n.attr
-            for n in ast.walk(init)
-            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and _root(n) == "self"
-        }
-        unused += [name for name in kept if name not in read]
-    return unused
-
-
-def _helpers(tree: ast.Module, ours: set[str]) -> set[str]:
-    """The test file's own top-level functions that call the repository's code, directly
-    or through another such helper (`fresh()` making a `Model`)."""
-    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
-    found: set[str] = set()
-    while True:
-        more = {
-            f.name
-            for f in functions
-            if not f.name.startswith("test")
-            and f.name not in found
-            and any(isinstance(n, ast.Call) and _root(n.func) in ours | found for n in ast.walk(f))
-        }
-        if not more:
-            return found
-        found |= more
-
-
-def _bound(function: ast.FunctionDef, ours: set[str]) -> set[str]:
-    """Names a test binds to what the repository's code returns (`model, x, y = fresh()`),
-    so that `model.loss(x, y)` is a call of it."""
-    bound: set[str] = set()
-    for node in ast.walk(function):
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Call)
-            and _root(node.value.func) in ours
-        ):
-            for target in node.targets:
-                bound |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    return bound
-
-
-def _root(node: ast.expr) -> str:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercoder.errors import InputError, UsageError
+from papercoder.fidelity import FIDELITY, Fidelity
 from papercoder.llm.ledger import Ledger
 from papercoder.loop import LoopReport
 from papercoder.pipeline import BuildResult
@@ -43,6 +44,10 @@ class SummaryRow(BaseModel):
     stop_reason: str | None = None
     failing: list[str] = Field(default_factory=list, description="checks failing at the end")
     error: str | None = Field(default=None, description="why the paper failed, one line")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="signs in the code that a green proves little (fidelity.json)",
+    )
 
     @property
     def note(self) -> str:
@@ -50,7 +55,7 @@ class SummaryRow(BaseModel):
             return self.error
         if self.status == "red":
             return f"failing: {', '.join(self.failing) or '?'} (stopped: {self.stop_reason})"
-        return ""
+        return "; ".join(f"warn: {w}" for w in self.warnings)
 
 
 class BatchSummary(BaseModel):
@@ -111,7 +116,12 @@ def summarise(
         stop_reason=verdict.stop_reason if verdict else None,
         failing=sorted(k for k, v in verdict.checks.items() if v in FAILING) if verdict else [],
         error=error,
+        warnings=fidelity.warnings() if (fidelity := _fidelity(store)) else [],
     )
+
+
+def _fidelity(store: RunStore | None) -> Fidelity | None:
+    return store.read_model(FIDELITY, Fidelity) if store is not None else None
 
 
 def _open(run_dir: Path) -> RunStore | None:
@@ -206,6 +216,7 @@ def to_csv(summary: BatchSummary) -> str:
     for row in summary.rows:
         data = row.model_dump()
         data["failing"] = ",".join(row.failing)
+        data["warnings"] = "; ".join(row.warnings)
         writer.writerow({k: "" if v is None else v for k, v in data.items()})
     return buffer.getvalue()
 

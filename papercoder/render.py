@@ -155,12 +155,18 @@ class EventView:
 
 
 def verification_summary(outcome: VerifyOutcome) -> list[RenderableType]:
-    """The checks, then the repair loop and the patch it made, when there was one."""
+    """The checks, then the repair loop and the patch it made, when there was one, then the
+    signs in the code that a green proves little (papercoder.fidelity)."""
     parts: list[RenderableType] = [verify_summary(outcome.report, outcome.run_dir)]
     if outcome.loop is not None:
         parts.append(loop_summary(outcome.loop, outcome.run_dir))
         if outcome.patch is not None:
             parts.append(patch_summary(outcome.patch, outcome.loop.passed))
+    if outcome.fidelity is not None and (warnings := outcome.fidelity.warnings()):
+        text = Text()
+        for line in warnings:
+            text.append("warn ", style="yellow").append(f"{line}\n")
+        parts.append(text)
     return parts
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.agents.plan import LogicDesign
 from papercoder.errors import UsageError
+from papercoder.fidelity import FIDELITY, Fidelity, assess
 from papercoder.llm.client import ChatModel
 from papercoder.loop import Iteration, LoopReport, run_repair
 from papercoder.pipeline import BuildResult, Progress, check_paper, open_run, run_stages
@@ -76,6 +77,7 @@ class VerifyOutcome(BaseModel):
     report: VerifyReport
     loop: LoopReport | None = None
     patch: verify_run.PatchDelivery | None = None
+    fidelity: Fidelity | None = None  # signs in the code that a green proves little
 
     @property
     def passed(self) -> bool:
@@ -144,7 +146,7 @@ def verify(
         if not repairing:
             report = verify_run.verify_once(store, repo, settings, box)
             verify_run.publish(report, report_path, junit_path)
-            return VerifyOutcome(run_dir=store.root, report=report)
+            return VerifyOutcome(run_dir=store.root, report=report, fidelity=_assess(store, repo))
         outcome = _repair(
             store, store.path(verify_run.COPY), settings, box, model, events, deadline
         )
@@ -247,7 +249,16 @@ def _repair(
         deadline=deadline,
     )
     report = verify_run.as_given(store, final)
-    return VerifyOutcome(run_dir=store.root, report=report, loop=loop)
+    fidelity = _assess(store, repo)
+    return VerifyOutcome(run_dir=store.root, report=report, loop=loop, fidelity=fidelity)
+
+
+def _assess(store: RunStore, repo: Path) -> Fidelity:
+    """What the verified code says of whether a green proves something (papercoder.fidelity),
+    kept in the run directory as fidelity.json."""
+    fidelity = assess(repo)
+    store.write_model(FIDELITY, fidelity)
+    return fidelity
 
 
 def _paper_of(store: RunStore, paper: Path | None) -> Path | None:

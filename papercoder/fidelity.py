@@ -1,0 +1,198 @@
+"""Whether a repository's green proves something: the signs, read from its code, that it
+does not.
+
+The checks say that the code runs, that its tests pass and that the smoke run ends well;
+they cannot say that the code is the paper's method. Two signs that it is not are plain in
+the code, and a build names them beside its verdict:
+
+- a test that asserts nothing, or calls nothing of the repository, passes whatever the
+  repository does (`count_tests_on_repo`);
+- a setting the method reads from config and keeps, and no method ever uses, is a part of
+  the paper left out: adam's "Adam" kept beta1, beta2 and epsilon and stepped by plain
+  gradient descent, and every check passed (`unused_settings`).
+
+Neither is a failure (a setting may be kept for a later use); each is a warning the user
+reads before trusting the green.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercoder.repair.digest import is_test_file, read_repo
+from papercoder.verify.checks import pinned_files
+
+FIDELITY = "fidelity.json"  # in the run directory of a verification
+
+
+class UnusedSetting(BaseModel):
+    """A setting a class reads from config in `__init__`, keeps on self, and never uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    cls: str
+    name: str
+    line: int
+
+
+class Fidelity(BaseModel):
+    """What a repository's code says of whether its green means anything."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tests: int = Field(0, description="test functions in tests/")
+    tests_on_repo: int = Field(0, description="of them, those that call the repository and assert")
+    unused_settings: list[UnusedSetting] = Field(default_factory=list)
+
+    def warnings(self) -> list[str]:
+        """One line per sign that the green may be hollow."""
+        found = []
+        if self.tests and self.tests_on_repo < self.tests:
+            found.append(
+                f"{self.tests - self.tests_on_repo} of {self.tests} tests call nothing of the"
+                " repository or assert nothing: they pass whatever the code does"
+            )
+        by_class: dict[tuple[str, str], list[str]] = {}
+        for unused in self.unused_settings:
+            by_class.setdefault((unused.path, unused.cls), []).append(unused.name)
+        for (path, cls), names in by_class.items():
+            listed = ", ".join(f"self.{name}" for name in names)
+            them = "it" if len(names) == 1 else "them"
+            found.append(
+                f"{path}: {cls} keeps {listed} from config and never uses {them}: the method"
+                f" may leave out what the paper does with {them}"
+            )
+        return found
+
+
+def assess(repo: Path) -> Fidelity:
+    """Read `repo`'s Python (not its pinned files for settings: those are the tool's)."""
+    files = {p: t for p, t in read_repo(repo).items() if p.endswith(".py")}
+    pinned = pinned_files(repo)
+    total, good = count_tests_on_repo(files)
+    unused = [
+        found
+        for path, text in sorted(files.items())
+        if path not in pinned and not is_test_file(path) and path != "conftest.py"
+        for found in unused_settings(path, text)
+    ]
+    return Fidelity(tests=total, tests_on_repo=good, unused_settings=unused)
+
+
+def count_tests_on_repo(files: dict[str, str]) -> tuple[int, int]:
+    """How many test functions there are, and how many assert and call a function or class
+    of the repository itself (imported from one of its modules, directly or through a
+    helper of the test file that does)."""
+    modules = {p.removesuffix(".py").replace("/", ".") for p in files}
+    total = good = 0
+    for path, text in sorted(files.items()):
+        if not (is_test_file(path) and path.rsplit("/", 1)[-1].startswith("test")):
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        ours: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in modules and not node.level:
+                ours |= {a.asname or a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                ours |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in modules}
+        ours |= _helpers(tree, ours)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                total += 1
+                asserts = any(isinstance(n, ast.Assert) for n in ast.walk(node))
+                reach = ours | _bound(node, ours)
+                calls = any(
+                    isinstance(n, ast.Call) and _root(n.func) in reach for n in ast.walk(node)
+                )
+                good += asserts and calls
+    return total, good
+
+
+def unused_settings(path: str, text: str) -> list[UnusedSetting]:
+    """The attributes each class's `__init__` sets from its config (`self.beta1 =
+    config["paper"]["beta1"]`) that no method reads, `__init__` included."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
+        init = next((m for m in methods if m.name == "__init__"), None)
+        if init is None:
+            continue
+        read = {
+            n.attr
+            for m in methods
+            for n in ast.walk(m)
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and _root(n) == "self"
+        }
+        seen: set[str] = set()
+        for node in ast.walk(init):
+            if not isinstance(node, ast.Assign) or not _from_config(node.value):
+                continue
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and _root(target) == "self"
+                    and target.attr not in read | seen
+                ):
+                    seen.add(target.attr)
+                    found.append(
+                        UnusedSetting(path=path, cls=cls.name, name=target.attr, line=node.lineno)
+                    )
+    return found
+
+
+def _from_config(value: ast.expr) -> bool:
+    """Whether an expression reads a setting: a name with "config" or "cfg" in it."""
+    return any(
+        isinstance(n, ast.Name) and ("config" in n.id.lower() or "cfg" in n.id.lower())
+        for n in ast.walk(value)
+    )
+
+
+def _helpers(tree: ast.Module, ours: set[str]) -> set[str]:
+    """The test file's own top-level functions that call the repository's code, directly
+    or through another such helper (`fresh()` making a `Model`)."""
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    found: set[str] = set()
+    while True:
+        more = {
+            f.name
+            for f in functions
+            if not f.name.startswith("test")
+            and f.name not in found
+            and any(isinstance(n, ast.Call) and _root(n.func) in ours | found for n in ast.walk(f))
+        }
+        if not more:
+            return found
+        found |= more
+
+
+def _bound(function: ast.FunctionDef, ours: set[str]) -> set[str]:
+    """Names a test binds to what the repository's code returns (`model, x, y = fresh()`),
+    so that `model.loss(x, y)` is a call of it."""
+    bound: set[str] = set()
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _root(node.value.func) in ours
+        ):
+            for target in node.targets:
+                bound |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return bound
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
