@@ -481,6 +481,20 @@ class Builder:
         sizes = contract.paper_sizes(config.read_text("utf-8")) if config.is_file() else {}
         self.complete(order, shared, analyses, (partial(contract.sized_by_paper, sizes=sizes),))
         model = (self.repo / contract.MODEL).read_text("utf-8")
+        capped, names = contract.capped_sizes(model, sizes)
+        if names:  # asked again, the model read the paper's sizes again
+            write_file(self.repo, contract.MODEL, capped)
+            self.record_fix(
+                PlanFix(
+                    turn="code",
+                    fix=f"{contract.MODEL}: capped its reads of {', '.join(names)} at"
+                    f" {contract.LARGEST} (min(..., {contract.LARGEST}))",
+                    why="the paper's sizes for its real data, asked again without them; the"
+                    " synthetic data is tiny",
+                )
+            )
+            GitRepo(self.repo).commit(f"code: {contract.MODEL} sizes its arrays for tiny data")
+            model = capped
         if (trimmed := contract.without_unused_ops(model)) != model:
             write_file(self.repo, contract.MODEL, trimmed)
             GitRepo(self.repo).commit(f"code: {contract.MODEL} imports of ops.py what it uses")

@@ -265,16 +265,9 @@ def sized_by_paper(code: str, sizes: dict[str, int]) -> list[Stub]:
     except SyntaxError:
         return []
     found = []
+    reads = {id(sub): key for sub, key in _size_reads(tree, sizes)}
     for qualname, node in _functions(tree):
-        read = sorted(
-            {
-                sub.slice.value
-                for sub in ast.walk(node)
-                if isinstance(sub, ast.Subscript)
-                and isinstance(sub.slice, ast.Constant)
-                and sub.slice.value in sizes
-            }
-        )
+        read = sorted({reads[id(sub)] for sub in ast.walk(node) if id(sub) in reads})
         if read:
             listed = ", ".join(f"{name} ({sizes[name]})" for name in read)
             why = (
@@ -285,6 +278,55 @@ def sized_by_paper(code: str, sizes: dict[str, int]) -> list[Stub]:
             found.append(
                 Stub(name=node.name, qualname=qualname, line=node.lineno, why=why, faults=len(read))
             )
+    return found
+
+
+def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
+    """`code` with each read of one of the paper's `sizes` from config capped at LARGEST
+    (`min(config["paper"]["hidden_units"], 16)`), and what was capped: where asking again
+    did not help (distillation's __init__ came back as it was, 30 wide), the tool makes the
+    arrays the tiny data's size and still reads the paper's value. The code as it is when it
+    does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    reads = [
+        (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, key)
+        for node, key in _size_reads(tree, sizes)
+    ]
+    starts = [0]  # the byte offset of each line (ast's columns count bytes)
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line.encode("utf-8")))
+    data = code.encode("utf-8")
+    capped = set()
+    for row, col, end_row, end_col, key in sorted(reads, reverse=True):  # last first
+        begin, end = starts[row - 1] + col, starts[(end_row or row) - 1] + (end_col or 0)
+        data = data[:begin] + b"min(" + data[begin:end] + f", {LARGEST})".encode() + data[end:]
+        capped.add(f"{key} ({sizes[key]})")
+    return data.decode("utf-8"), sorted(capped)
+
+
+def _size_reads(tree: ast.Module, sizes: dict[str, int]) -> list[tuple[ast.Subscript, str]]:
+    """The reads of one of `sizes` in `tree`'s functions (`config["paper"]["hidden_units"]`),
+    each with the setting's name, but not one capped already (`min(..., 16)`)."""
+    capped = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "min"
+        for arg in node.args
+    }
+    found = []
+    for _, function in _functions(tree):
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+                and node.slice.value in sizes
+                and id(node) not in capped
+            ):
+                found.append((node, node.slice.value))
     return found
 
 

@@ -21,7 +21,7 @@ from papercoder.run import build
 from papercoder.settings import Settings
 from papercoder.testing import ScriptedServer
 from papercoder.verify.checks import changed_pins
-from tests.pipeline.conftest import SCRIPTED, scripted
+from tests.pipeline.conftest import SCRIPTED, plan_json, scripted
 
 
 def small_build(srv: ScriptedServer, pdf: Path, tmp: Path) -> Path:
@@ -462,3 +462,63 @@ def test_a_loss_that_calls_ops_cross_entropy_builds_and_its_tests_pass(
     types = run_in(repo, "-m", "mypy", "--config-file", str(ini), "--cache-dir", "/dev/null", ".")
     assert types.returncode == 0, types.stdout
     assert changed_pins(repo) == []
+
+
+def test_a_read_of_the_paper_sizes_left_after_asking_again_is_capped() -> None:
+    """distillation on the 1.5B model (papers-20): asked again, __init__ came back as it was,
+    its weights 30 wide; the tool caps the read and keeps the paper's value visible."""
+    from papercoder.agents.contract import LARGEST, capped_sizes, sized_by_paper
+
+    sizes = {"hidden_units": 30, "d_model": 512}
+    code = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        self.name = 'é'  # a multi-byte character before the read\n"
+        "        self.params = {'w': np.zeros((n_features, config['paper']['hidden_units'])),\n"
+        "                       'v': np.zeros((config['d_model'], n_classes))}\n"
+        "        self.rate = config['training']['learning_rate']\n"
+    )
+    capped, names = capped_sizes(code, sizes)
+    assert names == ["d_model (512)", "hidden_units (30)"]
+    assert f"(n_features, min(config['paper']['hidden_units'], {LARGEST})))" in capped
+    assert f"np.zeros((min(config['d_model'], {LARGEST}), n_classes))" in capped
+    assert "self.rate = config['training']['learning_rate']\n" in capped
+    # capped once: nothing left to ask for again, and capping again changes nothing
+    assert sized_by_paper(capped, sizes) == []
+    assert capped_sizes(capped, sizes) == (capped, [])
+    assert capped_sizes("def f(:\n", sizes) == ("def f(:\n", [])
+    namespace: dict[str, Any] = {"np": np}
+    exec(capped, namespace)
+    model = namespace["Model"](
+        {"paper": {"hidden_units": 30}, "d_model": 512, "training": {"learning_rate": 0.1}}, 8, 3
+    )
+    assert model.params["w"].shape == (8, LARGEST) and model.params["v"].shape == (LARGEST, 3)
+
+
+def test_a_build_whose_init_reads_a_paper_size_again_gets_it_capped(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """The plan's hidden_units is 64; __init__ sizes its weights by it, and asked again
+    answers the same: the build caps the read, records why, and the tests pass."""
+    config = plan_json("config")
+    for entry in config["entries"]:
+        if entry["key"] == "model.hidden_units":
+            entry["value"] = 64
+    init = (SCRIPTED / "contract" / "init.py").read_text("utf-8")
+    rules: list[dict[str, Any]] = [
+        {"agent": "planner.config", "content": json.dumps(config)},
+        {"agent": "coder.function", "contains": "`Model.__init__`", "content": init},
+    ]
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    assert any("reads config's hidden_units (64)" in a for a in asked)  # asked again first
+    repo = run_dir / "repo"
+    model = (repo / contract.MODEL).read_text("utf-8")
+    assert f'int(min(config["model"]["hidden_units"], {contract.LARGEST}))' in model
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert "model.py: capped its reads of hidden_units (64) at 16 (min(..., 16))" in [
+        f["fix"] for f in fixes
+    ]
+    tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
