@@ -122,6 +122,7 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
         "method_values_verified": stated_found(name, grounding),
         "tests_on_repo": f"{fidelity.tests_on_repo}/{fidelity.tests}" if fidelity else "-",
         "settings_unused": [u.name for u in fidelity.unused_settings] if fidelity else [],
+        "settings_unread": fidelity.unread_settings if fidelity else [],
         "run_dir": str(run),
     }
 
@@ -161,7 +162,7 @@ def table(rows: list[dict[str, Any]]) -> None:
     print(
         head
         + f"{'it':>3}{'min':>7}{'out tok':>9}{'cache':>7}{'found':>7}{'verif':>7}"
-        + f"{'assum':>7}{'method':>8}{'tests on repo':>15}  settings unused"
+        + f"{'assum':>7}{'method':>8}{'tests on repo':>15}  settings unused; unread"
     )
     for r in rows:
         cache = f"{r['prompt_cache_share']:.0%}" if r["prompt_cache_share"] is not None else "-"
@@ -172,6 +173,7 @@ def table(rows: list[dict[str, Any]]) -> None:
             f"{r['output_tokens']:>9}{cache:>7}{r['values_found']:>7}{r['config_verified']:>7}"
             f"{r['config_assumed']:>7}{r['method_values_verified']:>8}"
             f"{r.get('tests_on_repo', '-'):>15}  {','.join(r.get('settings_unused', [])) or '-'}"
+            f"; {','.join(r.get('settings_unread', [])) or '-'}"
         )
     if rows:
         green = sum(r["green"] for r in rows)

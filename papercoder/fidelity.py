@@ -2,22 +2,27 @@
 does not.
 
 The checks say that the code runs, that its tests pass and that the smoke run ends well;
-they cannot say that the code is the paper's method. Two signs that it is not are plain in
+they cannot say that the code is the paper's method. Three signs that it is not are plain in
 the code, and a build names them beside its verdict:
 
 - a test that asserts nothing, or calls nothing of the repository, passes whatever the
   repository does (`count_tests_on_repo`);
 - a setting the method reads from config and keeps, and no method ever uses, is a part of
   the paper left out: adam's "Adam" kept beta1, beta2 and epsilon and stepped by plain
-  gradient descent, and every check passed (`unused_settings`).
+  gradient descent, and every check passed (`unused_settings`);
+- a setting config.yaml states from the paper (its comment cites where) that no code reads
+  at all: papers-21's "Adam" read only the learning rate, kept nothing else, and stepped by
+  plain gradient descent; beta1, beta2 and epsilon stood in config.yaml, cited from
+  Algorithm 1, unread (`unread_settings`).
 
-Neither is a failure (a setting may be kept for a later use); each is a warning the user
-reads before trusting the green.
+None is a failure (a setting may be kept for a later use); each is a warning the user reads
+before trusting the green.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,6 +52,9 @@ class Fidelity(BaseModel):
     tests: int = Field(0, description="test functions in tests/")
     tests_on_repo: int = Field(0, description="of them, those that call the repository and assert")
     unused_settings: list[UnusedSetting] = Field(default_factory=list)
+    unread_settings: list[str] = Field(
+        default_factory=list, description="config.yaml's settings from the paper no code reads"
+    )
 
     def warnings(self) -> list[str]:
         """One line per sign that the green may be hollow."""
@@ -66,6 +74,13 @@ class Fidelity(BaseModel):
                 f"{path}: {cls} keeps {listed} from config and never uses {them}: the method"
                 f" may leave out what the paper does with {them}"
             )
+        if self.unread_settings:
+            listed = ", ".join(self.unread_settings)
+            them = "it" if len(self.unread_settings) == 1 else "them"
+            found.append(
+                f"config.yaml states {listed} from the paper, and no code reads {them}: the"
+                f" method may leave {them} out"
+            )
         return found
 
 
@@ -80,7 +95,99 @@ def assess(repo: Path) -> Fidelity:
         if path not in pinned and not is_test_file(path) and path != "conftest.py"
         for found in unused_settings(path, text)
     ]
-    return Fidelity(tests=total, tests_on_repo=good, unused_settings=unused)
+    code = [t for p, t in files.items() if p not in pinned and not is_test_file(p)]
+    config = read_repo_file(repo, CONFIG)
+    unread = unread_settings(config, code) if config is not None else []
+    return Fidelity(tests=total, tests_on_repo=good, unused_settings=unused, unread_settings=unread)
+
+
+def read_repo_file(repo: Path, path: str) -> str | None:
+    """The text of `repo`'s file at `path`, or None when it has none."""
+    try:
+        return (repo / path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+CONFIG = "config.yaml"
+# settings the training loop governs (PaperCoder's main.py, in the small profile), which the
+# method need not read: how long, in what batches, from what seed
+_LOOP = re.compile(r"batch|epoch|seed|iteration|steps|split|metric|device|worker|log", re.I)
+_ENTRY = re.compile(
+    r"^(?P<indent> *)(?P<key>[^\s#:][^:#]*?)\s*:\s*(?P<value>[^#]*?)\s*(?:#\s*(?P<note>.*))?$"
+)
+_GREEK = dict(
+    zip(
+        "\u03b1\u03b2\u03b3\u03b4\u03b5\u03f5\u03b7\u03b8\u03bb\u03bc\u03c1\u03c3\u03c4\u03c9",
+        (
+            "alpha",
+            "beta",
+            "gamma",
+            "delta",
+            "epsilon",
+            "epsilon",
+            "eta",
+            "theta",
+            "lambda",
+            "mu",
+            "rho",
+            "sigma",
+            "tau",
+            "omega",
+        ),
+        strict=True,
+    )
+)
+
+
+def plain(name: str) -> str:
+    """A setting's name as the small profile's settings.py matches it: lower case, letters
+    and digits, a Greek letter as its name (ϵ is epsilon)."""
+    text = "".join(_GREEK.get(c, c) for c in name.lower())
+    return "".join(c for c in text if c.isalnum())
+
+
+def unread_settings(config_yaml: str, code: list[str]) -> list[str]:
+    """The settings of `config_yaml` whose comment cites the paper (not `assumption`), outside
+    a smoke section and not the training loop's (`_LOOP`), that no string in `code` names
+    (`config["paper"]["beta1"]`, `cfg.get("beta1")`), matched as settings.py matches them.
+    A config.yaml without such comments (not PaperCoder's) has none."""
+    read = set()
+    for text in code:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        read |= {
+            plain(n.value)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        }
+        read |= {plain(n.attr) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    unread: list[str] = []
+    sections: list[tuple[int, str]] = []  # the sections the line is in: (indent, name)
+    for line in config_yaml.splitlines():
+        found = _ENTRY.match(line)
+        if not found:
+            continue
+        indent, key = len(found["indent"]), found["key"].strip().strip("'\"")
+        while sections and sections[-1][0] >= indent:
+            sections.pop()
+        if not found["value"]:
+            sections.append((indent, key))
+            continue
+        note = (found["note"] or "").strip()
+        if (
+            not note
+            or note.lower().startswith("assumption")
+            or any(plain(name) == "smoke" for _, name in sections)
+            or _LOOP.search(key)
+            or plain(key) in read
+            or key in unread
+        ):
+            continue
+        unread.append(key)
+    return unread
 
 
 def count_tests_on_repo(files: dict[str, str]) -> tuple[int, int]:

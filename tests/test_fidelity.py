@@ -16,6 +16,7 @@ from papercoder.fidelity import (
     UnusedSetting,
     assess,
     count_tests_on_repo,
+    unread_settings,
     unused_settings,
 )
 from papercoder.render import verification_summary
@@ -154,3 +155,62 @@ def test_a_batch_row_carries_the_warnings_of_its_run(tmp_path: Path) -> None:
     summary = BatchSummary(rows=[green])
     assert "| warn: model.py: Model keeps self.beta1" in to_markdown(summary)
     assert "never uses them" in to_csv(summary)
+
+
+# config.yaml as PaperCoder wrote it for adam (papers-21): each value's comment cites the paper
+ADAM_CONFIG = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+paper:
+  batch_size: 128  # Section 6.1 (stated there; the plan left it out)
+  beta1: 0.9  # Algorithm 1 (stated there; the plan left it out)
+  beta2: 0.999  # Algorithm 1 (stated there; the plan left it out)
+  hidden_units: 1000  # Section 6.2 (stated there; the plan left it out)
+smoke:
+  learning_rate: 0.002  # Algorithm 2 (verified)
+  momentum: 0  # assumption: Algorithm 2 states 0 for u_0, not for smoke.momentum
+  decay: 0.5  # Algorithm 2 (verified)
+training:
+  momentum: 0.9  # assumption: Algorithm 1 states 0.9 for β_1, not for training.momentum
+  learning_rate: 0.001  # Algorithm 1 (verified)
+  ϵ: 1.0e-08  # Algorithm 1 (verified)
+"""
+# papers-21's green "Adam": it reads the learning rate and the hidden size, nothing else
+GREEN_GD = """\
+class Model:
+    def __init__(self, config, n_features, n_classes):
+        self.params = {"w": np.zeros((n_features, min(config["paper"]["hidden_units"], 16)))}
+        self.learning_rate = config["smoke"]["learning_rate"]
+
+    def step(self, grads):
+        self.params["w"] -= self.learning_rate * grads["w"]
+"""
+
+
+def test_the_papers_settings_no_code_reads_are_named() -> None:
+    assert unread_settings(ADAM_CONFIG, [GREEN_GD]) == ["beta1", "beta2", "ϵ"]
+    # read under any spelling settings.py accepts: section, case, underscores, Greek names
+    adam = GREEN_GD + '        self.b = (cfg.get("Beta_1"), config["beta2"], config["epsilon"])\n'
+    assert unread_settings(ADAM_CONFIG, [adam]) == []
+    # no comment citing the paper (not PaperCoder's config.yaml): nothing to say
+    plain_config = "\n".join(line.split("#")[0] for line in ADAM_CONFIG.splitlines())
+    assert unread_settings(plain_config, [GREEN_GD]) == []
+    unparsed = ["beta1", "beta2", "hidden_units", "learning_rate", "ϵ"]
+    assert unread_settings(ADAM_CONFIG, ["def f(:\n"]) == unparsed
+
+
+def test_a_green_that_reads_none_of_the_methods_settings_says_so(tmp_path: Path) -> None:
+    repo = write(
+        tmp_path / "repo",
+        {
+            "model.py": GREEN_GD,
+            "config.yaml": ADAM_CONFIG,
+            "tests/test_model.py": "from model import Model\n\n\ndef test_m():\n"
+            "    assert Model({}, 8, 3).params\n",
+        },
+    )
+    found = assess(repo)
+    assert found.unread_settings == ["beta1", "beta2", "ϵ"]
+    assert found.warnings() == [
+        "config.yaml states beta1, beta2, ϵ from the paper, and no code reads them: the"
+        " method may leave them out"
+    ]
