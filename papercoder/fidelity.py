@@ -27,7 +27,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercoder.repair.digest import is_test_file, read_repo
+from papercoder.repair.digest import is_test_file
+from papercoder.repo import SNAPSHOT_SKIP
 from papercoder.verify.checks import pinned_files
 
 FIDELITY = "fidelity.json"  # in the run directory of a verification
@@ -85,20 +86,53 @@ class Fidelity(BaseModel):
 
 
 def assess(repo: Path) -> Fidelity:
-    """Read `repo`'s Python (not its pinned files for settings: those are the tool's)."""
-    files = {p: t for p, t in read_repo(repo).items() if p.endswith(".py")}
+    """Read `repo`'s Python (not its pinned files for settings: those are the tool's), and
+    its config.yaml. What cannot be read is left out: these are warnings, never a failure."""
+    files = python_files(repo)
     pinned = pinned_files(repo)
     total, good = count_tests_on_repo(files)
-    unused = [
-        found
-        for path, text in sorted(files.items())
-        if path not in pinned and not is_test_file(path) and path != "conftest.py"
-        for found in unused_settings(path, text)
-    ]
-    code = [t for p, t in files.items() if p not in pinned and not is_test_file(p)]
+    code = {
+        p: t
+        for p, t in files.items()
+        if p not in pinned and not is_test_file(p) and p.rsplit("/", 1)[-1] != "conftest.py"
+    }
+    unused = [found for path, text in sorted(code.items()) for found in unused_settings(path, text)]
+    read = attributes_read(list(code.values()))  # kept by one class, used by other code
+    unused = [u for u in unused if u.name not in read]
     config = read_repo_file(repo, CONFIG)
-    unread = unread_settings(config, code) if config is not None else []
+    unread = unread_settings(config, list(code.values())) if config is not None else []
     return Fidelity(tests=total, tests_on_repo=good, unused_settings=unused, unread_settings=unread)
+
+
+def python_files(repo: Path) -> dict[str, str]:
+    """The repository's Python files by relative path, without what is not part of it
+    (virtual environments, caches, .git: SNAPSHOT_SKIP)."""
+    found = {}
+    for path in sorted(repo.rglob("*.py")):
+        relative = path.relative_to(repo)
+        if SNAPSHOT_SKIP.intersection(relative.parts) or not path.is_file():
+            continue
+        try:
+            found[relative.as_posix()] = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return found
+
+
+def attributes_read(code: list[str]) -> set[str]:
+    """The names of the attributes any of `code` reads (`model.lr` in main.py)."""
+    read = set()
+    for text in code:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        read |= {
+            n.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and _root(n) != "self"
+        }
+    return read
 
 
 def read_repo_file(repo: Path, path: str) -> str | None:
@@ -112,7 +146,9 @@ def read_repo_file(repo: Path, path: str) -> str | None:
 CONFIG = "config.yaml"
 # settings the training loop governs (PaperCoder's main.py, in the small profile), which the
 # method need not read: how long, in what batches, from what seed
-_LOOP = re.compile(r"batch|epoch|seed|iteration|steps|split|metric|device|worker|log", re.I)
+_LOOP = {"batch", "epoch", "epochs", "seed", "iteration", "iterations", "steps", "split"}
+_LOOP |= {"metric", "metrics", "device", "workers", "log", "logging", "verbose", "smoke"}
+HEADER = "# Hyperparameters of the paper"  # the first line of the config.yaml PaperCoder writes
 _ENTRY = re.compile(
     r"^(?P<indent> *)(?P<key>[^\s#:][^:#]*?)\s*:\s*(?P<value>[^#]*?)\s*(?:#\s*(?P<note>.*))?$"
 )
@@ -151,7 +187,10 @@ def unread_settings(config_yaml: str, code: list[str]) -> list[str]:
     """The settings of `config_yaml` whose comment cites the paper (not `assumption`), outside
     a smoke section and not the training loop's (`_LOOP`), that no string in `code` names
     (`config["paper"]["beta1"]`, `cfg.get("beta1")`), matched as settings.py matches them.
-    A config.yaml without such comments (not PaperCoder's) has none."""
+    Only a config.yaml PaperCoder wrote (HEADER) says where each value stands in the paper:
+    any other has none."""
+    if not config_yaml.startswith(HEADER):
+        return []
     read = set()
     for text in code:
         try:
@@ -181,7 +220,8 @@ def unread_settings(config_yaml: str, code: list[str]) -> list[str]:
             not note
             or note.lower().startswith("assumption")
             or any(plain(name) == "smoke" for _, name in sections)
-            or _LOOP.search(key)
+            or key.startswith("-")
+            or _LOOP.intersection(re.split(r"[^a-z0-9]+", key.lower()))
             or plain(key) in read
             or key in unread
         ):
@@ -191,10 +231,14 @@ def unread_settings(config_yaml: str, code: list[str]) -> list[str]:
 
 
 def count_tests_on_repo(files: dict[str, str]) -> tuple[int, int]:
-    """How many test functions there are, and how many assert and call a function or class
-    of the repository itself (imported from one of its modules, directly or through a
-    helper of the test file that does)."""
-    modules = {p.removesuffix(".py").replace("/", ".") for p in files}
+    """How many test functions there are, and how many check something (an assert, an
+    `assert...` call such as np.testing's or unittest's, `pytest.raises`) and call a function
+    or class of the repository itself: imported from one of its modules (directly, through
+    a helper of the test file that does, or `*`), or given as a fixture."""
+    modules = set()
+    for path in files:
+        name = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        modules |= {name, name.removeprefix("src.")}
     total = good = 0
     for path, text in sorted(files.items()):
         if not (is_test_file(path) and path.rsplit("/", 1)[-1].startswith("test")):
@@ -204,22 +248,38 @@ def count_tests_on_repo(files: dict[str, str]) -> tuple[int, int]:
         except (SyntaxError, ValueError):
             continue
         ours: set[str] = set()
+        star = False
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module in modules and not node.level:
                 ours |= {a.asname or a.name for a in node.names}
+                star |= any(a.name == "*" for a in node.names)
             elif isinstance(node, ast.Import):
                 ours |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in modules}
         ours |= _helpers(tree, ours)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
                 total += 1
-                asserts = any(isinstance(n, ast.Assert) for n in ast.walk(node))
-                reach = ours | _bound(node, ours)
+                fixtures = {a.arg for a in node.args.args if a.arg != "self"}
+                reach = ours | _bound(node, ours) | fixtures
                 calls = any(
-                    isinstance(n, ast.Call) and _root(n.func) in reach for n in ast.walk(node)
+                    isinstance(n, ast.Call) and (star or _root(n.func) in reach)
+                    for n in ast.walk(node)
                 )
-                good += asserts and calls
+                good += _checks(node) and calls
     return total, good
+
+
+def _checks(function: ast.FunctionDef) -> bool:
+    """Whether a test checks something: an assert, an `assert...` call, `pytest.raises`."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            name = node.func.id if isinstance(node.func, ast.Name) else name
+            if name.startswith("assert") or name in ("raises", "fail"):
+                return True
+    return False
 
 
 def unused_settings(path: str, text: str) -> list[UnusedSetting]:

@@ -440,9 +440,8 @@ class Builder:
         the gradients, the building blocks (ops.py), the entry point and the tests; the model
         writes each method of model.py alone, with data.py, gradients.py and ops.py in its
         design (the shapes it makes, how to ask for gradients, what it may call). The tool
-        writes its files again last (whatever linking did), keeps of model.py's import of
-        ops.py the names it uses, and pins its files in pyproject.toml, so the checks fail a
-        repair that changes them."""
+        writes its files again last (whatever linking did) and pins them in pyproject.toml,
+        so the checks fail a repair that changes them."""
         files = list(contract.FILES)
         shared = self.shared(paper, plan)
         done = [p for p in contract.WRITTEN_BY_MODEL if (self.repo / p).is_file()]
@@ -494,10 +493,6 @@ class Builder:
                 )
             )
             GitRepo(self.repo).commit(f"code: {contract.MODEL} sizes its arrays for tiny data")
-            model = capped
-        if (trimmed := contract.without_unused_ops(model)) != model:
-            write_file(self.repo, contract.MODEL, trimmed)
-            GitRepo(self.repo).commit(f"code: {contract.MODEL} imports of ops.py what it uses")
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")

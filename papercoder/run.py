@@ -253,10 +253,13 @@ def _repair(
     return VerifyOutcome(run_dir=store.root, report=report, loop=loop, fidelity=fidelity)
 
 
-def _assess(store: RunStore, repo: Path) -> Fidelity:
+def _assess(store: RunStore, repo: Path) -> Fidelity | None:
     """What the verified code says of whether a green proves something (papercoder.fidelity),
-    kept in the run directory as fidelity.json."""
-    fidelity = assess(repo)
+    kept in the run directory as fidelity.json; None when the code cannot be read."""
+    try:
+        fidelity = assess(repo)
+    except (OSError, ValueError, RecursionError):  # warnings only: never fail a verification
+        return None
     store.write_model(FIDELITY, fidelity)
     return fidelity
 

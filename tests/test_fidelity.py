@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from papercoder import run
@@ -21,7 +22,7 @@ from papercoder.fidelity import (
 )
 from papercoder.render import verification_summary
 from papercoder.settings import Settings
-from papercoder.testing import FakeSandbox
+from papercoder.testing import FakeSandbox, FunctionModel
 from tests.sandbox.repos import write
 
 # adam's hollow green: beta1 and epsilon kept, and a step by plain gradient descent
@@ -118,10 +119,25 @@ def test_pinned_and_test_files_are_not_judged_for_settings(tmp_path: Path) -> No
     assert (found.tests, found.tests_on_repo) == (1, 1)
 
 
-def test_a_green_verification_names_its_signs_beside_the_verdict(tmp_path: Path) -> None:
-    repo = write(tmp_path / "repo", {"model.py": HOLLOW_ADAM, "tests/test_model.py": TEST})
+@pytest.mark.parametrize("repairing", [False, True])
+def test_a_green_verification_names_its_signs_beside_the_verdict(
+    tmp_path: Path, repairing: bool
+) -> None:
+    """Checked once, and through the repair loop (a model given: the build's path), with a
+    virtual environment in the repository that is not judged."""
+    repo = write(
+        tmp_path / "repo",
+        {
+            "model.py": HOLLOW_ADAM,
+            "tests/test_model.py": TEST,
+            ".venv/lib/site/tests/test_dep.py": "def test_nothing():\n    pass\n",
+        },
+    )
     settings = Settings.resolve({"runs_dir": tmp_path / "runs"}, {})
-    outcome = run.verify(repo, settings, sandbox=FakeSandbox([{}]))
+    model = FunctionModel(lambda _: "") if repairing else None
+    outcome = run.verify(repo, settings, sandbox=FakeSandbox([{}]), model=model)
+    assert (outcome.loop is not None) == repairing
+    assert outcome.fidelity is not None and outcome.fidelity.tests == 1
     assert outcome.passed and outcome.fidelity is not None
     assert [u.name for u in outcome.fidelity.unused_settings] == ["beta1", "eps"]
     kept = json.loads((outcome.run_dir / FIDELITY).read_text("utf-8"))
@@ -134,7 +150,7 @@ def test_a_green_verification_names_its_signs_beside_the_verdict(tmp_path: Path)
     # a repository whose settings are all used says nothing more
     used = HOLLOW_ADAM.replace("w - self.lr * g", "w - self.lr * g * self.beta1 / self.eps")
     (repo / "model.py").write_text(used, "utf-8")
-    again = run.verify(repo, settings, sandbox=FakeSandbox([{}]))
+    again = run.verify(repo, settings, sandbox=FakeSandbox([{}]), model=model)
     console = Console(width=200, record=True)
     for part in verification_summary(again):
         console.print(part)
@@ -214,3 +230,40 @@ def test_a_green_that_reads_none_of_the_methods_settings_says_so(tmp_path: Path)
         "config.yaml states beta1, beta2, ϵ from the paper, and no code reads them: the"
         " method may leave them out"
     ]
+
+
+def test_the_usual_test_styles_count_as_checking_the_repository() -> None:
+    """np.testing and unittest asserts, pytest.raises, fixtures, a package, a src layout and
+    `import *`: none is a test that proves nothing."""
+    files = {
+        "src/pkg/__init__.py": "def double(x):\n    return 2 * x\n",
+        "model.py": "def half(x):\n    return x / 2\n",
+        "tests/test_styles.py": "import unittest\nimport numpy as np\nimport pytest\n"
+        "from pkg import double\nfrom model import *\n\n\n"
+        "def test_np():\n    np.testing.assert_allclose(double(1), 2)\n\n\n"
+        "def test_raises():\n    with pytest.raises(TypeError):\n        double()\n\n\n"
+        "def test_fixture(model_fixture):\n    assert model_fixture() == 1\n\n\n"
+        "def test_star():\n    assert half(2) == 1\n\n\n"
+        "class TestCase(unittest.TestCase):\n"
+        "    def test_unit(self):\n        self.assertEqual(double(2), 4)\n\n\n"
+        "def test_nothing():\n    np.zeros(2)\n",
+    }
+    assert count_tests_on_repo(files) == (6, 5)
+
+
+def test_a_setting_kept_by_one_class_and_used_by_other_code_is_used(tmp_path: Path) -> None:
+    main = "from model import Model\n\n\ndef main(config):\n    m = Model(config, 1)\n"
+    repo = write(
+        tmp_path / "repo",
+        {"model.py": HOLLOW_ADAM, "main.py": main + "    return m.beta1, m.eps\n"},
+    )
+    assert assess(repo).unused_settings == []
+
+
+def test_a_config_yaml_not_written_by_papercoder_cites_nothing() -> None:
+    """A user's `dropout: 0.1  # dropout rate` is a comment, not a source in the paper."""
+    theirs = ADAM_CONFIG.replace("# Hyperparameters of the paper", "# my settings")
+    assert unread_settings(theirs, [GREEN_GD]) == []
+    # the training loop's settings are whole words: a logit scale is a method's setting
+    ours = ADAM_CONFIG + "  logit_scale: 2.0  # Section 3 (verified)\n  - units\n"
+    assert unread_settings(ours, [GREEN_GD]) == ["beta1", "beta2", "ϵ", "logit_scale"]

@@ -61,7 +61,7 @@ WRITTEN_BY_TOOL = (
 # what model.py's methods are written knowing: the data's shapes, how to ask for gradients,
 # the building blocks they may call
 DESIGN_FILES = (DATA, GRADIENTS, OPS)
-# what model.py imports of ops.py, until the tool keeps only the names its methods use
+# what model.py imports of ops.py (the sandbox's lint does not judge an unused import)
 OPS_NAMES = ("cross_entropy", "log_softmax", "one_hot", "relu", "sigmoid", "softmax")
 FILES = (*WRITTEN_BY_MODEL, *WRITTEN_BY_TOOL)
 SMOKE = f"python {MAIN} --smoke"
@@ -191,32 +191,6 @@ def design(path: str) -> str:
     return f"{path}:\n```python\n{text.rstrip()}\n```"
 
 
-def without_unused_ops(code: str) -> str:
-    """model.py with its `from ops import ...` naming only what its code uses (none: the line
-    goes), so that ruff finds no unused import in what the tool wrote; the code as it is when
-    it does not parse or imports nothing from ops."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code
-    found = [
-        node
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.module == "ops" and node.level == 0
-    ]
-    if len(found) != 1 or any(alias.asname for alias in found[0].names):
-        return code
-    node = found[0]
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    kept = [alias.name for alias in node.names if alias.name in used]
-    if len(kept) == len(node.names):
-        return code
-    lines = code.splitlines(keepends=True)
-    start, end = node.lineno - 1, node.end_lineno or node.lineno
-    lines[start:end] = [f"from ops import {', '.join(kept)}\n"] if kept else []
-    return "".join(lines)
-
-
 # a setting named like one of these holds a size of the paper's data or network
 _SIZE = re.compile(
     r"unit|hidden|dim|size|width|channel|filter|embed|vocab|feature|neuron|d_?model|d_?ff"
@@ -284,9 +258,9 @@ def sized_by_paper(code: str, sizes: dict[str, int]) -> list[Stub]:
 def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     """`code` with each read of one of the paper's `sizes` from config capped at LARGEST
     (`min(config["paper"]["hidden_units"], 16)`), and what was capped: where asking again
-    did not help (distillation's __init__ came back as it was, 30 wide), the tool makes the
-    arrays the tiny data's size and still reads the paper's value. The code as it is when it
-    does not parse."""
+    did not help (distillation's __init__ came back as it was, 30 wide), the tool caps the
+    arrays at the tiny data's largest size and still reads the paper's value. The code as it
+    is when it does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -295,10 +269,10 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
         (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, key)
         for node, key in _size_reads(tree, sizes)
     ]
-    starts = [0]  # the byte offset of each line (ast's columns count bytes)
-    for line in code.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line.encode("utf-8")))
     data = code.encode("utf-8")
+    starts = [0]  # the byte offset of each line: ast counts bytes, and breaks only at \n, \r
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
     capped = set()
     for row, col, end_row, end_col, key in sorted(reads, reverse=True):  # last first
         begin, end = starts[row - 1] + col, starts[(end_row or row) - 1] + (end_col or 0)
@@ -309,24 +283,38 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
 
 def _size_reads(tree: ast.Module, sizes: dict[str, int]) -> list[tuple[ast.Subscript, str]]:
     """The reads of one of `sizes` in `tree`'s functions (`config["paper"]["hidden_units"]`),
-    each with the setting's name, but not one capped already (`min(..., 16)`)."""
+    each with the setting's name: not a write (`config[...]["hidden_units"] = 16`), not one
+    inside another such read, and not one capped already (inside a `min(...)` with a number
+    of at most LARGEST)."""
     capped = {
-        id(arg)
+        id(inner)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "min"
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "min"
+        and any(
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, int | float)
+            and arg.value <= LARGEST
+            for arg in node.args
+        )
         for arg in node.args
+        for inner in ast.walk(arg)
     }
-    found = []
+    found: list[tuple[ast.Subscript, str]] = []
+    inside: set[int] = set()
     for _, function in _functions(tree):
-        for node in ast.walk(function):
+        for node in ast.walk(function):  # outer nodes first
             if (
                 isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Load)
                 and isinstance(node.slice, ast.Constant)
                 and isinstance(node.slice.value, str)
                 and node.slice.value in sizes
-                and id(node) not in capped
+                and id(node) not in capped | inside
             ):
                 found.append((node, node.slice.value))
+                inside |= {id(sub) for sub in ast.walk(node)}
     return found
 
 
@@ -610,7 +598,20 @@ def log_softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def one_hot(targets: np.ndarray, n_classes: int) -> np.ndarray:
     """Int labels (n_samples,) as rows of 0s and a 1: shape (n_samples, n_classes)."""
-    return np.eye(n_classes)[np.asarray(targets, dtype=int)]
+    return np.eye(n_classes)[labels(targets, n_classes)]
+
+
+def labels(targets: np.ndarray, n_classes: int) -> np.ndarray:
+    """targets as int class labels, asserting each is a class from 0 to n_classes - 1."""
+    targets = np.asarray(targets)
+    assert targets.dtype.kind in "iu", (
+        f"labels must be ints (the classes 0 to {n_classes - 1}), not {targets.dtype}"
+    )
+    assert targets.size == 0 or 0 <= targets.min() <= targets.max() < n_classes, (
+        f"labels from {targets.min()} to {targets.max()} for {n_classes} classes: predict must"
+        " give one score per class, shape (n_samples, n_classes)"
+    )
+    return targets.astype(int)
 
 
 def cross_entropy(scores: np.ndarray, targets: np.ndarray) -> float:
@@ -631,11 +632,8 @@ def cross_entropy(scores: np.ndarray, targets: np.ndarray) -> float:
         assert targets.shape[0] == scores.shape[0], (
             f"cross_entropy: {targets.shape[0]} labels for {scores.shape[0]} rows of scores"
         )
-        assert targets.dtype.kind in "iub" and targets.max(initial=0) < scores.shape[1], (
-            f"cross_entropy: labels up to {targets.max(initial=0)} need scores of shape"
-            f" (n_samples, n_classes), not {scores.shape}: predict must give one score per class"
-        )
-        return float(-np.mean(log_probs[np.arange(scores.shape[0]), targets]))
+        picked = labels(targets, scores.shape[1])
+        return float(-np.mean(log_probs[np.arange(scores.shape[0]), picked]))
     assert targets.shape == scores.shape, (
         f"cross_entropy: probabilities of shape {targets.shape} against scores of shape"
         f" {scores.shape}: give int labels (n_samples,) or rows of the scores' shape"

@@ -416,29 +416,20 @@ def test_ops_cross_entropy_says_what_the_scores_shape_should_be(tmp_path: Path) 
         ops.cross_entropy(np.zeros((4, 3)), labels[:3])
     with pytest.raises(AssertionError, match=r"probabilities of shape \(4, 2\)"):
         ops.cross_entropy(np.zeros((4, 3)), np.zeros((4, 2)))
-
-
-def test_model_py_keeps_of_its_ops_import_only_what_it_uses() -> None:
-    code = contract.skeleton(contract.MODEL, "A paper")
-    assert "from ops import cross_entropy, log_softmax, one_hot, relu, sigmoid, softmax\n" in code
-    unused = contract.without_unused_ops(code)
-    assert "from ops" not in unused and "from gradients import gradients\n" in unused
-    used = code.replace(
-        '"""One update', "return cross_entropy(relu(inputs), targets)\n" + '        """One update'
-    )
-    kept = contract.without_unused_ops(used)
-    assert "\nfrom ops import cross_entropy, relu\n" in kept
-    others = [line for line in used.splitlines() if not line.startswith("from ops")]
-    assert [line for line in kept.splitlines() if not line.startswith("from ops")] == others
-    assert contract.without_unused_ops("def f(:\n") == "def f(:\n"  # does not parse: as it is
-    assert contract.without_unused_ops(kept) == kept
+    # labels that would index wrongly without failing: bools (a mask), -1 (the last class)
+    with pytest.raises(AssertionError, match=r"labels must be ints .* not bool"):
+        ops.cross_entropy(np.zeros((2, 2)), np.array([True, False]))
+    with pytest.raises(AssertionError, match=r"labels from -1 to 2 for 3 classes"):
+        ops.cross_entropy(np.zeros((4, 3)), np.array([-1, 0, 1, 2]))
+    with pytest.raises(AssertionError, match=r"not float64"):
+        ops.one_hot(np.array([0.0, 1.0]), 3)
 
 
 def test_a_loss_that_calls_ops_cross_entropy_builds_and_its_tests_pass(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
-    """The method's objective in one line of ops.py: the build keeps that import alone, and
-    the pinned tests, the types and ruff pass."""
+    """The method's objective in one line of ops.py: the pinned tests, the types and the
+    sandbox's lint rules pass, with model.py importing all of ops.py's names."""
     rule: dict[str, Any] = {
         "agent": "coder.function",
         "contains": "`Model.loss` does nothing yet",
@@ -453,10 +444,11 @@ def test_a_loss_that_calls_ops_cross_entropy_builds_and_its_tests_pass(
     assert not any("log_probs[np.arange" in a for a in asked)
     repo = run_dir / "repo"
     model = (repo / contract.MODEL).read_text("utf-8")
-    assert "\nfrom ops import cross_entropy\n" in model
+    assert f"\nfrom ops import {', '.join(contract.OPS_NAMES)}\n" in model
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
-    lint = run_in(repo, "-m", "ruff", "check", "--isolated", "--select", "E9,F", ".")
+    rules = "E9,F63,F7,F82"  # the sandbox's (sandbox/runner.py): an unused import is no fault
+    lint = run_in(repo, "-m", "ruff", "check", "--isolated", "--select", rules, ".")
     assert lint.returncode == 0, lint.stdout
     ini = Path(__file__).resolve().parents[2] / "sandbox" / "mypy.ini"
     types = run_in(repo, "-m", "mypy", "--config-file", str(ini), "--cache-dir", "/dev/null", ".")
@@ -487,6 +479,30 @@ def test_a_read_of_the_paper_sizes_left_after_asking_again_is_capped() -> None:
     assert sized_by_paper(capped, sizes) == []
     assert capped_sizes(capped, sizes) == (capped, [])
     assert capped_sizes("def f(:\n", sizes) == ("def f(:\n", [])
+    # a multi-byte character before a read on its line; a line separator the parser does
+    # not break at (str.splitlines does) before it: the offsets stay right
+    tricky = (
+        "def f(config):\n"
+        '    """A form feed \x0c and a separator \u2028 in a docstring."""\n'
+        "    x = 'é'; w = config['d_model']\n"
+        "    return w\n"
+    )
+    done, _ = capped_sizes(tricky, sizes)
+    assert f"x = 'é'; w = min(config['d_model'], {LARGEST})\n" in done
+    # a write is not a read, a read inside a read is capped once, a large cap is no cap
+    writes = "def f(config):\n    config['paper']['hidden_units'] = 16\n    del config['d_model']\n"
+    assert capped_sizes(writes, sizes) == (writes, []) and sized_by_paper(writes, sizes) == []
+    nested = "def f(c):\n    return c[c['d_model']['hidden_units']]\n"
+    assert (
+        capped_sizes(nested, sizes)[0]
+        == f"def f(c):\n    return c[min(c['d_model']['hidden_units'], {LARGEST})]\n"
+    )
+    loose = "def f(c):\n    return min(c['d_model'], 512)\n"
+    assert [s.why[:30] for s in sized_by_paper(loose, sizes)] == ["reads config's d_model (512), "]
+    assert (
+        capped_sizes(loose, sizes)[0]
+        == f"def f(c):\n    return min(min(c['d_model'], {LARGEST}), 512)\n"
+    )
     namespace: dict[str, Any] = {"np": np}
     exec(capped, namespace)
     model = namespace["Model"](
