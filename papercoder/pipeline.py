@@ -478,7 +478,8 @@ class Builder:
         self.link(order, contract.MAIN)
         config = self.repo / "config.yaml"
         sizes = contract.paper_sizes(config.read_text("utf-8")) if config.is_file() else {}
-        self.complete(order, shared, analyses, (partial(contract.sized_by_paper, sizes=sizes),))
+        more = (partial(contract.sized_by_paper, sizes=sizes), contract.recursive)
+        self.complete(order, shared, analyses, more)
         model = (self.repo / contract.MODEL).read_text("utf-8")
         capped, names = contract.capped_sizes(model, sizes)
         if names:  # asked again, the model read the paper's sizes again

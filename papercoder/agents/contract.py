@@ -281,6 +281,73 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     return data.decode("utf-8"), sorted(capped)
 
 
+# the order in which the contract's methods may call each other: step calls loss (through
+# gradients), loss calls predict; a call the other way round is a recursion waiting to happen
+CALL_ORDER = {"predict": 1, "loss": 2, "step": 3}
+
+
+def recursive(code: str) -> list[Stub]:
+    """The methods of `code`'s classes that call, directly or in a lambda, a method that
+    calls them back: gcn's predict asked gradients(lambda: self.loss(...)) for its features,
+    and loss called predict, a RecursionError at every check. Of the pair, the one calling
+    against CALL_ORDER is asked for again (predict, not loss); a method calling itself is
+    too. (A cycle of other methods is left for the checks to name.)"""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+        calls = {
+            name: {
+                sub.func.attr
+                for sub in ast.walk(node)
+                if isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and isinstance(sub.func.value, ast.Name)
+                and sub.func.value.id == "self"
+                and sub.func.attr in methods
+            }
+            for name, node in methods.items()
+        }
+
+        for name, node in methods.items():
+            back = sorted(
+                callee
+                for callee in calls[name]
+                if _reaches(calls, callee, name)
+                and (callee == name or CALL_ORDER.get(callee, 0) > CALL_ORDER.get(name, 0))
+            )
+            if not back:
+                continue
+            other = back[0]
+            why = (
+                f"calls {other}, which calls {name} back: an endless recursion (RecursionError);"
+                f" compute {name} from self.params and its arguments alone"
+            )
+            if other == name:
+                why = f"calls itself without end (RecursionError); compute {name} directly"
+            found.append(
+                Stub(name=name, qualname=f"{cls.name}.{name}", line=node.lineno, why=why, faults=1)
+            )
+    return found
+
+
+def _reaches(calls: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether the method `start` calls `goal`, directly or through others (`calls`)."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name == goal:
+            return True
+        if name not in seen:
+            seen.add(name)
+            todo += calls.get(name, ())
+    return False
+
+
 def _size_reads(tree: ast.Module, sizes: dict[str, int]) -> list[tuple[ast.Subscript, str]]:
     """The reads of one of `sizes` in `tree`'s functions (`config["paper"]["hidden_units"]`),
     each with the setting's name: not a write (`config[...]["hidden_units"] = 16`), not one

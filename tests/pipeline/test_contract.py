@@ -538,3 +538,56 @@ def test_a_build_whose_init_reads_a_paper_size_again_gets_it_capped(
     ]
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
+
+
+_RECURSIVE_PREDICT = """\
+def predict(self, inputs: np.ndarray) -> np.ndarray:
+    features = gradients(lambda: self.loss(inputs, None), self.params)
+    return np.dot(features["w1"].sum(axis=1) * inputs[:, :1], self.params["w2"][:1])
+"""
+
+
+def test_a_method_that_calls_back_the_method_calling_it_is_found() -> None:
+    """gcn on the 1.5B model (papers-21): predict asked gradients(lambda: self.loss(...)) for
+    its features, and loss called predict: a RecursionError at every check."""
+    from papercoder.agents.contract import recursive
+
+    code = (
+        "class Model:\n"
+        "    def predict(self, x):\n"
+        "        return gradients(lambda: self.loss(x, None), self.params)\n"
+        "    def loss(self, x, t):\n"
+        "        return cross_entropy(self.predict(x), t)\n"
+        "    def step(self, x, t):\n"
+        "        grads = gradients(lambda: self.loss(x, t), self.params)\n"
+    )
+    [stub] = recursive(code)
+    assert (stub.qualname, stub.line) == ("Model.predict", 2)
+    assert stub.why.startswith("calls loss, which calls predict back: an endless recursion")
+    # step calls loss calls predict: the contract's order, no recursion
+    assert recursive(code.replace("self.loss(x, None)", "x")) == []
+    [itself] = recursive("class A:\n    def step(self):\n        return self.step()\n")
+    assert itself.why.startswith("calls itself without end")
+    assert recursive("class A(:\n") == []
+
+
+def test_a_recursive_predict_is_asked_for_again_and_the_build_passes(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    good = (SCRIPTED / "contract" / "predict.py").read_text("utf-8")
+    rules: list[dict[str, Any]] = [
+        {
+            "agent": "coder.function",
+            "contains": "`Model.predict` does nothing yet",
+            "content": f"```python\n{_RECURSIVE_PREDICT}```",
+        },
+        {"agent": "coder.function", "contains": "`Model.predict` calls loss", "content": good},
+    ]
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    assert sum("`Model.predict` calls loss, which calls predict back" in a for a in asked) == 1
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    assert "model.py: asked for Model.predict again" in [f["fix"] for f in fixes]
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
