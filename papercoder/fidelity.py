@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.repair.digest import is_test_file
-from papercoder.repo import SNAPSHOT_SKIP
+from papercoder.repo import SNAPSHOT_SKIP, parse
 from papercoder.verify.checks import pinned_files
 
 FIDELITY = "fidelity.json"  # in the run directory of a verification
@@ -121,18 +122,21 @@ def python_files(repo: Path) -> dict[str, str]:
 
 def attributes_read(code: list[str]) -> set[str]:
     """The names of the attributes any of `code` reads (`model.lr` in main.py)."""
-    read = set()
+    return {
+        n.attr
+        for tree in _trees(code)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and _root(n) != "self"
+    }
+
+
+def _trees(code: list[str]) -> Iterator[ast.Module]:
+    """The syntax trees of those of `code` that parse."""
     for text in code:
         try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+            yield parse(text)
+        except (SyntaxError, ValueError):  # ValueError: a null byte
             continue
-        read |= {
-            n.attr
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and _root(n) != "self"
-        }
-    return read
 
 
 def read_repo_file(repo: Path, path: str) -> str | None:
@@ -192,17 +196,12 @@ def unread_settings(config_yaml: str, code: list[str]) -> list[str]:
     if not config_yaml.startswith(HEADER):
         return []
     read = set()
-    for text in code:
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            continue
-        read |= {
-            plain(n.value)
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str)
-        }
-        read |= {plain(n.attr) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    for tree in _trees(code):
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                read.add(plain(n.value))
+            elif isinstance(n, ast.Attribute):
+                read.add(plain(n.attr))
     unread: list[str] = []
     sections: list[tuple[int, str]] = []  # the sections the line is in: (indent, name)
     for line in config_yaml.splitlines():

@@ -39,7 +39,7 @@ import yaml
 
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub
-from papercoder.repo import interfaces
+from papercoder.repo import interfaces, source_lines
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
 SETTINGS, GRADIENTS, OPS = "settings.py", "gradients.py", "ops.py"
@@ -270,9 +270,9 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
         for node, key in _size_reads(tree, sizes)
     ]
     data = code.encode("utf-8")
-    starts = [0]  # the byte offset of each line: ast counts bytes, and breaks only at \n, \r
-    for line in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = [0]  # the byte offset of each line as ast counts lines (its columns count bytes)
+    for line in source_lines(code):
+        starts.append(starts[-1] + len(line.encode("utf-8")))
     capped = set()
     for row, col, end_row, end_col, key in sorted(reads, reverse=True):  # last first
         begin, end = starts[row - 1] + col, starts[(end_row or row) - 1] + (end_col or 0)
