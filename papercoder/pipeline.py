@@ -477,23 +477,16 @@ class Builder:
         order = list(contract.WRITTEN_BY_MODEL)
         self.link(order, contract.MAIN)
         config = self.repo / "config.yaml"
-        sizes = contract.paper_sizes(config.read_text("utf-8")) if config.is_file() else {}
-        more = (partial(contract.sized_by_paper, sizes=sizes), contract.recursive)
+        yaml_text = config.read_text("utf-8") if config.is_file() else ""
+        sizes = contract.paper_sizes(yaml_text)
+        self.mend_model(contract.setting_names(yaml_text))
+        more = (
+            partial(contract.sized_by_paper, sizes=sizes),
+            contract.recursive,
+            contract.unmade_params,
+        )
         self.complete(order, shared, analyses, more)
-        model = (self.repo / contract.MODEL).read_text("utf-8")
-        capped, names = contract.capped_sizes(model, sizes)
-        if names:  # asked again, the model read the paper's sizes again
-            write_file(self.repo, contract.MODEL, capped)
-            self.record_fix(
-                PlanFix(
-                    turn="code",
-                    fix=f"{contract.MODEL}: capped its reads of {', '.join(names)} at"
-                    f" {contract.LARGEST} (min(..., {contract.LARGEST}))",
-                    why="the paper's sizes for its real data, asked again without them; the"
-                    " synthetic data is tiny",
-                )
-            )
-            GitRepo(self.repo).commit(f"code: {contract.MODEL} sizes its arrays for tiny data")
+        self.mend_model(contract.setting_names(yaml_text), sizes)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -504,6 +497,53 @@ class Builder:
             GitRepo(self.repo).commit("code: pyproject.toml pins PaperCoder's main.py and tests")
         self.report("code", len(files), len(files))
         return files
+
+    def mend_model(self, names: list[str], sizes: dict[str, int] | None = None) -> None:
+        """Fix in model.py what needs no model, each recorded and committed: a setting read
+        from self.params (contract.settings_from_params), a variable named as the function
+        it calls (contract.unshadowed) and, given the paper's `sizes` (after asking again),
+        the arrays sized by them (contract.capped_sizes)."""
+        code = (self.repo / contract.MODEL).read_text("utf-8")
+        fixes = []
+        code, moved = contract.settings_from_params(code, names)
+        if moved:
+            fixes.append(
+                PlanFix(
+                    turn="code",
+                    fix=f"{contract.MODEL}: reads {', '.join(moved)} from self, set by __init__"
+                    " from config, not from self.params",
+                    why="settings of config.yaml, where self.params holds the arrays __init__"
+                    " makes: a KeyError",
+                )
+            )
+        code, renamed = contract.unshadowed(code)
+        if renamed:
+            fixes.append(
+                PlanFix(
+                    turn="code",
+                    fix=f"{contract.MODEL}: renamed in {', '.join(renamed)} the variables named"
+                    " as a function they call",
+                    why="the assignment made the name local, so the call failed"
+                    " (UnboundLocalError, F823)",
+                )
+            )
+        code, capped = contract.capped_sizes(code, sizes or {})
+        if capped:  # asked again, the model read the paper's sizes again
+            fixes.append(
+                PlanFix(
+                    turn="code",
+                    fix=f"{contract.MODEL}: capped its reads of {', '.join(capped)} at"
+                    f" {contract.LARGEST} (min(..., {contract.LARGEST}))",
+                    why="the paper's sizes for its real data, asked again without them; the"
+                    " synthetic data is tiny",
+                )
+            )
+        if fixes:
+            write_file(self.repo, contract.MODEL, code)
+            self.record_fix(*fixes)
+            GitRepo(self.repo).commit(
+                f"code: {contract.MODEL} mended by the tool ({len(fixes)} mechanical fixes)"
+            )
 
     def write_tool_files(self, paper: Paper) -> bool:
         """Write the contract's files that are the tool's, as the tool has them; whether any

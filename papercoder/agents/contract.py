@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import yaml
 
@@ -265,20 +265,15 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    reads = [
-        (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, key)
-        for node, key in _size_reads(tree, sizes)
+    reads = _size_reads(tree, sizes)
+    edits = [
+        (
+            *(n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0),
+            f"min({ast.get_source_segment(code, n)}, {LARGEST})",
+        )
+        for n, _ in reads
     ]
-    data = code.encode("utf-8")
-    starts = [0]  # the byte offset of each line as ast counts lines (its columns count bytes)
-    for line in source_lines(code):
-        starts.append(starts[-1] + len(line.encode("utf-8")))
-    capped = set()
-    for row, col, end_row, end_col, key in sorted(reads, reverse=True):  # last first
-        begin, end = starts[row - 1] + col, starts[(end_row or row) - 1] + (end_col or 0)
-        data = data[:begin] + b"min(" + data[begin:end] + f", {LARGEST})".encode() + data[end:]
-        capped.add(f"{key} ({sizes[key]})")
-    return data.decode("utf-8"), sorted(capped)
+    return _edited(code, edits), sorted({f"{key} ({sizes[key]})" for _, key in reads})
 
 
 # the order in which the contract's methods may call each other: step calls loss (through
@@ -332,6 +327,295 @@ def recursive(code: str) -> list[Stub]:
                 Stub(name=name, qualname=f"{cls.name}.{name}", line=node.lineno, why=why, faults=1)
             )
     return found
+
+
+def unmade_params(code: str) -> list[Stub]:
+    """Each class's `__init__`, when its other methods read arrays of self.params by names
+    it never makes: written apart, gcn's `__init__` left `self.params = {}` while predict
+    read "W1" to "W5", and distillation's made "w0" to "w7" while predict read "w", a
+    KeyError at every check that no repair traced back to `__init__`. A name `__init__`
+    makes by an f-string (`f"w{i}"`) matches what it can spell ("w0", not "w"); where it
+    makes them some other way (a dict() call, a variable) nothing is said."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
+        init = next((m for m in methods if m.name == "__init__"), None)
+        if init is None:
+            continue
+        made = _made_params(init)
+        if made is None:
+            continue
+        read: dict[str, str] = {}  # name -> the first method reading it, in reading order
+        for method in (m for m in methods if m is not init):
+            nodes = sorted(
+                (
+                    node
+                    for node in ast.walk(method)
+                    if isinstance(node, ast.Subscript)
+                    and isinstance(node.ctx, ast.Load)
+                    and _is_params(node.value)
+                    and isinstance(node.slice, ast.Constant)
+                    and isinstance(node.slice.value, str)
+                ),
+                key=lambda node: (node.lineno, node.col_offset),
+            )
+            for node in nodes:
+                assert isinstance(node.slice, ast.Constant)
+                read.setdefault(str(node.slice.value), method.name)
+        missing = [k for k in read if not any(p.fullmatch(k) for p in made)]
+        if not missing:
+            continue
+        readers = sorted({read[k] for k in missing})
+        names = ", ".join(f'self.params["{k}"]' for k in missing[:6])
+        why = (
+            f"makes no {names}, which {' and '.join(readers)} read"
+            f"{'s' if len(readers) == 1 else ''}: make each of them in self.params, a float"
+            " array of the shape its use needs"
+        )
+        stub = Stub(
+            name="__init__",
+            qualname=f"{cls.name}.__init__",
+            line=init.lineno,
+            why=why,
+            faults=len(missing),
+        )
+        found.append(stub)
+    return found
+
+
+def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """`code` with each read of a setting of config.yaml (`names`) from self.params, which
+    `__init__` does not make there, read from self instead (`self.params["num_layers"]` ->
+    `self.num_layers`), `__init__` setting it from config last (`self.num_layers =
+    config["num_layers"]`, which settings.py finds in whichever section holds it; or from
+    its own argument of that name, n_classes); and the settings so moved. Distillation's
+    and transformer's predict read their layers and heads from self.params, where __init__
+    keeps arrays, a KeyError at every check (papers-21). The code as it is when it does not
+    parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    wanted = {_plain(n) for n in names}
+    edits: list[tuple[int, int, int, int, str]] = []  # (row, col, end_row, end_col, text)
+    moved: set[str] = set()
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
+        init = next((m for m in methods if m.name == "__init__"), None)
+        if init is None or len(init.args.args) < 2:
+            continue
+        made = _made_params(init)
+        taken = {m.name for m in methods} | {"params"}
+        given = {a.arg for a in init.args.args[2:]}  # n_features, n_classes: its arguments
+        reads: dict[str, list[ast.Subscript]] = {}
+        for method in (m for m in methods if m is not init):
+            for node in ast.walk(method):
+                if (
+                    isinstance(node, ast.Subscript)
+                    and isinstance(node.ctx, ast.Load)
+                    and _is_params(node.value)
+                    and isinstance(node.slice, ast.Constant)
+                    and isinstance(node.slice.value, str)
+                    and node.slice.value.isidentifier()
+                    and node.slice.value not in taken
+                    and (_plain(node.slice.value) in wanted or node.slice.value in given)
+                    and (made is None or not any(p.fullmatch(node.slice.value) for p in made))
+                ):
+                    reads.setdefault(node.slice.value, []).append(node)
+        if not reads:
+            continue
+        config = init.args.args[1].arg
+        kept = {
+            t.attr
+            for n in ast.walk(init)
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Attribute)
+            and isinstance(t.value, ast.Name)
+            and t.value.id == "self"
+        }
+        indent = " " * init.body[-1].col_offset
+        lines = "".join(
+            f"{indent}self.{name} = {name if name in given else f'{config}[{name!r}]'}\n"
+            for name in reads
+            if name not in kept
+        )
+        end = init.end_lineno or init.lineno
+        if lines:
+            edits.append((end + 1, 0, end + 1, 0, lines))
+        for name, nodes in reads.items():
+            moved.add(name)
+            edits += [
+                (
+                    n.lineno,
+                    n.col_offset,
+                    n.end_lineno or n.lineno,
+                    n.end_col_offset or 0,
+                    f"self.{name}",
+                )
+                for n in nodes
+            ]
+    if not edits:
+        return code, []
+    return _edited(code, edits), sorted(moved)
+
+
+def unshadowed(code: str) -> tuple[str, list[str]]:
+    """`code` with each function's local variable that takes the name of a function it
+    calls from the module (`gradients = gradients(lambda: ..., self.params)`) renamed
+    (`gradients_`), and the functions so changed: the assignment makes every use of the name
+    in the function local, so the call raises UnboundLocalError (F823; gcn's step,
+    papers-22). A use in a call stays the module's function; the others are the variable.
+    The code as it is when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    module = {
+        alias.asname or alias.name.split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    } | {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    edits: list[tuple[int, int, int, int, str]] = []
+    changed = []
+    for qualname, function in _functions(tree):
+        names = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
+        called = {id(n.func) for n in ast.walk(function) if isinstance(n, ast.Call)}
+        stored = {n.id for n in names if isinstance(n.ctx, ast.Store)} & module
+        shadowed = {n.id for n in names if id(n) in called} & stored
+        if not shadowed:
+            continue
+        taken = {n.id for n in names} | {
+            a.arg for a in ast.walk(function) if isinstance(a, ast.arg)
+        }
+        for name in sorted(shadowed):
+            new = name + "_"
+            while new in taken:
+                new += "_"
+            edits += [
+                (n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0, new)
+                for n in names
+                if n.id == name and id(n) not in called
+            ]
+        changed.append(qualname)
+    return (_edited(code, edits), changed) if edits else (code, [])
+
+
+def _edited(code: str, edits: list[tuple[int, int, int, int, str]]) -> str:
+    """`code` with each span (row, col, end row, end col, as ast counts them: columns in
+    bytes) replaced by its text; spans do not overlap."""
+    data = code.encode("utf-8")
+    starts = [0]  # the byte offset of each line as ast counts lines
+    for line in source_lines(code):
+        starts.append(starts[-1] + len(line.encode("utf-8")))
+    starts.append(starts[-1])  # an insertion after the last line
+    for row, col, end_row, end_col, text in sorted(edits, reverse=True):  # last first
+        begin, end = starts[row - 1] + col, starts[end_row - 1] + end_col
+        data = data[:begin] + text.encode("utf-8") + data[end:]
+    return data.decode("utf-8")
+
+
+def setting_names(config_yaml: str) -> list[str]:
+    """The names of config.yaml's settings, in every section (not the sections')."""
+    try:
+        loaded = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return []
+    names: list[str] = []
+
+    def visit(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, dict):
+                    visit(value)
+                else:
+                    names.append(str(key))
+
+    visit(loaded)
+    return names
+
+
+def _plain(name: str) -> str:
+    """A setting's name as settings.py matches it: lower case, letters and digits only."""
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def _is_params(node: ast.expr) -> bool:
+    """Whether `node` is `self.params`."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "params"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
+
+
+def _made_params(init: ast.FunctionDef) -> list[re.Pattern[str]] | None:
+    """The names `init` gives the arrays of self.params, each as a pattern (an f-string's
+    field matches anything); None when one is made in a way not read here."""
+    made: list[re.Pattern[str]] = []
+    for node in ast.walk(init):
+        keys = _keys_made(node)
+        if keys is None:
+            return None
+        made += keys
+    return made
+
+
+def _keys_made(node: ast.AST) -> list[re.Pattern[str]] | None:
+    """The names of self.params the statement `node` makes ([] for none); None when it makes
+    some in a way not read here (`self.params = dict(...)`, `self.params[name] = ...`)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and _is_params(node.func.value)
+        and node.func.attr in {"update", "setdefault"}
+    ):
+        return None
+    if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+        return []  # (`self.params: dict[str, np.ndarray]` makes nothing yet)
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    keys: list[re.Pattern[str]] = []
+    for target in (e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])):
+        if _is_params(target):  # self.params = {...}
+            value = node.value
+            names = (
+                value.keys
+                if isinstance(value, ast.Dict)
+                else [value.key]
+                if isinstance(value, ast.DictComp)
+                else [None]
+            )
+        elif isinstance(target, ast.Subscript) and _is_params(target.value):
+            names = [target.slice]
+        else:
+            continue
+        for name in names:
+            pattern = _name_pattern(name) if name is not None else None
+            if pattern is None:
+                return None
+            keys.append(pattern)
+    return keys
+
+
+def _name_pattern(node: ast.expr) -> re.Pattern[str] | None:
+    """What the key `node` spells, as a pattern: a string as it is, an f-string's field as
+    anything; None for another expression."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.compile(re.escape(node.value))
+    if isinstance(node, ast.JoinedStr):
+        return re.compile(
+            "".join(
+                re.escape(str(part.value)) if isinstance(part, ast.Constant) else ".+"
+                for part in node.values
+            )
+        )
+    return None
 
 
 def _reaches(calls: dict[str, set[str]], start: str, goal: str) -> bool:

@@ -274,11 +274,8 @@ def fill_stubs(
             temperature=0.0,
         )
         answer = _ask(model, request, stub.name)
-        what = placeholder(answer, stub.name) if answer else None
-        if what is not None:  # asked once more, told what its answer is
-            again = prompts.render(
-                "code_function_placeholder", qualname=stub.qualname, what=what, function=stub.name
-            )
+        again = _asked_again(answer, stub)
+        if again is not None:  # asked once more, told what its answer is
             request = request.model_copy(
                 update={
                     "messages": (
@@ -289,7 +286,7 @@ def fill_stubs(
                 }
             )
             retried = _ask(model, request, stub.name)
-            answer = retried if retried and placeholder(retried, stub.name) is None else answer
+            answer = retried if retried and _asked_again(retried, stub) is None else answer
         if not answer:
             continue  # the stub stays: the checks and the repair loop judge it
         new = with_function(code, stub, answer, module_name(path))
@@ -303,6 +300,25 @@ def fill_stubs(
             code = new
             filled.append(stub.qualname)
     return code, filled
+
+
+def _asked_again(answer: str, stub: Stub) -> str | None:
+    """What to ask when `answer`, written for `stub`, is no answer: a placeholder, or code
+    that does not parse (adam's predict, papers-22: `f"weight_{self.params[f'h']-1']}"`, and
+    the method stayed empty); None for an answer to take, or none at all (prose)."""
+    if not answer:
+        return None
+    problem = syntax_problem(textwrap.dedent(answer), "answer.py")
+    if problem is not None and f"def {stub.name}(" in answer:  # (not prose: code to mend)
+        return prompts.render(
+            "code_function_syntax", qualname=stub.qualname, problem=problem, function=stub.name
+        )
+    what = placeholder(answer, stub.name)
+    if what is None:
+        return None
+    return prompts.render(
+        "code_function_placeholder", qualname=stub.qualname, what=what, function=stub.name
+    )
 
 
 def _ask(model: ChatModel, request: ChatRequest, name: str) -> str:

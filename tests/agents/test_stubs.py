@@ -331,3 +331,21 @@ def test_a_placeholder_is_asked_for_again_and_told_what_it_is() -> None:
     told = model.requests[1].messages[-1].content
     assert "placeholder" in told and "it returns random numbers" in told
     assert model.requests[1].messages[-2].role == "assistant"
+
+
+def test_an_answer_that_does_not_parse_is_asked_for_again_with_its_error() -> None:
+    """adam's predict on the 1.5B model (papers-22): an f-string with quotes inside its braces
+    did not parse, and the method stayed empty."""
+    code = "class Model:\n    def predict(self, x):\n        pass\n"
+    broken = "def predict(self, x):\n    return x @ self.params[f\"w_{self.params[f'h']-1']}\"]\n"
+    real = "def predict(self, x):\n    return x @ self.params['w']\n"
+    model = FunctionModel(lambda r: real if len(r.messages) > 1 else f"```python\n{broken}```")
+    filled, names = fill_stubs(model, [], "model.py", code, "", 64, 1)
+    assert names == ["Model.predict"] and "self.params['w']" in filled
+    assert len(model.requests) == 2
+    told = model.requests[1].messages[-1].content
+    assert "not valid Python" in told and "line 2" in told and "`Model.predict`" in told
+    # asked again, still broken: the stub stays for the checks to name
+    model = FunctionModel(lambda r: f"```python\n{broken}```")
+    assert fill_stubs(model, [], "model.py", code, "", 64, 1) == (code, [])
+    assert len(model.requests) == 2

@@ -591,3 +591,166 @@ def test_a_recursive_predict_is_asked_for_again_and_the_build_passes(
     assert "model.py: asked for Model.predict again" in [f["fix"] for f in fixes]
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
+
+
+def test_an_init_that_makes_no_array_another_method_reads_is_found() -> None:
+    """gcn (papers-22): `self.params = {}` while predict read "W1"; distillation: "w0" to
+    "w7" made, "w" read. Both a KeyError at every check that no repair traced to __init__."""
+    from papercoder.agents.contract import unmade_params
+
+    reads = (
+        "    def predict(self, x):\n"
+        '        return x @ self.params["w"] + self.params["b"]\n'
+        "    def step(self, x, t):\n"
+        "        for name in self.params:\n"
+        "            self.params[name] -= 0.1\n"  # a write of every array: makes nothing
+    )
+    empty = "class Model:\n    def __init__(self, config, n, k):\n        self.params = {}\n"
+    [stub] = unmade_params(empty + reads)
+    assert (stub.qualname, stub.line, stub.faults) == ("Model.__init__", 2, 2)
+    assert stub.why.startswith('makes no self.params["w"], self.params["b"], which predict reads')
+    spelled = empty.replace("{}", '{f"w{i}": 0 for i in range(3)}')
+    assert [s.faults for s in unmade_params(spelled + reads)] == [2]  # "w0" is not "w"
+    made = empty + '        self.params["w"], self.params["b"] = 1.0, 0.0\n'
+    assert unmade_params(made + reads) == []
+    assert unmade_params(empty.replace("{}", '{"w": 1, f"b{i}": 0}') + reads) != []
+    assert unmade_params(empty.replace("{}", '{"w": 1, f"{n}": 0}') + reads) == []
+    # made some way not read here: nothing is said
+    assert unmade_params(empty.replace("{}", "dict(w=1, b=0)") + reads) == []
+    assert unmade_params(empty + "        self.params.update(w=1, b=0)\n" + reads) == []
+    assert unmade_params("class Model(:\n") == []
+
+
+def test_a_setting_read_from_params_is_read_from_self() -> None:
+    """distillation and transformer (papers-21): predict read its layers and heads from
+    self.params, where __init__ keeps arrays."""
+    from papercoder.agents.contract import settings_from_params
+
+    code = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        '        self.params = {"w": 1.0}\n'
+        '        self.heads = config["heads"]\n'
+        "\n"
+        "    def predict(self, x):\n"
+        '        for i in range(self.params["num_layers"] * self.params["heads"]):\n'
+        '            x = x * self.params["w"] + self.params["n_classes"]\n'
+        "        return x\n"
+    )
+    fixed, moved = settings_from_params(code, ["num_layers", "heads", "w", "lr"])
+    assert moved == ["heads", "n_classes", "num_layers"]
+    assert fixed == (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        '        self.params = {"w": 1.0}\n'
+        '        self.heads = config["heads"]\n'
+        "        self.num_layers = config['num_layers']\n"  # set from config, found anywhere
+        "        self.n_classes = n_classes\n"  # __init__'s own argument
+        "\n"
+        "    def predict(self, x):\n"
+        "        for i in range(self.num_layers * self.heads):\n"
+        '            x = x * self.params["w"] + self.n_classes\n'  # an array it makes: kept
+        "        return x\n"
+    )
+    ns: dict[str, Any] = {}
+    exec(fixed, ns)
+    model = ns["Model"]({"heads": 2, "num_layers": 3}, 4, 5)
+    assert model.predict(1.0) == 1.0 + 5 * 6
+    alone = code.replace('self.params["n_classes"]', "1")
+    assert settings_from_params(alone, []) == (alone, [])
+    assert settings_from_params("class Model(:\n", ["heads"]) == ("class Model(:\n", [])
+
+
+def test_a_variable_named_as_the_function_it_calls_is_renamed() -> None:
+    """gcn's step (papers-22): `gradients = gradients(...)` made gradients local, so the call
+    failed (UnboundLocalError; the sandbox's lint names it F823)."""
+    from papercoder.agents.contract import unshadowed
+
+    code = (
+        "from gradients import gradients\n"
+        "\n"
+        "class Model:\n"
+        "    def step(self, x):\n"
+        "        gradients = gradients(lambda: x, self.params)\n"
+        "        for name in gradients:\n"
+        "            self.params[name] -= gradients[name]\n"
+        "    def loss(self, x):\n"
+        "        grads = gradients(lambda: x, self.params)\n"
+        "        return grads\n"
+    )
+    fixed, changed = unshadowed(code)
+    assert changed == ["Model.step"]
+    assert fixed == code.replace(
+        "        gradients = gradients(lambda: x, self.params)\n"
+        "        for name in gradients:\n"
+        "            self.params[name] -= gradients[name]\n",
+        "        gradients_ = gradients(lambda: x, self.params)\n"
+        "        for name in gradients_:\n"
+        "            self.params[name] -= gradients_[name]\n",
+    )
+    ns: dict[str, Any] = {"gradients": lambda loss, params: dict.fromkeys(params, 1.0)}
+    exec(fixed.split("\n", 1)[1], ns)
+    model = ns["Model"]()
+    model.params = {"w": 3.0}
+    model.step(0)
+    assert model.params == {"w": 2.0}
+    assert unshadowed(code.replace("from gradients import gradients\n", "")) == (
+        code.replace("from gradients import gradients\n", ""),
+        [],
+    )  # a local of a name the module does not have is no shadow
+
+
+_EMPTY_INIT = """\
+def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
+    self.learning_rate = float(config["training"]["learning_rate"])
+    self.weight_decay = float(config["training"]["weight_decay"])
+    self.params = {}
+"""
+
+_DIRECT_PREDICT = """\
+def predict(self, inputs: Any) -> Any:
+    hidden = np.maximum(0.0, inputs @ self.params["w1"] + self.params["b1"])
+    return (hidden + inputs @ self.params["p"]) @ self.params["w2"] + self.params["b2"]
+"""
+
+_SHADOWING_STEP = """\
+def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+    gradients = gradients(lambda: self.loss(inputs, targets), self.params)
+    for name, grad in gradients.items():
+        self.params[name] = self.params[name] - self.learning_rate * grad
+"""
+
+
+def test_an_init_making_no_arrays_is_asked_again_a_shadow_mended_and_the_build_passes(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    good = (SCRIPTED / "contract" / "init.py").read_text("utf-8")
+    rules: list[dict[str, Any]] = [
+        {
+            "agent": "coder.function",
+            "contains": "`Model.__init__` does nothing yet",
+            "content": f"```python\n{_EMPTY_INIT}```",
+        },
+        {
+            "agent": "coder.function",
+            "contains": "`Model.predict` does nothing yet",
+            "content": f"```python\n{_DIRECT_PREDICT}```",
+        },
+        {
+            "agent": "coder.function",
+            "contains": "`Model.step` does nothing yet",
+            "content": f"```python\n{_SHADOWING_STEP}```",
+        },
+        {"agent": "coder.function", "contains": "`Model.__init__` makes no", "content": good},
+    ]
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    told = [a for a in asked if '`Model.__init__` makes no self.params["w1"]' in a]
+    assert len(told) == 1 and "which predict reads" in told[0]
+    fixes = [f["fix"] for f in json.loads((run_dir / "plan/fixes.json").read_text())["fixes"]]
+    assert "model.py: asked for Model.__init__ again" in fixes
+    assert "model.py: renamed in Model.step the variables named as a function they call" in fixes
+    assert "gradients_ = gradients(" in (run_dir / "repo" / "model.py").read_text("utf-8")
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
