@@ -451,9 +451,7 @@ class Builder:
             if path in done:
                 continue  # written whole in an earlier session
             code = contract.skeleton(path, paper.title, plan.config)
-            design = analyses[path].to_markdown() if path in analyses else ""
-            for known in contract.DESIGN_FILES:  # the data's shapes, gradients, building blocks
-                design += "\n\n" + contract.design(known)
+            design = self.design(path, analyses)
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
             code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
             self.record_fix(
@@ -484,9 +482,15 @@ class Builder:
             partial(contract.sized_by_paper, sizes=sizes),
             contract.recursive,
             contract.unmade_params,
+            partial(contract.unread_paper_settings, config_yaml=yaml_text),
         )
         self.complete(order, shared, analyses, more)
         self.mend_model(contract.setting_names(yaml_text), sizes)
+        again = self.with_state_set(order, shared, analyses, more)
+        if again:  # what the methods written again need (adam's step now reading self.m)
+            self.record_fix(*again)
+            GitRepo(self.repo).commit(f"code: wrote {len(again)} functions again, for the others")
+            self.mend_model(contract.setting_names(yaml_text), sizes)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -511,9 +515,10 @@ class Builder:
                 PlanFix(
                     turn="code",
                     fix=f"{contract.MODEL}: reads {', '.join(moved)} from self, set by __init__"
-                    " from config, not from self.params",
-                    why="settings of config.yaml, where self.params holds the arrays __init__"
-                    " makes: a KeyError",
+                    " from config",
+                    why="settings of config.yaml, read from self.params (which holds the"
+                    " arrays __init__ makes) or from self where nothing set them: a KeyError"
+                    " or an AttributeError",
                 )
             )
         code, renamed = contract.unshadowed(code)
@@ -608,6 +613,16 @@ class Builder:
                 " they read data files that do not exist)"
             )
 
+    def design(self, path: str, analyses: dict[str, FileAnalysis]) -> str:
+        """What the model is shown of how to write `path`: its analysis and, for the small
+        profile's model.py, the data's shapes, gradients and building blocks it may use; the
+        same when a function is asked for again as when it was first."""
+        design = analyses[path].to_markdown() if path in analyses else ""
+        if self.settings.small_model and path in contract.WRITTEN_BY_MODEL:
+            for known in contract.DESIGN_FILES:
+                design += "\n\n" + contract.design(known)
+        return design
+
     def ask_alone(
         self,
         path: str,
@@ -618,7 +633,7 @@ class Builder:
         **which: Any,
     ) -> tuple[str, list[str]]:
         """`fill_stubs` for the file `path` with its design: `which` says what to ask for."""
-        design = analyses[path].to_markdown() if path in analyses else ""
+        design = self.design(path, analyses)
         tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
         return fill_stubs(self.gateway, shared, path, code, design, tokens, limit, **which)
 

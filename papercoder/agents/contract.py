@@ -39,6 +39,7 @@ import yaml
 
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub
+from papercoder.fidelity import plain, unread_settings, unused_settings
 from papercoder.repo import interfaces, source_lines
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
@@ -392,7 +393,8 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
     `__init__` does not make there, read from self instead (`self.params["num_layers"]` ->
     `self.num_layers`), `__init__` setting it from config last (`self.num_layers =
     config["num_layers"]`, which settings.py finds in whichever section holds it; or from
-    its own argument of that name, n_classes); and the settings so moved. Distillation's
+    its own argument of that name, n_classes); a setting read from self that nothing sets
+    (`self.beta1`) set so too; and the settings so moved or set. Distillation's
     and transformer's predict read their layers and heads from self.params, where __init__
     keeps arrays, a KeyError at every check (papers-21). The code as it is when it does not
     parse."""
@@ -400,7 +402,7 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    wanted = {_plain(n) for n in names}
+    wanted = {plain(n) for n in names}
     edits: list[tuple[int, int, int, int, str]] = []  # (row, col, end_row, end_col, text)
     moved: set[str] = set()
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
@@ -422,28 +424,39 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
                     and isinstance(node.slice.value, str)
                     and node.slice.value.isidentifier()
                     and node.slice.value not in taken
-                    and (_plain(node.slice.value) in wanted or node.slice.value in given)
+                    and (plain(node.slice.value) in wanted or node.slice.value in given)
                     and (made is None or not any(p.fullmatch(node.slice.value) for p in made))
                 ):
                     reads.setdefault(node.slice.value, []).append(node)
-        if not reads:
+        kept = {
+            n.attr
+            for n in ast.walk(cls)
+            if isinstance(n, ast.Attribute)
+            and isinstance(n.ctx, ast.Store)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "self"
+        }
+        unset = {  # self.beta1 read by step, set by nothing
+            n.attr
+            for method in methods
+            for n in ast.walk(method)
+            if isinstance(n, ast.Attribute)
+            and isinstance(n.ctx, ast.Load)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == "self"
+            and n.attr not in kept | taken
+            and (plain(n.attr) in wanted or n.attr in given)
+        }
+        if not reads and not unset:
             continue
         config = init.args.args[1].arg
-        kept = {
-            t.attr
-            for n in ast.walk(init)
-            if isinstance(n, ast.Assign)
-            for t in n.targets
-            if isinstance(t, ast.Attribute)
-            and isinstance(t.value, ast.Name)
-            and t.value.id == "self"
-        }
         indent = " " * init.body[-1].col_offset
         lines = "".join(
             f"{indent}self.{name} = {name if name in given else f'{config}[{name!r}]'}\n"
-            for name in reads
+            for name in [*reads, *sorted(unset - set(reads))]
             if name not in kept
         )
+        moved |= unset
         end = init.end_lineno or init.lineno
         if lines:
             edits.append((end + 1, 0, end + 1, 0, lines))
@@ -540,9 +553,80 @@ def setting_names(config_yaml: str) -> list[str]:
     return names
 
 
-def _plain(name: str) -> str:
-    """A setting's name as settings.py matches it: lower case, letters and digits only."""
-    return "".join(c for c in name.lower() if c.isalnum())
+# what a setting the paper states is for, by its name: the objective's (distillation's
+# temperature) or, the rest, the update rule's (adam's beta1, beta2 and epsilon); the
+# network's sizes and depth and the data's counts are the tiny data's here, and dropout is
+# randomness predict avoids
+_OF_LOSS = re.compile(r"temperature|lambda|weight_?decay|l2|regulari|margin|smooth|penalty", re.I)
+_NOT_ASKED = re.compile(
+    _SIZE.pattern + r"|layer|head|block|stack|depth|dropout|activation"
+    r"|^n_|train|test|valid|data|class",
+    re.I,
+)
+
+
+def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
+    """step, or loss, when the class uses none of the settings config.yaml cites from the
+    paper for it (fidelity.unread_settings; one `__init__` keeps on self and no method uses
+    counts as unread; not the network's sizes): the 1.5B model's adam
+    stepped by plain gradient descent, green, with beta1, beta2 and ϵ cited from Algorithm 1
+    and read by nothing (papers-21); distillation never read its temperature. Told which,
+    with their values, the update rule (the objective) is written again."""
+    try:
+        tree = ast.parse(code)
+        loaded = yaml.safe_load(config_yaml)
+    except (SyntaxError, yaml.YAMLError):
+        return []
+    unused = {(u.line, u.name) for u in unused_settings(MODEL, code)}
+    kept_only = [  # `self.l2 = config["l2"]` and no method using self.l2: read by nothing
+        (*(n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0), "pass")
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign)
+        and any(isinstance(t, ast.Attribute) and (n.lineno, t.attr) in unused for t in n.targets)
+    ]
+    used = _edited(code, kept_only) if kept_only else code
+    unread = [k for k in unread_settings(config_yaml, [used]) if not _NOT_ASKED.search(k)]
+    if not unread:
+        return []
+    values: dict[str, object] = {}
+    for key, value in _leaves(loaded):
+        values.setdefault(key, value)
+    found = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+        for name, role in (("loss", "objective"), ("step", "update rule")):
+            keys = [k for k in unread if (name == "loss") == bool(_OF_LOSS.search(k))]
+            if name not in methods or not keys:
+                continue
+            listed = ", ".join(f"{k} ({values.get(k, '?')})" for k in keys)
+            them = "them" if len(keys) > 1 else "it"
+            why = (
+                f"uses none of the paper's {listed}: config.yaml cites {them} from the paper"
+                f" for its {role}; use each as the paper does, kept on self by __init__ from"
+                f" config (self.{keys[0] if keys[0].isidentifier() else 'value'})"
+            )
+            node = methods[name]
+            found.append(
+                Stub(
+                    name=name,
+                    qualname=f"{cls.name}.{name}",
+                    line=node.lineno,
+                    why=why,
+                    faults=len(keys),
+                )
+            )
+    return found
+
+
+def _leaves(node: object) -> Iterator[tuple[str, object]]:
+    """Each setting of a loaded config.yaml as (name, value), smoke's last."""
+    if isinstance(node, dict):
+        items = sorted(node.items(), key=lambda kv: plain(str(kv[0])) == "smoke")
+        for key, value in items:
+            if isinstance(value, dict):
+                yield from _leaves(value)
+            else:
+                yield str(key), value
 
 
 def _is_params(node: ast.expr) -> bool:

@@ -754,3 +754,95 @@ def test_an_init_making_no_arrays_is_asked_again_a_shadow_mended_and_the_build_p
     assert "gradients_ = gradients(" in (run_dir / "repo" / "model.py").read_text("utf-8")
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
+
+
+_ADAM_YAML = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+paper:
+  beta1: 0.9  # Algorithm 1
+  ϵ: 1.0e-08  # Algorithm 1
+  temperature: 20  # Section 3
+  hidden_units: 1000  # Section 6.2
+  num_layers: 2  # Section 6.2
+  gamma: 0.5  # assumption: the paper does not state it
+training:
+  learning_rate: 0.001  # Algorithm 1
+  epochs: 10  # Section 6
+smoke:
+  beta2: 0.5  # assumption
+"""
+
+_PLAIN_GD = (
+    "class Model:\n"
+    "    def __init__(self, config, n_features, n_classes):\n"
+    '        self.learning_rate = config["learning_rate"]\n'
+    "    def loss(self, x, t):\n"
+    "        return 0.0\n"
+    "    def step(self, x, t):\n"
+    "        self.w = self.w - self.learning_rate\n"
+)
+
+
+def test_a_method_reading_none_of_the_settings_the_paper_states_for_it_is_found() -> None:
+    """adam (papers-21): green, stepping by plain gradient descent, beta1, beta2 and ϵ cited
+    from Algorithm 1 and read by nothing; distillation never read its temperature."""
+    from papercoder.agents.contract import unread_paper_settings
+
+    loss, step = unread_paper_settings(_PLAIN_GD, _ADAM_YAML)
+    assert (step.qualname, step.line, step.faults) == ("Model.step", 6, 2)
+    assert step.why.startswith(
+        "uses none of the paper's beta1 (0.9), ϵ (1e-08): config.yaml cites them from the"
+        " paper for its update rule"
+    )  # not the network's sizes or depth, an assumption, the loop's epochs, or smoke's
+    assert (loss.qualname, loss.faults) == ("Model.loss", 1)
+    assert loss.why.startswith("uses none of the paper's temperature (20): config.yaml cites it")
+    adam = _PLAIN_GD.replace("self.learning_rate\n", "self.learning_rate * self.beta1 / self.ϵ\n")
+    assert [s.qualname for s in unread_paper_settings(adam, _ADAM_YAML)] == ["Model.loss"]
+    assert unread_paper_settings(_PLAIN_GD, _ADAM_YAML.replace("#", "# x", 1)) == []  # not ours
+    assert unread_paper_settings("class Model(:\n", _ADAM_YAML) == []
+
+
+def test_a_setting_read_from_self_that_nothing_sets_is_set_by_init() -> None:
+    from papercoder.agents.contract import settings_from_params
+
+    adam = _PLAIN_GD.replace("self.learning_rate\n", "self.learning_rate * self.beta1 / self.ϵ\n")
+    fixed, moved = settings_from_params(adam, ["beta1", "ϵ", "learning_rate", "m"])
+    epsilon = "\u03b5"  # ϵ (U+03F5), as Python reads a name: NFKC
+    assert moved == ["beta1", epsilon]
+    assert fixed == adam.replace(
+        '        self.learning_rate = config["learning_rate"]\n',
+        '        self.learning_rate = config["learning_rate"]\n'
+        "        self.beta1 = config['beta1']\n"
+        f"        self.{epsilon} = config['{epsilon}']\n",  # settings.py finds ϵ by it
+    )
+    assert settings_from_params(fixed, ["beta1", "ϵ"]) == (fixed, [])  # set now
+
+
+_LOSS_WITHOUT_DECAY = """\
+def loss(self, inputs: Any, targets: Any) -> float:
+    return float(cross_entropy(self.predict(inputs), targets))
+"""
+
+
+def test_a_loss_reading_none_of_the_papers_settings_for_it_is_asked_again(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    good = (SCRIPTED / "contract" / "loss.py").read_text("utf-8")
+    rules: list[dict[str, Any]] = [
+        {
+            "agent": "coder.function",
+            "contains": "`Model.loss` does nothing yet",
+            "content": f"```python\n{_LOSS_WITHOUT_DECAY}```",
+        },
+        {"agent": "coder.function", "contains": "`Model.loss` uses none", "content": good},
+    ]
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    told = [a for a in asked if "`Model.loss` uses none of the paper's weight_decay" in a]
+    assert len(told) == 1 and "cites it from the paper for its objective" in told[0]
+    fixes = [f["fix"] for f in json.loads((run_dir / "plan/fixes.json").read_text())["fixes"]]
+    assert "model.py: asked for Model.loss again" in fixes
+    assert "self.weight_decay" in (run_dir / "repo" / "model.py").read_text("utf-8")
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
