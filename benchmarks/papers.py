@@ -139,21 +139,37 @@ def main() -> None:
     gguf = ensure_model()
     runs = args.runs_dir or Path(tempfile.mkdtemp(prefix="papercoder-papers-"))
     rows = []
+    code = checkout()
+    print(f"papercoder of {ROOT} at {code}", flush=True)
     for name in names:
         started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "papercoder", "build", str(PAPERS / f"{name}.pdf"), "--verify",
-             "--local", str(gguf), "--runs-dir", str(runs)],
-            capture_output=True, text=True, check=False,
+             "--local", str(gguf), "--runs-dir", str(runs.resolve())],
+            capture_output=True, text=True, check=False, cwd=ROOT,
         )  # fmt: skip
+        # (run in ROOT: `-m` imports from the working directory first, so this checkout's code)
         run = next(iter(sorted(runs.glob(f"{name}-*"))), runs / name)
         rows.append(summarise(name, run, time.monotonic() - started, done.returncode))
+        rows[-1]["code"] = code
         if done.returncode not in (0, 1):
             rows[-1]["error"] = (done.stderr.strip().splitlines() or [""])[-1]
         print(json.dumps(rows[-1]), flush=True)
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1) + "\n", "utf-8")
     table(rows)
+
+
+def checkout() -> str:
+    """The commit of the code the builds run, `+changes` when the tree differs from it."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    return f"{head or 'unknown'}{'+changes' if dirty else ''}"
 
 
 def table(rows: list[dict[str, Any]]) -> None:
@@ -184,4 +200,4 @@ def table(rows: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
