@@ -26,7 +26,7 @@ from typing import Any
 
 from local_model import ensure_model  # benchmarks/local_model.py, beside this script
 
-from papercoder.fidelity import assess
+from papercoder.fidelity import Fidelity, assess
 from papercoder.grounding import parse_number
 from papercoder.runstore import step_dir
 
@@ -123,8 +123,21 @@ def summarise(name: str, run: Path, seconds: float, code: int) -> dict[str, Any]
         "tests_on_repo": f"{fidelity.tests_on_repo}/{fidelity.tests}" if fidelity else "-",
         "settings_unused": [u.name for u in fidelity.unused_settings] if fidelity else [],
         "settings_unread": fidelity.unread_settings if fidelity else [],
+        "hollow": hollow(fidelity) if fidelity else ["no repository"],
         "run_dir": str(run),
     }
+
+
+def hollow(fidelity: Fidelity) -> list[str]:
+    """Why a green of this repository would prove less than it says ([] for nothing): a test
+    that calls no repository code or asserts nothing, or a setting config.yaml cites from the
+    paper that no code reads (an "adam" stepping by plain gradient descent)."""
+    why = []
+    if fidelity.tests_on_repo < fidelity.tests or not fidelity.tests:
+        why.append(f"{fidelity.tests - fidelity.tests_on_repo} tests off the repository")
+    if fidelity.unread_settings:
+        why.append(f"unread: {', '.join(fidelity.unread_settings)}")
+    return why
 
 
 def main() -> None:
@@ -193,10 +206,11 @@ def table(rows: list[dict[str, Any]]) -> None:
         )
     if rows:
         green = sum(r["green"] for r in rows)
+        earned = sum(r["green"] and not r.get("hollow") for r in rows)
         median = statistics.median(r["seconds"] for r in rows) / 60
         verified = sum(r["stage"] in ("code", "verify") for r in rows)
-        print(f"\nthrough coding: {verified}/{len(rows)}; green: {green}/{len(rows)}; "
-              f"median wall time {median:.1f} min")  # fmt: skip
+        print(f"\nthrough coding: {verified}/{len(rows)}; green: {green}/{len(rows)}, of them"
+              f" not hollow: {earned}; median wall time {median:.1f} min")  # fmt: skip
 
 
 if __name__ == "__main__":
