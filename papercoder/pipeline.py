@@ -62,6 +62,10 @@ STAGES = ("ingest", "plan", "analyse", "code")
 # tokens of one such function
 STUBS = 8  # the stubs of one file asked for alone, at most
 FUNCTION_TOKENS = 768
+# model.py's methods the small profile asks for last: written first, gcn's __init__ made no
+# arrays and distillation's others than predict then read (papers-22); written last, it sees
+# every array and setting the other methods read
+LAST = frozenset({"__init__"})
 PLAN_TURNS: dict[str, type[BaseModel]] = {
     "overall": OverallPlan,
     "architecture": Architecture,
@@ -453,7 +457,9 @@ class Builder:
             code = contract.skeleton(path, paper.title, plan.config)
             design = self.design(path, analyses)
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
-            code, _ = fill_stubs(self.gateway, shared, path, code, design, tokens, len(stubs(code)))
+            code, _ = fill_stubs(
+                self.gateway, shared, path, code, design, tokens, len(stubs(code)), last=LAST
+            )
             self.record_fix(
                 *(
                     PlanFix(

@@ -1093,18 +1093,22 @@ class Model:
     def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
         """Set up the method for inputs of n_features numbers per sample and targets of
         n_classes classes (here 8 and 3). self.params is a dict of the weights of the
-        paper's model, each a float array, small and random from np.random.default_rng(0):
-        shapes from n_features, n_classes and hidden sizes of at most 16, never from config's
-        sizes of the paper's real data (vocabulary, image or dataset sizes). A method that
-        learns one point per sample (an embedding, as t-SNE's) learns here a map of the inputs
-        to those points: weights of shape (n_features, its dimensions). Each hyperparameter
-        (learning rate, coefficients) is read from config, which is config.yaml as a dict
-        (its settings: the class's docstring), and stored on self (self.learning_rate), not
-        in self.params."""
+        paper's model: every array the methods below read from it, by the name they read
+        (self.params["w1"]) and of the shape they use it with, each a float array, small and
+        random from np.random.default_rng(0): shapes from n_features, n_classes and hidden
+        sizes of at most 16, never from config's sizes of the paper's real data (vocabulary,
+        image or dataset sizes). A method that learns one point per sample (an embedding, as
+        t-SNE's) learns here a map of the inputs to those points: weights of shape
+        (n_features, its dimensions). Each attribute the methods below read from self is set
+        here: a hyperparameter (learning rate, coefficients) read from config, which is
+        config.yaml as a dict (its settings: the class's docstring), and stored on self
+        (self.learning_rate), not in self.params; the starting value of any state the update
+        keeps (moments, a step count)."""
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """The method's output for inputs (a float array of shape (n_samples, n_features)),
-        computed as the paper's model computes it from the arrays of self.params: a float
+        computed as the paper's model computes it from the arrays of self.params, each read
+        by its name (self.params["w1"]; __init__ makes each one the methods read): a float
         array with one row per sample, the scores of the n_classes classes, shape
         (n_samples, n_classes) (or the paper's embedding of each sample; never labels picked
         by argmax). ops.py's relu, sigmoid and softmax are there to use. No randomness: the

@@ -239,11 +239,13 @@ def fill_stubs(
     elsewhere: frozenset[str] = frozenset(),
     only: frozenset[str] | None = None,
     targets: Callable[[str], list[Stub]] = stubs,
+    last: frozenset[str] = frozenset(),
 ) -> tuple[str, list[str]]:
     """`code` with up to `limit` of its stubs written out, each asked for alone; and the
     qualified names of those that were. A stub of a name another module defines
     (`elsewhere`) is a copy the linker drops, and is not asked for; `only`: the stubs to ask
-    for, when not all."""
+    for, when not all; `last`: the names asked for after the others (`__init__`, written
+    seeing what the other methods read)."""
     filled: list[str] = []
     asked: set[str] = set()
     for _ in range(limit):
@@ -256,7 +258,7 @@ def fill_stubs(
         ]
         if not left:
             break
-        stub = left[0]
+        stub = min(left, key=lambda s: s.name in last)  # the first of those not last
         asked.add(stub.qualname)
         task = prompts.render(
             "code_function",

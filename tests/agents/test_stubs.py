@@ -349,3 +349,24 @@ def test_an_answer_that_does_not_parse_is_asked_for_again_with_its_error() -> No
     model = FunctionModel(lambda r: f"```python\n{broken}```")
     assert fill_stubs(model, [], "model.py", code, "", 64, 1) == (code, [])
     assert len(model.requests) == 2
+
+
+def test_the_names_asked_for_last_are_asked_after_the_others() -> None:
+    code = (
+        "class Model:\n"
+        "    def __init__(self, w):\n        raise NotImplementedError\n"
+        "    def predict(self, x):\n        pass\n"
+        "    def loss(self, x):\n        pass\n"
+    )
+
+    def reply(request: ChatRequest) -> str:
+        name = request.messages[-1].content.split("Write it: the whole `def ")[1].split("(")[0]
+        args = {"__init__": "self, w", "predict": "self, x", "loss": "self, x"}[name]
+        body = "self.w = w" if name == "__init__" else "return x * self.w"
+        return f"```python\ndef {name}({args}):\n    {body}\n```"
+
+    model = FunctionModel(reply)
+    _, filled = fill_stubs(model, [], "model.py", code, "", 64, 3, last=frozenset({"__init__"}))
+    assert filled == ["Model.predict", "Model.loss", "Model.__init__"]
+    _, filled = fill_stubs(FunctionModel(reply), [], "model.py", code, "", 64, 3)
+    assert filled == ["Model.__init__", "Model.predict", "Model.loss"]  # else in file order

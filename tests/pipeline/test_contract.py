@@ -56,8 +56,10 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     assert changed_pins(repo) == []
     # the model was asked for each function alone, and for no architecture, logic or file
     asked = [r.body["messages"][-1]["content"] for r in srv.chat_requests("coder.function")]
-    names = ["Model.__init__", "Model.predict", "Model.loss", "Model.step"]
+    names = ["Model.predict", "Model.loss", "Model.step", "Model.__init__"]
     assert [next(n for n in names if f"`{n}` does nothing yet" in a) for a in asked] == names
+    # __init__ last, seeing every array and setting the others read
+    assert 'p["w1"]' in asked[-1] and "self.weight_decay" in asked[-1]
     assert not srv.chat_requests("planner.architecture") + srv.chat_requests("planner.logic")
     assert not srv.chat_requests("coder")
     analysed = [r.text for r in srv.chat_requests("analyst")]
