@@ -24,7 +24,7 @@ from papercoder.paper.model import Paper, Section
 
 _MINUS = "-−–"
 _NUMBER = (
-    rf"(?<![\w.])[{_MINUS}]?(?:\d+(?:[.,]\d+)*(?:\.\d+)?)"
+    rf"(?<![\w.])[{_MINUS}]?(?:\d{{1,2}}/[1-9]\d?(?![\d/]|[.,]\d)|\d+(?:[.,]\d+)*(?:\.\d+)?)"
     rf"(?:\s*[×x·∗*]\s*10\s*\^?\s*[{{(]?[{_MINUS}+]?\d+[}})]?|[eE][{_MINUS}+]?\d+"
     rf"|\^[{{(]?[{_MINUS}+]?\d+[}})]?|(?<=10)[{_MINUS}]\d+(?!\d|\.\d))?%?"
 )
@@ -103,14 +103,17 @@ class Grounding(BaseModel):
 
 
 def parse_number(text: str) -> float | None:
-    """The number `text` writes: 0.001, 1e-3, 10−8, 10^-8, 5 × 10^-4, 1,000, 50%."""
+    """The number `text` writes: 0.001, 1e-3, 10−8, 10^-8, 5 × 10^-4, 1,000, 50%, 3/4."""
     raw = text.strip().rstrip("%")
     for dash in _MINUS[1:]:
         raw = raw.replace(dash, "-")
     raw = re.sub(r"\s+", "", raw).replace("{", "").replace("}", "").replace("(", "")
     raw = raw.replace(")", "")
     scaled = re.match(r"^(-?[\d.,]+)[×x·∗*]10\^?([-+]?\d+)$", raw)
+    fraction = re.match(r"^(-?\d{1,2})/([1-9]\d?)$", raw)  # glove's α = 3/4
     try:
+        if fraction:
+            return int(fraction[1]) / int(fraction[2])
         if scaled:
             return float(scaled[1].replace(",", "")) * 10.0 ** int(scaled[2])
         power = re.match(r"^(-?\d+)(?:\^|(?<=10)(?=-))([-+]?\d+)$", raw)

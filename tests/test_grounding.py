@@ -11,6 +11,7 @@ import pytest
 from papercoder.agents.plan import ConfigEntry, ConfigPlan
 from papercoder.agents.plan_checks import render_config
 from papercoder.grounding import (
+    NUMBER,
     Candidate,
     carried_key,
     carry_stated,
@@ -45,6 +46,7 @@ def paper(name: str) -> Paper:
         ("1e-3", 1e-3),
         ("100,000", 100000.0),
         ("2.5e−4", 2.5e-4),
+        ("3/4", 0.75),  # glove's alpha
     ],
 )
 def test_numbers_as_papers_print_them(text: str, value: float) -> None:
@@ -79,6 +81,23 @@ def test_gcn_training_settings() -> None:
     assert ("dropout rate", 0.5) in values
     assert ("l2 regularization", 5e-4) in values
     assert ("number of hidden units", 16.0) in values
+
+
+def test_a_fraction_is_one_number_and_a_date_is_not() -> None:
+    assert NUMBER.findall("We found that α = 3/4 gives; in 12/2014, 1/100") == [
+        "3/4", "12", "2014", "1", "100",
+    ]  # fmt: skip
+    assert parse_number("10/2018") is None
+
+
+@needs_papers
+@pytest.mark.papers
+def test_glove_weighting_function() -> None:
+    """alpha = 3/4 was read as 3, and config.yaml held `alpha: 3`, cited from Section 3."""
+    found = stated("glove")
+    assert found[("α", 0.75)] == "Section 3"
+    assert found[("xmax", 100.0)] == "Section 3"
+    assert ("α", 3.0) not in found
 
 
 @needs_papers
