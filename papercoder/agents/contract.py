@@ -32,6 +32,7 @@ trains something that learns; what it learns is the model's reading of the paper
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from collections.abc import Collection, Iterator
 
@@ -391,9 +392,10 @@ def unmade_params(code: str) -> list[Stub]:
 def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     """`code` with each read of a setting of config.yaml (`names`) from self.params, which
     `__init__` does not make there, read from self instead (`self.params["num_layers"]` ->
-    `self.num_layers`), `__init__` setting it from config last (`self.num_layers =
+    `self.num_layers`), `__init__` setting it from config (`self.num_layers =
     config["num_layers"]`, which settings.py finds in whichever section holds it; or from
-    its own argument of that name, n_classes); a setting read from self that nothing sets
+    its own argument of that name, n_classes), first after its docstring, so that all it
+    does and calls sees it; a setting read from self that nothing sets
     (`self.beta1`) set so too; and the settings so moved or set. Distillation's
     and transformer's predict read their layers and heads from self.params, where __init__
     keeps arrays, a KeyError at every check (papers-21). The code as it is when it does not
@@ -423,6 +425,7 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
                     and isinstance(node.slice, ast.Constant)
                     and isinstance(node.slice.value, str)
                     and node.slice.value.isidentifier()
+                    and not keyword.iskeyword(node.slice.value)  # no self.lambda
                     and node.slice.value not in taken
                     and (plain(node.slice.value) in wanted or node.slice.value in given)
                     and (made is None or not any(p.fullmatch(node.slice.value) for p in made))
@@ -447,19 +450,19 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
             and n.attr not in kept | taken
             and (plain(n.attr) in wanted or n.attr in given)
         }
-        if not reads and not unset:
+        start = _body_start(init, source_lines(code))
+        if (not reads and not unset) or start is None:
             continue
+        row, indent = start
         config = init.args.args[1].arg
-        indent = " " * init.body[-1].col_offset
         lines = "".join(
             f"{indent}self.{name} = {name if name in given else f'{config}[{name!r}]'}\n"
             for name in [*reads, *sorted(unset - set(reads))]
             if name not in kept
         )
         moved |= unset
-        end = init.end_lineno or init.lineno
         if lines:
-            edits.append((end + 1, 0, end + 1, 0, lines))
+            edits.append((row, 0, row, 0, lines))
         for name, nodes in reads.items():
             moved.add(name)
             edits += [
@@ -474,16 +477,40 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
             ]
     if not edits:
         return code, []
-    return _edited(code, edits), sorted(moved)
+    return _edited(code if code.endswith("\n") else code + "\n", edits), sorted(moved)
+
+
+def _body_start(function: ast.FunctionDef, rows: list[str]) -> tuple[int, str] | None:
+    """Where a line goes first in `function`'s body, after its docstring: the row, as ast
+    counts them, and the body's indentation; None for a body on the `def` line."""
+    body = function.body
+    docstring = (
+        isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    )
+    first = body[1] if docstring and len(body) > 1 else body[0]
+    row = (
+        (body[0].end_lineno or body[0].lineno) + 1
+        if first is body[0] and docstring
+        else first.lineno
+    )
+    line = rows[first.lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    if first.lineno == function.lineno or first.col_offset != len(indent.encode("utf-8")):
+        return None  # `def __init__(self): ...`, or `"""doc"""; x = 1`
+    return row, indent
 
 
 def unshadowed(code: str) -> tuple[str, list[str]]:
     """`code` with each function's local variable that takes the name of a function it
-    calls from the module (`gradients = gradients(lambda: ..., self.params)`) renamed
-    (`gradients_`), and the functions so changed: the assignment makes every use of the name
-    in the function local, so the call raises UnboundLocalError (F823; gcn's step,
-    papers-22). A use in a call stays the module's function; the others are the variable.
-    The code as it is when it does not parse."""
+    calls from the module before it assigns it (`gradients = gradients(lambda: ...,
+    self.params)`) renamed (`gradients_`), and the functions so changed: the assignment makes
+    every use of the name in the function local, so that call raises UnboundLocalError
+    (F823; gcn's step, papers-22). Calls stay the module's function; the variable's other
+    uses after its assignment take the new name. A function that assigns the name before
+    any call of it (`softmax = lambda z: ...`, then `softmax(x)`) is left as it is, as is a
+    name declared global. The code as it is when it does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -499,24 +526,65 @@ def unshadowed(code: str) -> tuple[str, list[str]]:
     for qualname, function in _functions(tree):
         names = [n for n in ast.walk(function) if isinstance(n, ast.Name)]
         called = {id(n.func) for n in ast.walk(function) if isinstance(n, ast.Call)}
-        stored = {n.id for n in names if isinstance(n.ctx, ast.Store)} & module
-        shadowed = {n.id for n in names if id(n) in called} & stored
-        if not shadowed:
-            continue
+        declared = {
+            name
+            for n in ast.walk(function)
+            if isinstance(n, ast.Global | ast.Nonlocal)
+            for name in n.names
+        }
         taken = {n.id for n in names} | {
             a.arg for a in ast.walk(function) if isinstance(a, ast.arg)
         }
-        for name in sorted(shadowed):
+        renamed = False
+        for name in sorted({n.id for n in names if isinstance(n.ctx, ast.Store)} & module):
+            first = _first_assignment(function, name)
+            uses = [n for n in names if n.id == name]
+            if name in declared or first is None:
+                continue
+            end = (first.end_lineno or first.lineno, first.end_col_offset or 0)
+            if not any(id(n) in called and (n.lineno, n.col_offset) < end for n in uses):
+                continue  # assigned before it is called: a variable of its own, not F823
             new = name + "_"
             while new in taken:
                 new += "_"
             edits += [
                 (n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0, new)
-                for n in names
-                if n.id == name and id(n) not in called
+                for n in uses
+                if id(n) not in called
+                and (isinstance(n.ctx, ast.Store) or (n.lineno, n.col_offset) >= end)
             ]
-        changed.append(qualname)
+            renamed = True
+        if renamed:
+            changed.append(qualname)
     return (_edited(code, edits), changed) if edits else (code, [])
+
+
+def _first_assignment(function: ast.FunctionDef, name: str) -> ast.stmt | None:
+    """The statement of `function` that first binds `name` (by where it stands)."""
+    binding = [
+        stmt
+        for stmt in ast.walk(function)
+        if isinstance(stmt, ast.stmt)
+        and stmt is not function
+        and not isinstance(stmt, ast.FunctionDef | ast.ClassDef)
+        and any(
+            isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+            for target in _targets(stmt)
+            for n in ast.walk(target)
+        )
+    ]
+    return min(binding, key=lambda s: (s.lineno, s.col_offset), default=None)
+
+
+def _targets(stmt: ast.stmt) -> list[ast.expr]:
+    """What `stmt` assigns to (its targets; a loop's or a with's variables)."""
+    if isinstance(stmt, ast.Assign):
+        return list(stmt.targets)
+    if isinstance(stmt, ast.AnnAssign | ast.AugAssign | ast.For):
+        return [stmt.target]
+    if isinstance(stmt, ast.With):
+        return [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    return []
 
 
 def _edited(code: str, edits: list[tuple[int, int, int, int, str]]) -> str:
@@ -553,13 +621,18 @@ def setting_names(config_yaml: str) -> list[str]:
     return names
 
 
-# what a setting the paper states is for, by its name: the objective's (distillation's
-# temperature) or, the rest, the update rule's (adam's beta1, beta2 and epsilon); the
-# network's sizes and depth and the data's counts are the tiny data's here, and dropout is
-# randomness predict avoids
-_OF_LOSS = re.compile(r"temperature|lambda|weight_?decay|l2|regulari|margin|smooth|penalty", re.I)
+# what a setting the paper states is for, by its name: the update rule's (adam's beta1,
+# beta2 and epsilon, a momentum, a learning rate's schedule) or, the rest, the objective's
+# (distillation's temperature and alpha, a weight decay); the network's sizes and depth,
+# its initialisation and the data's counts are the tiny data's here (and __init__'s, asked
+# last), and dropout is randomness predict avoids
+_OF_STEP = re.compile(
+    r"^(beta|β)|momentum|^(eps|epsilon|ϵ|ε)$|^rho|^decay|decay_?rate|^lr|learning|step_?size"
+    r"|warm_?up|schedule|optimi[sz]er|nesterov|clip",
+    re.I,
+)
 _NOT_ASKED = re.compile(
-    _SIZE.pattern + r"|layer|head|block|stack|depth|dropout|activation"
+    _SIZE.pattern + r"|layer|head|block|stack|depth|dropout|activation|init|std"
     r"|^n_|train|test|valid|data|class",
     re.I,
 )
@@ -595,7 +668,7 @@ def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
         for name, role in (("loss", "objective"), ("step", "update rule")):
-            keys = [k for k in unread if (name == "loss") == bool(_OF_LOSS.search(k))]
+            keys = [k for k in unread if (name == "step") == bool(_OF_STEP.search(k))]
             if name not in methods or not keys:
                 continue
             listed = ", ".join(f"{k} ({values.get(k, '?')})" for k in keys)
@@ -603,7 +676,7 @@ def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
             why = (
                 f"uses none of the paper's {listed}: config.yaml cites {them} from the paper"
                 f" for its {role}; use each as the paper does, kept on self by __init__ from"
-                f" config (self.{keys[0] if keys[0].isidentifier() else 'value'})"
+                f" config (self.{_attribute(keys[0])})"
             )
             node = methods[name]
             found.append(
@@ -616,6 +689,13 @@ def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
                 )
             )
     return found
+
+
+def _attribute(key: str) -> str:
+    """The attribute a setting is kept in on self: its name, where Python allows it."""
+    name = re.sub(r"\W", "_", key)
+    name = name if name.isidentifier() else f"_{name}"
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def _leaves(node: object) -> Iterator[tuple[str, object]]:
@@ -653,19 +733,21 @@ def _made_params(init: ast.FunctionDef) -> list[re.Pattern[str]] | None:
 
 def _keys_made(node: ast.AST) -> list[re.Pattern[str]] | None:
     """The names of self.params the statement `node` makes ([] for none); None when it makes
-    some in a way not read here (`self.params = dict(...)`, `self.params[name] = ...`)."""
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and _is_params(node.func.value)
-        and node.func.attr in {"update", "setdefault"}
-    ):
-        return None
+    some in a way not read here (`self.params = dict(...)`, `self.params[name] = ...`, a
+    method of its own called)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        owner = node.func.value
+        if _is_params(owner) and node.func.attr in {"update", "setdefault"}:
+            return None
+        if isinstance(owner, ast.Name) and owner.id == "self":
+            return None  # a method of its own may make them (`self._init_params(...)`)
+    if isinstance(node, ast.AugAssign) and _is_params(node.target):
+        return None  # self.params |= {...}
     if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
         return []  # (`self.params: dict[str, np.ndarray]` makes nothing yet)
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     keys: list[re.Pattern[str]] = []
-    for target in (e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])):
+    for target in (e for t in targets for e in _unpacked(t)):
         if _is_params(target):  # self.params = {...}
             value = node.value
             names = (
@@ -685,6 +767,13 @@ def _keys_made(node: ast.AST) -> list[re.Pattern[str]] | None:
                 return None
             keys.append(pattern)
     return keys
+
+
+def _unpacked(target: ast.expr) -> list[ast.expr]:
+    """The targets an assignment's `target` stands for, tuples and lists unpacked."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return [e for elt in target.elts for e in _unpacked(elt)]
+    return [target]
 
 
 def _name_pattern(node: ast.expr) -> re.Pattern[str] | None:

@@ -619,6 +619,10 @@ def test_an_init_that_makes_no_array_another_method_reads_is_found() -> None:
     assert unmade_params(empty.replace("{}", '{"w": 1, f"{n}": 0}') + reads) == []
     # made some way not read here: nothing is said
     assert unmade_params(empty.replace("{}", "dict(w=1, b=0)") + reads) == []
+    assert unmade_params(empty + "        self._make(n)\n" + reads) == []  # its own method
+    assert unmade_params(empty + '        self.params |= {"w": 1, "b": 0}\n' + reads) == []
+    listed = empty + '        [self.params["w"], self.params["b"]] = [1.0, 0.0]\n'
+    assert unmade_params(listed + reads) == []
     assert unmade_params(empty + "        self.params.update(w=1, b=0)\n" + reads) == []
     assert unmade_params("class Model(:\n") == []
 
@@ -644,10 +648,10 @@ def test_a_setting_read_from_params_is_read_from_self() -> None:
     assert fixed == (
         "class Model:\n"
         "    def __init__(self, config, n_features, n_classes):\n"
-        '        self.params = {"w": 1.0}\n'
-        '        self.heads = config["heads"]\n'
         "        self.num_layers = config['num_layers']\n"  # set from config, found anywhere
         "        self.n_classes = n_classes\n"  # __init__'s own argument
+        '        self.params = {"w": 1.0}\n'
+        '        self.heads = config["heads"]\n'
         "\n"
         "    def predict(self, x):\n"
         "        for i in range(self.num_layers * self.heads):\n"
@@ -696,6 +700,19 @@ def test_a_variable_named_as_the_function_it_calls_is_renamed() -> None:
     model.params = {"w": 3.0}
     model.step(0)
     assert model.params == {"w": 2.0}
+    # assigned before it is called, the name is a variable of its own (distillation's
+    # softmax with a temperature): renaming it would call ops' softmax instead
+    own = (
+        "from ops import softmax\n"
+        "def predict(x, t):\n"
+        "    softmax = lambda z: z / t\n"
+        "    return softmax(x)\n"
+    )
+    assert unshadowed(own) == (own, [])
+    declared = code.replace(
+        "    def step(self, x):\n", "    def step(self, x):\n        global gradients\n"
+    )
+    assert unshadowed(declared) == (declared, [])
     assert unshadowed(code.replace("from gradients import gradients\n", "")) == (
         code.replace("from gradients import gradients\n", ""),
         [],
@@ -774,6 +791,15 @@ smoke:
   beta2: 0.5  # assumption
 """
 
+_DISTILLATION_YAML = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+paper:
+  temperature: 20  # Section 3
+  alpha: 0.5  # Section 3
+  init_std: 0.02  # Section 3
+  momentum: 0.9  # Section 4
+"""
+
 _PLAIN_GD = (
     "class Model:\n"
     "    def __init__(self, config, n_features, n_classes):\n"
@@ -801,6 +827,12 @@ def test_a_method_reading_none_of_the_settings_the_paper_states_for_it_is_found(
     adam = _PLAIN_GD.replace("self.learning_rate\n", "self.learning_rate * self.beta1 / self.ϵ\n")
     assert [s.qualname for s in unread_paper_settings(adam, _ADAM_YAML)] == ["Model.loss"]
     assert unread_paper_settings(_PLAIN_GD, _ADAM_YAML.replace("#", "# x", 1)) == []  # not ours
+    # distillation's alpha weighs its objective; a momentum is the update's; an init's is not
+    loss, step = unread_paper_settings(_PLAIN_GD, _DISTILLATION_YAML)
+    assert loss.why.startswith("uses none of the paper's temperature (20), alpha (0.5):")
+    assert step.why.startswith("uses none of the paper's momentum (0.9):")
+    lam = unread_paper_settings(_PLAIN_GD, _DISTILLATION_YAML.replace("temperature", "lambda"))
+    assert "(self.lambda_)" in lam[0].why  # an attribute Python allows
     assert unread_paper_settings("class Model(:\n", _ADAM_YAML) == []
 
 
@@ -813,11 +845,29 @@ def test_a_setting_read_from_self_that_nothing_sets_is_set_by_init() -> None:
     assert moved == ["beta1", epsilon]
     assert fixed == adam.replace(
         '        self.learning_rate = config["learning_rate"]\n',
-        '        self.learning_rate = config["learning_rate"]\n'
         "        self.beta1 = config['beta1']\n"
-        f"        self.{epsilon} = config['{epsilon}']\n",  # settings.py finds ϵ by it
+        f"        self.{epsilon} = config['{epsilon}']\n"  # settings.py finds ϵ by it
+        '        self.learning_rate = config["learning_rate"]\n',
     )
     assert settings_from_params(fixed, ["beta1", "ϵ"]) == (fixed, [])  # set now
+    # first after the docstring, so a method __init__ calls, or its return, comes after it
+    documented = adam.replace("n_classes):\n", 'n_classes):\n        """Doc."""\n').replace(
+        '        self.learning_rate = config["learning_rate"]\n', "        return None\n"
+    )
+    fixed, _ = settings_from_params(documented, ["beta1"])
+    assert '"""Doc."""\n        self.beta1 = config[\'beta1\']\n        return None\n' in fixed
+    # a body on the def line is left alone; so is a keyword, which no attribute can be named
+    one_line = adam.replace(
+        'n_classes):\n        self.learning_rate = config["learning_rate"]\n',
+        "n_classes): self.learning_rate = 1\n",
+    )
+    assert settings_from_params(one_line, ["beta1"]) == (one_line, [])
+    keyword = "class M:\n    def __init__(self, config):\n        self.params = {}\n"
+    keyword += '    def loss(self):\n        return self.params["lambda"]'  # no final newline
+    assert settings_from_params(keyword, ["lambda"]) == (keyword, [])
+    fixed, moved = settings_from_params(keyword.replace("lambda", "lam"), ["lam"])
+    assert moved == ["lam"] and fixed.endswith("return self.lam\n")
+    compile(fixed, "model.py", "exec")
 
 
 _LOSS_WITHOUT_DECAY = """\
