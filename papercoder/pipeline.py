@@ -619,15 +619,20 @@ class Builder:
                 " they read data files that do not exist)"
             )
 
-    def design(self, path: str, analyses: dict[str, FileAnalysis]) -> str:
-        """What the model is shown of how to write `path`: its analysis and, for the small
-        profile's model.py, the data's shapes, gradients and building blocks it may use; the
-        same when a function is asked for again as when it was first."""
+    def design(self, path: str, analyses: dict[str, FileAnalysis]) -> str | Callable[[Stub], str]:
+        """What the model is shown of how to write a function of `path`: its analysis and,
+        for the small profile's model.py, what the method may use of the data's shapes, the
+        gradients and the building blocks (contract.DESIGN_OF); the same when a function is
+        asked for again as when it was first."""
         design = analyses[path].to_markdown() if path in analyses else ""
-        if self.settings.small_model and path in contract.WRITTEN_BY_MODEL:
-            for known in contract.DESIGN_FILES:
-                design += "\n\n" + contract.design(known)
-        return design
+        if not (self.settings.small_model and path in contract.WRITTEN_BY_MODEL):
+            return design
+
+        def of(stub: Stub) -> str:
+            shown = contract.DESIGN_OF.get(stub.name, contract.DESIGN_FILES)
+            return "\n\n".join([design, *(contract.design(known) for known in shown)])
+
+        return of
 
     def ask_alone(
         self,

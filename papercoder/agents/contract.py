@@ -63,6 +63,15 @@ WRITTEN_BY_TOOL = (
 # what model.py's methods are written knowing: the data's shapes, how to ask for gradients,
 # the building blocks they may call
 DESIGN_FILES = (DATA, GRADIENTS, OPS)
+# what each method of model.py is shown of DESIGN_FILES: gradients.py to step alone (shown it,
+# gcn's predict asked gradients(lambda: self.loss(...)) for a "feature matrix", a recursion,
+# and asked again with the recursion named, did it again: papers-22, papers-27)
+DESIGN_OF = {
+    "__init__": (DATA,),
+    "predict": (DATA, OPS),
+    "loss": (DATA, OPS),
+    "step": (GRADIENTS, OPS),
+}
 # what model.py imports of ops.py (the sandbox's lint does not judge an unused import)
 OPS_NAMES = ("cross_entropy", "log_softmax", "one_hot", "relu", "sigmoid", "softmax")
 FILES = (*WRITTEN_BY_MODEL, *WRITTEN_BY_TOOL)

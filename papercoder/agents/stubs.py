@@ -233,7 +233,7 @@ def fill_stubs(
     shared: list[Message],
     path: str,
     code: str,
-    design: str,
+    design: str | Callable[[Stub], str],
     max_tokens: int,
     limit: int,
     elsewhere: frozenset[str] = frozenset(),
@@ -245,7 +245,8 @@ def fill_stubs(
     qualified names of those that were. A stub of a name another module defines
     (`elsewhere`) is a copy the linker drops, and is not asked for; `only`: the stubs to ask
     for, when not all; `last`: the names asked for after the others (`__init__`, written
-    seeing what the other methods read)."""
+    seeing what the other methods read); `design`: what each is shown of how to write it,
+    the same for all or by stub."""
     filled: list[str] = []
     asked: set[str] = set()
     for _ in range(limit):
@@ -267,7 +268,7 @@ def fill_stubs(
             qualname=stub.qualname,
             why=stub.why,
             function=stub.name,
-            design=design,
+            design=design if isinstance(design, str) else design(stub),
         )
         request = ChatRequest(
             agent="coder.function",
