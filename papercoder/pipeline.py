@@ -488,7 +488,11 @@ class Builder:
             partial(contract.sized_by_paper, sizes=sizes),
             contract.recursive,
             contract.unmade_params,
-            partial(contract.unread_paper_settings, config_yaml=yaml_text),
+            partial(
+                contract.unread_paper_settings,
+                config_yaml=yaml_text,
+                sources={w: t for w, t in grounding.places(paper) if w.startswith("Algorithm")},
+            ),
         )
         self.complete(order, shared, analyses, more)
         self.mend_model(contract.setting_names(yaml_text), sizes)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 
 import yaml
 
@@ -647,13 +647,17 @@ _NOT_ASKED = re.compile(
 )
 
 
-def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
+def unread_paper_settings(
+    code: str, config_yaml: str, sources: Mapping[str, str] | None = None
+) -> list[Stub]:
     """step, or loss, when the class uses none of the settings config.yaml cites from the
     paper for it (fidelity.unread_settings; one `__init__` keeps on self and no method uses
     counts as unread; not the network's sizes): the 1.5B model's adam
     stepped by plain gradient descent, green, with beta1, beta2 and ϵ cited from Algorithm 1
     and read by nothing (papers-21); distillation never read its temperature. Told which,
-    with their values, the update rule (the objective) is written again."""
+    with their values and where the paper states them, the update rule (the objective) is
+    written again; `sources` holds the text of such places (adam's Algorithm 1, which is the
+    update rule: asked with the values alone, the model wrote gradient descent again)."""
     try:
         tree = ast.parse(code)
         loaded = yaml.safe_load(config_yaml)
@@ -673,6 +677,7 @@ def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
     values: dict[str, object] = {}
     for key, value in _leaves(loaded):
         values.setdefault(key, value)
+    cited = _cited(config_yaml)
     found = []
     for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
         methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
@@ -682,11 +687,17 @@ def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
                 continue
             listed = ", ".join(f"{k} ({values.get(k, '?')})" for k in keys)
             them = "them" if len(keys) > 1 else "it"
+            where = list(dict.fromkeys(cited[k] for k in keys if k in cited))
             why = (
-                f"uses none of the paper's {listed}: config.yaml cites {them} from the paper"
-                f" for its {role}; use each as the paper does, kept on self by __init__ from"
-                f" config (self.{_attribute(keys[0])})"
+                f"uses none of the paper's {listed}: config.yaml cites {them} from"
+                f" {', '.join(where) or 'the paper'} for its {role}; use each as the paper does,"
+                f" kept on self by __init__ from config (self.{_attribute(keys[0])})"
             )
+            text = next(((w, (sources or {})[w]) for w in where if w in (sources or {})), None)
+            if text is not None:  # its steps, one per line, without the caption
+                rows = [" ".join(r.split()) for r in text[1].splitlines()[1:] if r.strip()]
+                excerpt = "; ".join(rows)[:SOURCE_CHARS]
+                why += f'. {text[0]} of the paper: "{excerpt}"'
             node = methods[name]
             found.append(
                 Stub(
@@ -698,6 +709,20 @@ def unread_paper_settings(code: str, config_yaml: str) -> list[Stub]:
                 )
             )
     return found
+
+
+SOURCE_CHARS = 1200  # of a place the paper states a setting, in the question: adam's Algorithm 1
+
+
+def _cited(config_yaml: str) -> dict[str, str]:
+    """Where config.yaml says the paper states each setting (`beta1: 0.9  # Algorithm 1
+    (stated there; ...)` -> Algorithm 1), by name; not an assumption's."""
+    cited: dict[str, str] = {}
+    for line in config_yaml.splitlines():
+        found = re.match(r"^\s*([^\s#:][^:#]*?)\s*:\s*[^#]+#\s*(.+)$", line)
+        if found and not found[2].lower().startswith("assumption"):
+            cited.setdefault(found[1].strip("'\""), found[2].split(" (")[0].strip())
+    return cited
 
 
 def _attribute(key: str) -> str:

@@ -824,8 +824,8 @@ def test_a_method_reading_none_of_the_settings_the_paper_states_for_it_is_found(
     loss, step = unread_paper_settings(_PLAIN_GD, _ADAM_YAML)
     assert (step.qualname, step.line, step.faults) == ("Model.step", 6, 2)
     assert step.why.startswith(
-        "uses none of the paper's beta1 (0.9), ϵ (1e-08): config.yaml cites them from the"
-        " paper for its update rule"
+        "uses none of the paper's beta1 (0.9), ϵ (1e-08): config.yaml cites them from"
+        " Algorithm 1 for its update rule"
     )  # not the network's sizes or depth, an assumption, the loop's epochs, or smoke's
     assert (loss.qualname, loss.faults) == ("Model.loss", 1)
     assert loss.why.startswith("uses none of the paper's temperature (20): config.yaml cites it")
@@ -836,6 +836,13 @@ def test_a_method_reading_none_of_the_settings_the_paper_states_for_it_is_found(
     loss, step = unread_paper_settings(_PLAIN_GD, _DISTILLATION_YAML)
     assert loss.why.startswith("uses none of the paper's temperature (20), alpha (0.5):")
     assert step.why.startswith("uses none of the paper's momentum (0.9):")
+    # told where the paper states them, and, for an algorithm, its steps (adam's Algorithm
+    # 1 is the update rule: told the values alone, the model wrote gradient descent again)
+    algorithm = "Algorithm 1: Adam, our algorithm.\nm_0 <- 0\nm_t <- b1 * m_(t-1)\n"
+    [_, step] = unread_paper_settings(_PLAIN_GD, _ADAM_YAML, {"Algorithm 1": algorithm})
+    assert "config.yaml cites them from Algorithm 1 for its update rule" in step.why
+    assert step.why.endswith('Algorithm 1 of the paper: "m_0 <- 0; m_t <- b1 * m_(t-1)"')
+    assert "Section 3" in unread_paper_settings(_PLAIN_GD, _ADAM_YAML)[0].why
     lam = unread_paper_settings(_PLAIN_GD, _DISTILLATION_YAML.replace("temperature", "lambda"))
     assert "(self.lambda_)" in lam[0].why  # an attribute Python allows
     assert unread_paper_settings("class Model(:\n", _ADAM_YAML) == []
@@ -897,7 +904,7 @@ def test_a_loss_reading_none_of_the_papers_settings_for_it_is_asked_again(
         run_dir = small_build(srv, fixture_pdf, tmp_path)
         asked = [r.text for r in srv.chat_requests("coder.function")]
     told = [a for a in asked if "`Model.loss` uses none of the paper's weight_decay" in a]
-    assert len(told) == 1 and "cites it from the paper for its objective" in told[0]
+    assert len(told) == 1 and "cites it from Table 1 for its objective" in told[0]
     fixes = [f["fix"] for f in json.loads((run_dir / "plan/fixes.json").read_text())["fixes"]]
     assert "model.py: asked for Model.loss again" in fixes
     assert "self.weight_decay" in (run_dir / "repo" / "model.py").read_text("utf-8")
