@@ -706,6 +706,7 @@ def unread_paper_settings(
                     line=node.lineno,
                     why=why,
                     faults=len(keys),
+                    afresh=True,  # shown its gradient descent, the model wrote it again
                 )
             )
     return found

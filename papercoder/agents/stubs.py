@@ -58,6 +58,9 @@ class Stub(BaseModel):
     line: int  # where its `def` is
     why: str = "does nothing yet"
     faults: int = Field(default=1, ge=1, description="how many things `why` lists as wrong")
+    afresh: bool = Field(
+        default=False, description="shown without its body: what is wrong is all of it"
+    )
 
 
 def stubs(code: str) -> list[Stub]:
@@ -264,7 +267,7 @@ def fill_stubs(
         task = prompts.render(
             "code_function",
             path=path,
-            code=code.rstrip("\n"),
+            code=(emptied(code, stub) if stub.afresh else code).rstrip("\n"),
             qualname=stub.qualname,
             why=stub.why,
             function=stub.name,
@@ -303,6 +306,30 @@ def fill_stubs(
             code = new
             filled.append(stub.qualname)
     return code, filled
+
+
+def emptied(code: str, stub: Stub) -> str:
+    """`code` with the body of `stub`'s function cut to its docstring (or `...`): asked for
+    adam's update rule again beside its gradient descent, the 1.5B model wrote that again."""
+    try:
+        tree = parse(code)
+    except SyntaxError:
+        return code
+    node = next(
+        (n for n in ast.walk(tree) if isinstance(n, _Function) and n.lineno == stub.line), None
+    )
+    if node is None or node.body[0].lineno == node.lineno:
+        return code  # not found, or its body on the `def` line
+    body = node.body
+    kept = 1 if ast.get_docstring(node) is not None else 0
+    if kept == len(body):
+        return code
+    rows = source_lines(code)
+    first, last = body[kept].lineno, node.end_lineno or node.lineno
+    line = rows[body[0].lineno - 1]
+    indent = line[: len(line) - len(line.lstrip())]
+    rows[first - 1 : last] = [] if kept else [f"{indent}...\n"]
+    return "".join(rows)
 
 
 def _asked_again(answer: str, stub: Stub) -> str | None:

@@ -370,3 +370,46 @@ def test_the_names_asked_for_last_are_asked_after_the_others() -> None:
     assert filled == ["Model.predict", "Model.loss", "Model.__init__"]
     _, filled = fill_stubs(FunctionModel(reply), [], "model.py", code, "", 64, 3)
     assert filled == ["Model.__init__", "Model.predict", "Model.loss"]  # else in file order
+
+
+def test_a_function_asked_for_afresh_is_shown_without_its_body() -> None:
+    """adam (papers-29): asked for its update rule again beside its gradient descent, the
+    model wrote the gradient descent again."""
+    from papercoder.agents.stubs import Stub, emptied
+
+    code = (
+        "class Model:\n"
+        "    def step(self, g):\n"
+        '        """One update."""\n'
+        "        self.w -= 0.1 * g\n"
+        "        self.t += 1\n"
+        "    def loss(self):\n"
+        "        return 0.0\n"
+    )
+    stub = Stub(name="step", qualname="Model.step", line=2, afresh=True)
+    assert emptied(code, stub) == code.replace(
+        "        self.w -= 0.1 * g\n        self.t += 1\n", ""
+    )
+    bare = code.replace('        """One update."""\n', "")
+    assert emptied(bare, stub) == bare.replace(
+        "        self.w -= 0.1 * g\n        self.t += 1\n", "        ...\n"
+    )
+    assert emptied("def step(g): return g\n", Stub(name="step", qualname="step", line=1)) == (
+        "def step(g): return g\n"
+    )
+    adam = "def step(self, g):\n    self.m = 0.9 * self.m + g\n    self.w -= self.m\n"
+    model = FunctionModel(lambda r: f"```python\n{adam}```")
+    filled, names = fill_stubs(
+        model,
+        [],
+        "model.py",
+        code,
+        "",
+        64,
+        1,
+        targets=lambda c: [stub] if "self.m" not in c else [],
+    )
+    assert names == ["Model.step"] and "self.m = 0.9" in filled
+    shown = model.requests[0].messages[-1].content
+    assert '"""One update."""' in shown and "self.w -= 0.1 * g" not in shown
+    assert "return 0.0" in shown  # the rest of the file as it is
