@@ -531,6 +531,16 @@ class Builder:
                     " or an AttributeError",
                 )
             )
+        code, kept = contract.settings_out_of_params(code)
+        if kept:
+            fixes.append(
+                PlanFix(
+                    turn="code",
+                    fix=f"{contract.MODEL}: keeps {', '.join(kept)} on self, not in self.params",
+                    why="settings from config, where gradients() takes every array of"
+                    " self.params to differentiate and refuses a number",
+                )
+            )
         code, renamed = contract.unshadowed(code)
         if renamed:
             fixes.append(
@@ -634,7 +644,8 @@ class Builder:
 
         def of(stub: Stub) -> str:
             shown = contract.DESIGN_OF.get(stub.name, contract.DESIGN_FILES)
-            return "\n\n".join([design, *(contract.design(known) for known in shown)])
+            own = design if contract.GRADIENTS in shown else contract.without_gradients(design)
+            return "\n\n".join([own, *(contract.design(known) for known in shown)])
 
         return of
 

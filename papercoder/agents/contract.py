@@ -186,6 +186,14 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
     return text.replace("$settings", settings(config, "    ") if config else "")
 
 
+def without_gradients(analysis: str) -> str:
+    """The lines of model.py's analysis that do not name `gradients`, for the methods that
+    must not call it: the model's own analysis of gcn said "the input data is transformed
+    into a feature matrix using the `gradients` function", and predict did so, a recursion,
+    even unshown gradients.py (papers-30)."""
+    return "\n".join(line for line in analysis.splitlines() if "gradient" not in line.lower())
+
+
 def design(path: str) -> str:
     """What model.py's methods are told of one of DESIGN_FILES: data.py whole (the shapes it
     makes), of gradients.py the signature and docstring of gradients alone (given its
@@ -487,6 +495,72 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
     if not edits:
         return code, []
     return _edited(code if code.endswith("\n") else code + "\n", edits), sorted(moved)
+
+
+def settings_out_of_params(code: str) -> tuple[str, list[str]]:
+    """`code` with each setting `__init__` puts in self.params from config
+    (`self.params["dropout_rate"] = config["training"]["dropout_rate"]`) kept on self
+    instead (`self.dropout_rate = ...`), every read of it following; and the settings so
+    moved. gradients() differentiates every array of self.params and refuses a number
+    (gcn, papers-30: four tests failed on params['dropout_rate']). A value that calls
+    anything (an array made from a setting) stays."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits: list[tuple[int, int, int, int, str]] = []
+    moved: list[str] = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
+        init = next((m for m in methods if m.name == "__init__"), None)
+        if init is None or len(init.args.args) < 2:
+            continue
+        config = init.args.args[1].arg
+        taken = {m.name for m in methods} | {"params"}
+        for node in (n for n in init.body if isinstance(n, ast.Assign)):
+            [target] = node.targets if len(node.targets) == 1 else [None]
+            if not (
+                isinstance(target, ast.Subscript)
+                and _is_params(target.value)
+                and isinstance(target.slice, ast.Constant)
+                and isinstance(target.slice.value, str)
+                and target.slice.value.isidentifier()
+                and not keyword.iskeyword(target.slice.value)
+                and target.slice.value not in taken
+                and any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(node.value))
+                and not any(
+                    isinstance(n, ast.Call)
+                    and not (isinstance(n.func, ast.Name) and n.func.id in _SCALAR_CALLS)
+                    for n in ast.walk(node.value)
+                )
+            ):
+                continue
+            name = target.slice.value
+            moved.append(name)
+            uses = [
+                n
+                for n in ast.walk(cls)
+                if isinstance(n, ast.Subscript)
+                and _is_params(n.value)
+                and isinstance(n.slice, ast.Constant)
+                and n.slice.value == name
+            ]
+            edits += [
+                (
+                    n.lineno,
+                    n.col_offset,
+                    n.end_lineno or n.lineno,
+                    n.end_col_offset or 0,
+                    f"self.{name}",
+                )
+                for n in uses
+            ]
+    if not edits:
+        return code, []
+    return _edited(code, edits), sorted(set(moved))
+
+
+_SCALAR_CALLS = {"min", "max", "float", "int", "bool", "str", "abs", "round"}
 
 
 def _body_start(function: ast.FunctionDef, rows: list[str]) -> tuple[int, str] | None:

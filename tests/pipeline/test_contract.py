@@ -73,6 +73,11 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     assert all("centres[targets]" in shown[n] for n in names if n != "Model.step")
     with_gradients = [n for n in names if "def gradients(loss: Callable" in shown[n]]
     assert with_gradients == ["Model.step"]
+    # nor the lines of the analysis that name them (gcn's: "transformed into a feature
+    # matrix using the `gradients` function")
+    analysed_so = [n for n in names if "with hand-written gradients" in shown[n]]
+    assert analysed_so == ["Model.step"]
+    assert all("h = relu(x W1 + b1)" in shown[n] for n in names)  # the rest of it, shown
     # of gradients.py its interface alone: given the body, the model copied its assertions
     assert not any("values.flags.writeable" in a for a in asked)
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
@@ -910,3 +915,29 @@ def test_a_loss_reading_none_of_the_papers_settings_for_it_is_asked_again(
     assert "self.weight_decay" in (run_dir / "repo" / "model.py").read_text("utf-8")
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
+
+
+def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:
+    """gcn (papers-30): __init__ put dropout_rate and four more settings in self.params,
+    and gradients() refused the numbers at every check."""
+    from papercoder.agents.contract import settings_out_of_params
+
+    code = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        '        self.params = {"w": np.zeros((n_features, n_classes))}\n'
+        '        self.params["dropout"] = config["training"]["dropout"]\n'
+        '        self.params["units"] = min(config["units"], 16)\n'
+        '        self.params["b"] = np.zeros(config["units"])\n'  # an array: stays
+        "    def predict(self, x):\n"
+        '        return x @ self.params["w"] * self.params["dropout"] + self.params["b"]\n'
+    )
+    fixed, moved = settings_out_of_params(code)
+    assert moved == ["dropout", "units"]
+    assert fixed == (
+        code.replace('self.params["dropout"]', "self.dropout").replace(
+            'self.params["units"]', "self.units"
+        )
+    )
+    assert settings_out_of_params(fixed) == (fixed, [])
+    assert settings_out_of_params("class M(:\n") == ("class M(:\n", [])
