@@ -514,55 +514,43 @@ class Builder:
 
     def mend_model(self, names: list[str], sizes: dict[str, int] | None = None) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
-        from self.params (contract.settings_from_params), a variable named as the function
-        it calls (contract.unshadowed) and, given the paper's `sizes` (after asking again),
-        the arrays sized by them (contract.capped_sizes)."""
+        from self.params or from self unset (contract.settings_from_params), one kept in
+        self.params (contract.settings_out_of_params), a variable named as the function it
+        calls (contract.unshadowed) and, given the paper's `sizes` (after asking again), the
+        arrays sized by them (contract.capped_sizes)."""
+        mends: list[tuple[Callable[[str], tuple[str, list[str]]], str, str]] = [
+            (
+                partial(contract.settings_from_params, names=names),
+                "reads {} from self, set by __init__ from config",
+                "settings of config.yaml, read from self.params (which holds the arrays"
+                " __init__ makes) or from self where nothing set them: a KeyError or an"
+                " AttributeError",
+            ),
+            (
+                contract.settings_out_of_params,
+                "keeps {} on self, not in self.params",
+                "settings from config, where gradients() takes every array of self.params to"
+                " differentiate and refuses a number",
+            ),
+            (
+                contract.unshadowed,
+                "renamed in {} the variables named as a function they call",
+                "the assignment made the name local, so the call failed (UnboundLocalError, F823)",
+            ),
+            (
+                partial(contract.capped_sizes, sizes=sizes or {}),
+                f"capped its reads of {{}} at {contract.LARGEST} (min(..., {contract.LARGEST}))",
+                "the paper's sizes for its real data, asked again without them; the synthetic"
+                " data is tiny",
+            ),
+        ]
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
-        code, moved = contract.settings_from_params(code, names)
-        if moved:
-            fixes.append(
-                PlanFix(
-                    turn="code",
-                    fix=f"{contract.MODEL}: reads {', '.join(moved)} from self, set by __init__"
-                    " from config",
-                    why="settings of config.yaml, read from self.params (which holds the"
-                    " arrays __init__ makes) or from self where nothing set them: a KeyError"
-                    " or an AttributeError",
-                )
-            )
-        code, kept = contract.settings_out_of_params(code)
-        if kept:
-            fixes.append(
-                PlanFix(
-                    turn="code",
-                    fix=f"{contract.MODEL}: keeps {', '.join(kept)} on self, not in self.params",
-                    why="settings from config, where gradients() takes every array of"
-                    " self.params to differentiate and refuses a number",
-                )
-            )
-        code, renamed = contract.unshadowed(code)
-        if renamed:
-            fixes.append(
-                PlanFix(
-                    turn="code",
-                    fix=f"{contract.MODEL}: renamed in {', '.join(renamed)} the variables named"
-                    " as a function they call",
-                    why="the assignment made the name local, so the call failed"
-                    " (UnboundLocalError, F823)",
-                )
-            )
-        code, capped = contract.capped_sizes(code, sizes or {})
-        if capped:  # asked again, the model read the paper's sizes again
-            fixes.append(
-                PlanFix(
-                    turn="code",
-                    fix=f"{contract.MODEL}: capped its reads of {', '.join(capped)} at"
-                    f" {contract.LARGEST} (min(..., {contract.LARGEST}))",
-                    why="the paper's sizes for its real data, asked again without them; the"
-                    " synthetic data is tiny",
-                )
-            )
+        for mend, fix, why in mends:
+            code, what = mend(code)
+            if what:
+                what_fix = fix.format(", ".join(what))
+                fixes.append(PlanFix(turn="code", fix=f"{contract.MODEL}: {what_fix}", why=why))
         if fixes:
             write_file(self.repo, contract.MODEL, code)
             self.record_fix(*fixes)

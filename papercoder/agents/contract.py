@@ -285,13 +285,7 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     except SyntaxError:
         return code, []
     reads = _size_reads(tree, sizes)
-    edits = [
-        (
-            *(n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0),
-            f"min({ast.get_source_segment(code, n)}, {LARGEST})",
-        )
-        for n, _ in reads
-    ]
+    edits = [_span(n, f"min({ast.get_source_segment(code, n)}, {LARGEST})") for n, _ in reads]
     return _edited(code, edits), sorted({f"{key} ({sizes[key]})" for _, key in reads})
 
 
@@ -306,13 +300,8 @@ def recursive(code: str) -> list[Stub]:
     and loss called predict, a RecursionError at every check. Of the pair, the one calling
     against CALL_ORDER is asked for again (predict, not loss); a method calling itself is
     too. (A cycle of other methods is left for the checks to name.)"""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
     found = []
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+    for cls, methods in _classes(code):
         calls = {
             name: {
                 sub.func.attr
@@ -355,21 +344,16 @@ def unmade_params(code: str) -> list[Stub]:
     KeyError at every check that no repair traced back to `__init__`. A name `__init__`
     makes by an f-string (`f"w{i}"`) matches what it can spell ("w0", not "w"); where it
     makes them some other way (a dict() call, a variable) nothing is said."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
     found = []
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        methods = [n for n in cls.body if isinstance(n, ast.FunctionDef)]
-        init = next((m for m in methods if m.name == "__init__"), None)
+    for cls, methods in _classes(code):
+        init = methods.get("__init__")
         if init is None:
             continue
         made = _made_params(init)
         if made is None:
             continue
         read: dict[str, str] = {}  # name -> the first method reading it, in reading order
-        for method in (m for m in methods if m is not init):
+        for method in (m for m in methods.values() if m is not init):
             nodes = sorted(
                 (
                     node
@@ -482,16 +466,7 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
             edits.append((row, 0, row, 0, lines))
         for name, nodes in reads.items():
             moved.add(name)
-            edits += [
-                (
-                    n.lineno,
-                    n.col_offset,
-                    n.end_lineno or n.lineno,
-                    n.end_col_offset or 0,
-                    f"self.{name}",
-                )
-                for n in nodes
-            ]
+            edits += [_span(n, f"self.{name}") for n in nodes]
     if not edits:
         return code, []
     return _edited(code if code.endswith("\n") else code + "\n", edits), sorted(moved)
@@ -545,16 +520,7 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
                 and isinstance(n.slice, ast.Constant)
                 and n.slice.value == name
             ]
-            edits += [
-                (
-                    n.lineno,
-                    n.col_offset,
-                    n.end_lineno or n.lineno,
-                    n.end_col_offset or 0,
-                    f"self.{name}",
-                )
-                for n in uses
-            ]
+            edits += [_span(n, f"self.{name}") for n in uses]
     if not edits:
         return code, []
     return _edited(code, edits), sorted(set(moved))
@@ -631,7 +597,7 @@ def unshadowed(code: str) -> tuple[str, list[str]]:
             while new in taken:
                 new += "_"
             edits += [
-                (n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0, new)
+                _span(n, new)
                 for n in uses
                 if id(n) not in called
                 and (isinstance(n.ctx, ast.Store) or (n.lineno, n.col_offset) >= end)
@@ -668,6 +634,12 @@ def _targets(stmt: ast.stmt) -> list[ast.expr]:
     if isinstance(stmt, ast.With):
         return [i.optional_vars for i in stmt.items if i.optional_vars is not None]
     return []
+
+
+def _span(node: ast.expr | ast.stmt, text: str) -> tuple[int, int, int, int, str]:
+    """An edit for _edited: `node`'s place in the source, to be replaced by `text`."""
+    end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+    return (node.lineno, node.col_offset, *end, text)
 
 
 def _edited(code: str, edits: list[tuple[int, int, int, int, str]]) -> str:
@@ -739,7 +711,7 @@ def unread_paper_settings(
         return []
     unused = {(u.line, u.name) for u in unused_settings(MODEL, code)}
     kept_only = [  # `self.l2 = config["l2"]` and no method using self.l2: read by nothing
-        (*(n.lineno, n.col_offset, n.end_lineno or n.lineno, n.end_col_offset or 0), "pass")
+        _span(n, "pass")
         for n in ast.walk(tree)
         if isinstance(n, ast.Assign)
         and any(isinstance(t, ast.Attribute) and (n.lineno, t.attr) in unused for t in n.targets)
@@ -816,6 +788,20 @@ def _leaves(node: object) -> Iterator[tuple[str, object]]:
                 yield from _leaves(value)
             else:
                 yield str(key), value
+
+
+def _classes(code: str) -> list[tuple[ast.ClassDef, dict[str, ast.FunctionDef]]]:
+    """The top-level classes of `code`, each with its methods by name; none when it does
+    not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [
+        (cls, {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)})
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef)
+    ]
 
 
 def _is_params(node: ast.expr) -> bool:

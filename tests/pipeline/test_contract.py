@@ -30,6 +30,11 @@ def small_build(srv: ScriptedServer, pdf: Path, tmp: Path) -> Path:
     return outcome.run_dir
 
 
+def answer(contains: str, code: str) -> dict[str, Any]:
+    """A scripted rule: a coder.function question containing `contains` gets `code`, fenced."""
+    return {"agent": "coder.function", "contains": contains, "content": f"```python\n{code}```"}
+
+
 def run_in(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], cwd=repo, capture_output=True, text=True, timeout=120
@@ -588,11 +593,7 @@ def test_a_recursive_predict_is_asked_for_again_and_the_build_passes(
 ) -> None:
     good = (SCRIPTED / "contract" / "predict.py").read_text("utf-8")
     rules: list[dict[str, Any]] = [
-        {
-            "agent": "coder.function",
-            "contains": "`Model.predict` does nothing yet",
-            "content": f"```python\n{_RECURSIVE_PREDICT}```",
-        },
+        answer("`Model.predict` does nothing yet", _RECURSIVE_PREDICT),
         {"agent": "coder.function", "contains": "`Model.predict` calls loss", "content": good},
     ]
     with ScriptedServer(scripted(*rules)) as srv:
@@ -755,21 +756,9 @@ def test_an_init_making_no_arrays_is_asked_again_a_shadow_mended_and_the_build_p
 ) -> None:
     good = (SCRIPTED / "contract" / "init.py").read_text("utf-8")
     rules: list[dict[str, Any]] = [
-        {
-            "agent": "coder.function",
-            "contains": "`Model.__init__` does nothing yet",
-            "content": f"```python\n{_EMPTY_INIT}```",
-        },
-        {
-            "agent": "coder.function",
-            "contains": "`Model.predict` does nothing yet",
-            "content": f"```python\n{_DIRECT_PREDICT}```",
-        },
-        {
-            "agent": "coder.function",
-            "contains": "`Model.step` does nothing yet",
-            "content": f"```python\n{_SHADOWING_STEP}```",
-        },
+        answer("`Model.__init__` does nothing yet", _EMPTY_INIT),
+        answer("`Model.predict` does nothing yet", _DIRECT_PREDICT),
+        answer("`Model.step` does nothing yet", _SHADOWING_STEP),
         {"agent": "coder.function", "contains": "`Model.__init__` makes no", "content": good},
     ]
     with ScriptedServer(scripted(*rules)) as srv:
@@ -898,11 +887,7 @@ def test_a_loss_reading_none_of_the_papers_settings_for_it_is_asked_again(
 ) -> None:
     good = (SCRIPTED / "contract" / "loss.py").read_text("utf-8")
     rules: list[dict[str, Any]] = [
-        {
-            "agent": "coder.function",
-            "contains": "`Model.loss` does nothing yet",
-            "content": f"```python\n{_LOSS_WITHOUT_DECAY}```",
-        },
+        answer("`Model.loss` does nothing yet", _LOSS_WITHOUT_DECAY),
         {"agent": "coder.function", "contains": "`Model.loss` uses none", "content": good},
     ]
     with ScriptedServer(scripted(*rules)) as srv:
