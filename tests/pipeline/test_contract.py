@@ -35,6 +35,18 @@ def answer(contains: str, code: str) -> dict[str, Any]:
     return {"agent": "coder.function", "contains": contains, "content": f"```python\n{code}```"}
 
 
+def build_with(
+    rules: list[dict[str, Any]], pdf: Path, tmp: Path
+) -> tuple[Path, list[str], list[str]]:
+    """A small build with `rules` first: its run directory, the coder.function questions
+    asked, and the fixes plan/fixes.json records."""
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, pdf, tmp)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
+    return run_dir, asked, [f["fix"] for f in fixes]
+
+
 def run_in(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], cwd=repo, capture_output=True, text=True, timeout=120
@@ -596,12 +608,9 @@ def test_a_recursive_predict_is_asked_for_again_and_the_build_passes(
         answer("`Model.predict` does nothing yet", _RECURSIVE_PREDICT),
         {"agent": "coder.function", "contains": "`Model.predict` calls loss", "content": good},
     ]
-    with ScriptedServer(scripted(*rules)) as srv:
-        run_dir = small_build(srv, fixture_pdf, tmp_path)
-        asked = [r.text for r in srv.chat_requests("coder.function")]
+    run_dir, asked, fixes = build_with(rules, fixture_pdf, tmp_path)
     assert sum("`Model.predict` calls loss, which calls predict back" in a for a in asked) == 1
-    fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
-    assert "model.py: asked for Model.predict again" in [f["fix"] for f in fixes]
+    assert "model.py: asked for Model.predict again" in fixes
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
 
@@ -761,12 +770,9 @@ def test_an_init_making_no_arrays_is_asked_again_a_shadow_mended_and_the_build_p
         answer("`Model.step` does nothing yet", _SHADOWING_STEP),
         {"agent": "coder.function", "contains": "`Model.__init__` makes no", "content": good},
     ]
-    with ScriptedServer(scripted(*rules)) as srv:
-        run_dir = small_build(srv, fixture_pdf, tmp_path)
-        asked = [r.text for r in srv.chat_requests("coder.function")]
+    run_dir, asked, fixes = build_with(rules, fixture_pdf, tmp_path)
     told = [a for a in asked if '`Model.__init__` makes no self.params["w1"]' in a]
     assert len(told) == 1 and "which predict reads" in told[0]
-    fixes = [f["fix"] for f in json.loads((run_dir / "plan/fixes.json").read_text())["fixes"]]
     assert "model.py: asked for Model.__init__ again" in fixes
     assert "model.py: renamed in Model.step the variables named as a function they call" in fixes
     assert "gradients_ = gradients(" in (run_dir / "repo" / "model.py").read_text("utf-8")
@@ -890,12 +896,9 @@ def test_a_loss_reading_none_of_the_papers_settings_for_it_is_asked_again(
         answer("`Model.loss` does nothing yet", _LOSS_WITHOUT_DECAY),
         {"agent": "coder.function", "contains": "`Model.loss` uses none", "content": good},
     ]
-    with ScriptedServer(scripted(*rules)) as srv:
-        run_dir = small_build(srv, fixture_pdf, tmp_path)
-        asked = [r.text for r in srv.chat_requests("coder.function")]
+    run_dir, asked, fixes = build_with(rules, fixture_pdf, tmp_path)
     told = [a for a in asked if "`Model.loss` uses none of the paper's weight_decay" in a]
     assert len(told) == 1 and "cites it from Table 1 for its objective" in told[0]
-    fixes = [f["fix"] for f in json.loads((run_dir / "plan/fixes.json").read_text())["fixes"]]
     assert "model.py: asked for Model.loss again" in fixes
     assert "self.weight_decay" in (run_dir / "repo" / "model.py").read_text("utf-8")
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
