@@ -515,8 +515,9 @@ class Builder:
     def mend_model(self, names: list[str], sizes: dict[str, int] | None = None) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
         from self.params or from self unset (contract.settings_from_params), one kept in
-        self.params (contract.settings_out_of_params), a variable named as the function it
-        calls (contract.unshadowed) and, given the paper's `sizes` (after asking again), the
+        self.params (contract.settings_out_of_params), gradients asked of one array
+        (contract.whole_params_to_gradients), a variable named as the function it calls
+        (contract.unshadowed) and, given the paper's `sizes` (after asking again), the
         arrays sized by them (contract.capped_sizes)."""
         mends: list[tuple[Callable[[str], tuple[str, list[str]]], str, str]] = [
             (
@@ -531,6 +532,12 @@ class Builder:
                 "keeps {} on self, not in self.params",
                 "settings from config, where gradients() takes every array of self.params to"
                 " differentiate and refuses a number",
+            ),
+            (
+                contract.whole_params_to_gradients,
+                "asks gradients() for all of self.params, then takes {}",
+                "gradients(loss, params) takes the dict of every array; asked for one array,"
+                " it failed",
             ),
             (
                 contract.unshadowed,

@@ -529,6 +529,37 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
 _SCALAR_CALLS = {"min", "max", "float", "int", "bool", "str", "abs", "round"}
 
 
+def whole_params_to_gradients(code: str) -> tuple[str, list[str]]:
+    """`code` with each `gradients(loss, self.params["w1"])` asking for the gradients of all
+    of self.params and taking that array's (`gradients(loss, self.params)["w1"]`), and the
+    arrays so asked for: gradients() takes the dict of every array (gcn's step asked it for
+    each array alone, papers-31, and the smoke run and three tests failed on it)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits: list[tuple[int, int, int, int, str]] = []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "gradients"
+            and len(node.args) == 2
+            and not node.keywords
+            and isinstance(node.args[1], ast.Subscript)
+            and _is_params(node.args[1].value)
+        ):
+            one = node.args[1]
+            key = ast.get_source_segment(code, one.slice)
+            loss = ast.get_source_segment(code, node.args[0])
+            if key is None or loss is None:
+                continue
+            edits.append(_span(node, f"gradients({loss}, self.params)[{key}]"))
+            names.append(key)
+    return (_edited(code, edits), names) if edits else (code, [])
+
+
 def _body_start(function: ast.FunctionDef, rows: list[str]) -> tuple[int, str] | None:
     """Where a line goes first in `function`'s body, after its docstring: the row, as ast
     counts them, and the body's indentation; None for a body on the `def` line."""

@@ -929,3 +929,25 @@ def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:
     )
     assert settings_out_of_params(fixed) == (fixed, [])
     assert settings_out_of_params("class M(:\n") == ("class M(:\n", [])
+
+
+def test_gradients_asked_of_one_array_are_asked_of_all_of_params() -> None:
+    """gcn's step (papers-31): gradients(loss, self.params["w1"]) for each array; the smoke
+    run and three tests failed on the assertion that params is a dict."""
+    from papercoder.agents.contract import whole_params_to_gradients
+
+    code = (
+        "def step(self, x, t):\n"
+        '    g1 = gradients(lambda: self.loss(x, t), self.params["w1"])\n'
+        "    g2 = gradients(lambda: self.loss(x, t), self.params)['w2']\n"
+        '    self.params["w1"] -= 0.1 * g1\n'
+    )
+    fixed, names = whole_params_to_gradients(code)
+    assert names == ['"w1"']
+    assert fixed == code.replace('self.params["w1"])\n', 'self.params)["w1"]\n')
+    ns: dict[str, Any] = {"gradients": lambda loss, params: {k: 2 * v for k, v in params.items()}}
+    exec(fixed, ns)  # the fixed step runs as gradients() wants
+    model = type("M", (), {"params": {"w1": 1.0, "w2": 3.0}, "loss": lambda s, x, t: 0.0})()
+    ns["step"](model, 0, 0)
+    assert model.params["w1"] == 1.0 - 0.1 * 2.0
+    assert whole_params_to_gradients(fixed) == (fixed, [])
