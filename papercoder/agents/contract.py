@@ -354,21 +354,13 @@ def unmade_params(code: str) -> list[Stub]:
             continue
         read: dict[str, str] = {}  # name -> the first method reading it, in reading order
         for method in (m for m in methods.values() if m is not init):
-            nodes = sorted(
-                (
-                    node
-                    for node in ast.walk(method)
-                    if isinstance(node, ast.Subscript)
-                    and isinstance(node.ctx, ast.Load)
-                    and _is_params(node.value)
-                    and isinstance(node.slice, ast.Constant)
-                    and isinstance(node.slice.value, str)
-                ),
-                key=lambda node: (node.lineno, node.col_offset),
+            keyed = sorted(
+                (n.lineno, n.col_offset, key)
+                for n in ast.walk(method)
+                if isinstance(n, ast.Subscript) and (key := _params_key(n)) is not None
             )
-            for node in nodes:
-                assert isinstance(node.slice, ast.Constant)
-                read.setdefault(str(node.slice.value), method.name)
+            for *_, key in keyed:
+                read.setdefault(key, method.name)
         missing = [k for k in read if not any(p.fullmatch(k) for p in made)]
         if not missing:
             continue
@@ -421,17 +413,14 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
             for node in ast.walk(method):
                 if (
                     isinstance(node, ast.Subscript)
-                    and isinstance(node.ctx, ast.Load)
-                    and _is_params(node.value)
-                    and isinstance(node.slice, ast.Constant)
-                    and isinstance(node.slice.value, str)
-                    and node.slice.value.isidentifier()
-                    and not keyword.iskeyword(node.slice.value)  # no self.lambda
-                    and node.slice.value not in taken
-                    and (plain(node.slice.value) in wanted or node.slice.value in given)
-                    and (made is None or not any(p.fullmatch(node.slice.value) for p in made))
+                    and (key := _params_key(node)) is not None
+                    and key.isidentifier()
+                    and not keyword.iskeyword(key)  # no self.lambda
+                    and key not in taken
+                    and (plain(key) in wanted or key in given)
+                    and (made is None or not any(p.fullmatch(key) for p in made))
                 ):
-                    reads.setdefault(node.slice.value, []).append(node)
+                    reads.setdefault(key, []).append(node)
         kept = {
             n.attr
             for n in ast.walk(cls)
@@ -494,14 +483,12 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
         taken = {m.name for m in methods} | {"params"}
         for node in (n for n in init.body if isinstance(n, ast.Assign)):
             [target] = node.targets if len(node.targets) == 1 else [None]
+            name = _params_key(target, ast.Store) if isinstance(target, ast.Subscript) else None
             if not (
-                isinstance(target, ast.Subscript)
-                and _is_params(target.value)
-                and isinstance(target.slice, ast.Constant)
-                and isinstance(target.slice.value, str)
-                and target.slice.value.isidentifier()
-                and not keyword.iskeyword(target.slice.value)
-                and target.slice.value not in taken
+                name is not None
+                and name.isidentifier()
+                and not keyword.iskeyword(name)
+                and name not in taken
                 and any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(node.value))
                 and not any(
                     isinstance(n, ast.Call)
@@ -510,15 +497,11 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
                 )
             ):
                 continue
-            name = target.slice.value
             moved.append(name)
             uses = [
                 n
                 for n in ast.walk(cls)
-                if isinstance(n, ast.Subscript)
-                and _is_params(n.value)
-                and isinstance(n.slice, ast.Constant)
-                and n.slice.value == name
+                if isinstance(n, ast.Subscript) and _params_key(n, ast.expr_context) == name
             ]
             edits += [_span(n, f"self.{name}") for n in uses]
     if not edits:
@@ -833,6 +816,18 @@ def _classes(code: str) -> list[tuple[ast.ClassDef, dict[str, ast.FunctionDef]]]
         for cls in tree.body
         if isinstance(cls, ast.ClassDef)
     ]
+
+
+def _params_key(node: ast.Subscript, ctx: type[ast.expr_context] = ast.Load) -> str | None:
+    """The name `node` reads (or, by `ctx`, writes) when it is `self.params["name"]`."""
+    if (
+        isinstance(node.ctx, ctx)
+        and _is_params(node.value)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
+        return node.slice.value
+    return None
 
 
 def _is_params(node: ast.expr) -> bool:
