@@ -516,7 +516,8 @@ class Builder:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
         from self.params or from self unset (contract.settings_from_params), one kept in
         self.params (contract.settings_out_of_params), gradients asked of one array
-        (contract.whole_params_to_gradients), a variable named as the function it calls
+        (contract.whole_params_to_gradients), state kept by array started as anything but
+        a dict (contract.state_by_array), a variable named as the function it calls
         (contract.unshadowed) and, given the paper's `sizes` (after asking again), the
         arrays sized by them (contract.capped_sizes)."""
         mends: list[tuple[Callable[[str], tuple[str, list[str]]], str, str]] = [
@@ -538,6 +539,12 @@ class Builder:
                 "asks gradients() for all of self.params, then takes {}",
                 "gradients(loss, params) takes the dict of every array; asked for one array,"
                 " it failed",
+            ),
+            (
+                contract.state_by_array,
+                "starts {} as an empty dict in __init__",
+                "a method keeps them by array (self.m.get(name, 0)); as a number or unset, an"
+                " AttributeError",
             ),
             (
                 contract.unshadowed,

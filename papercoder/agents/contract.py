@@ -38,6 +38,7 @@ from collections.abc import Collection, Iterator, Mapping
 
 import yaml
 
+from papercoder import prompts
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub
 from papercoder.fidelity import plain, unread_settings, unused_settings
@@ -509,6 +510,61 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
     return _edited(code, edits), sorted(set(moved))
 
 
+def state_by_array(code: str) -> tuple[str, list[str]]:
+    """`code` with each attribute a method keeps by array (`self.m.get(name, 0)`, as a step
+    written line by line from an algorithm keeps its moments and count: algorithm_body)
+    started as an empty dict by `__init__` (`self.m: dict[str, Any] = {}`), in place of the
+    constant `__init__` set it to (adam's `self.t = 0`, written before) or first after its
+    docstring; and the attributes so started. `self.m.get` on a number or on nothing is an
+    AttributeError at every check. One set to anything but a constant (`self.config =
+    config`) is left alone, as is `self.config.get("lr")`."""
+    edits: list[tuple[int, int, int, int, str]] = []
+    started: list[str] = []
+    for cls, methods in _classes(code):
+        init = methods.get("__init__")
+        start = _body_start(init, source_lines(code)) if init is not None else None
+        if init is None or start is None:
+            continue
+        by_array = sorted(
+            {
+                name
+                for n in ast.walk(cls)
+                if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr == "get"
+                and n.args
+                and not isinstance(n.args[0], ast.Constant)  # by a variable: `name`
+                and (name := _self_attribute(n.func.value)) is not None
+            }
+        )
+        for name in by_array:
+            sets = [
+                n
+                for n in ast.walk(cls)
+                if isinstance(n, ast.Assign | ast.AnnAssign | ast.AugAssign)
+                and any(_self_attribute(t) == name for t in _targets(n))
+            ]
+            if not all(isinstance(n.value, ast.Constant) for n in sets):
+                continue  # a dict, or what may be one (`self.config = config`)
+            sets = [n for n in sets if any(n is m for m in ast.walk(init))]
+            line = f"self.{name}: dict[str, Any] = {{}}"
+            alone = [n for n in sets if len(_targets(n)) == 1]
+            if alone:
+                edits += [_span(n, line) for n in alone]
+            else:
+                row, indent = start
+                edits.append((row, 0, row, 0, f"{indent}{line}\n"))
+            started.append(name)
+    return (_edited(code, edits), started) if edits else (code, [])
+
+
+def _self_attribute(node: ast.expr) -> str | None:
+    """The name of `self.name`, or None for anything else."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.attr if node.value.id == "self" else None
+    return None
+
+
 _SCALAR_CALLS = {"min", "max", "float", "int", "bool", "str", "abs", "round"}
 
 
@@ -754,7 +810,16 @@ def unread_paper_settings(
                 f" kept on self by __init__ from config (self.{_attribute(keys[0])})"
             )
             text = next(((w, (sources or {})[w]) for w in where if w in (sources or {})), None)
-            if text is not None:  # its steps, one per line, without the caption
+            shown = ""
+            lines = update_lines(text[1]) if text is not None and name == "step" else []
+            if text is not None and lines:  # the loop written, its lines to write below each
+                named = {_attribute(k): f" ({values.get(k, '?')})" for k in keys}
+                for attribute in _kept_settings(methods.get("__init__")):
+                    named.setdefault(attribute, "")
+                kept = ", ".join(f"self.{a}{value}" for a, value in named.items())
+                why = algorithm_question(text[0], kept)
+                shown = algorithm_body(text[0], lines)
+            elif text is not None:  # its steps, one per line, without the caption
                 rows = [" ".join(r.split()) for r in text[1].splitlines()[1:] if r.strip()]
                 excerpt = "; ".join(rows)[:SOURCE_CHARS]
                 why += f'. {text[0]} of the paper: "{excerpt}"'
@@ -767,9 +832,77 @@ def unread_paper_settings(
                     why=why,
                     faults=len(keys),
                     afresh=True,  # shown its gradient descent, the model wrote it again
+                    shown=shown,
                 )
             )
     return found
+
+
+# an algorithm box's lines: its loop, its end, what it needs or gives, and the gradient it
+# takes (gradients() gives that); what a line of its loop sets (← or =), and a count
+_LOOP = re.compile(r"^(while|for|repeat|loop)\b", re.I)
+_END = re.compile(r"^(end|until)\b", re.I)
+_NOT_AN_UPDATE = re.compile(
+    r"^(require|input|output|data|result|return|begin|end|if|else)\b|∇|gradient", re.I
+)
+_SETS = re.compile(r"←|<-|:=|(?<![<>=!≤≥])=(?!=)")
+_COUNT = re.compile(r"^([^\W\d]\w*)\s*(?:←|<-|:?=)\s*\1\s*\+\s*1$")
+MOST_UPDATE_LINES = 12
+
+
+def update_lines(text: str) -> list[str]:
+    """The lines of an algorithm box (`text`: its caption, then its lines) that its loop
+    runs to update the parameters (adam's Algorithm 1: t ← t + 1, m_t ← ..., θ_t ← ...),
+    without the line that takes the gradient; none when there are fewer than two or too
+    many to be one update (prose read as an algorithm)."""
+    rows = [" ".join(r.split()) for r in text.splitlines()[1:] if r.strip()]
+    start = next((i for i, r in enumerate(rows) if _LOOP.match(r)), None)
+    if start is not None:
+        end = next((i for i in range(start + 1, len(rows)) if _END.match(rows[i])), len(rows))
+        rows = rows[start + 1 : end]
+    lines = [r for r in rows if _SETS.search(r) and not _NOT_AN_UPDATE.search(r)]
+    return lines if 2 <= len(lines) <= MOST_UPDATE_LINES else []
+
+
+def algorithm_body(where: str, lines: list[str]) -> str:
+    """The start of step that applies the algorithm at `where` to each array: the loop over
+    the gradients, the algorithm's `lines` as comments in it for the model to write below
+    each, a count (t ← t + 1) written already, kept on self by array as the model is asked
+    to keep every value the algorithm carries from one step to the next. Asked for the
+    algorithm whole (told its steps), the 1.5B model wrote gradient descent three times;
+    asked line by line in this loop, Adam."""
+    body = [
+        "grads = gradients(lambda: self.loss(inputs, targets), self.params)",
+        "for name, g in grads.items():",
+        f"    # {where} of the paper, for the array self.params[name] and its gradient g:",
+    ]
+    for line in lines:
+        body.append(f"    # {line}")
+        count = _COUNT.match(line)
+        if count is not None and count[1].isidentifier():
+            t = count[1]
+            body.append(f"    {t} = self.{t}[name] = self.{t}.get(name, 0) + 1")
+    return "\n".join(body) + "\n"
+
+
+def algorithm_question(where: str, kept: str) -> str:
+    """The `why` of a step asked for line by line (algorithm_body): what stands for what."""
+    return prompts.render("code_algorithm", where=where, kept=kept).strip()
+
+
+def _kept_settings(init: ast.FunctionDef | None) -> list[str]:
+    """The attributes `__init__` sets from its config (`self.learning_rate = config[...]`)."""
+    if init is None or len(init.args.args) < 2:
+        return []
+    config = init.args.args[1].arg
+    return [
+        t.attr
+        for node in ast.walk(init)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(node.value))
+        for t in node.targets
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+    ]
 
 
 SOURCE_CHARS = 1200  # of a place the paper states a setting, in the question: adam's Algorithm 1

@@ -61,6 +61,11 @@ class Stub(BaseModel):
     afresh: bool = Field(
         default=False, description="shown without its body: what is wrong is all of it"
     )
+    shown: str = Field(
+        default="",
+        description="shown afresh, the body it has in the question instead (the tool's start"
+        " of it: adam's loop with Algorithm 1's lines as comments)",
+    )
 
 
 def stubs(code: str) -> list[Stub]:
@@ -310,7 +315,8 @@ def fill_stubs(
 
 def emptied(code: str, stub: Stub) -> str:
     """`code` with the body of `stub`'s function cut to its docstring (or `...`): asked for
-    adam's update rule again beside its gradient descent, the 1.5B model wrote that again."""
+    adam's update rule again beside its gradient descent, the 1.5B model wrote that again.
+    With `stub.shown`, the body is that instead (unindented; put at the body's indentation)."""
     try:
         tree = parse(code)
     except SyntaxError:
@@ -322,13 +328,17 @@ def emptied(code: str, stub: Stub) -> str:
         return code  # not found, or its body on the `def` line
     body = node.body
     kept = 1 if ast.get_docstring(node) is not None else 0
-    if kept == len(body):
+    if kept == len(body) and not stub.shown:
         return code
     rows = source_lines(code)
-    first, last = body[kept].lineno, node.end_lineno or node.lineno
     line = rows[body[0].lineno - 1]
     indent = line[: len(line) - len(line.lstrip())]
-    rows[first - 1 : last] = [] if kept else [f"{indent}...\n"]
+    last = node.end_lineno or node.lineno
+    first = body[kept].lineno if kept < len(body) else last + 1
+    instead = [] if kept else [f"{indent}...\n"]
+    if stub.shown:
+        instead = [textwrap.indent(stub.shown.rstrip("\n") + "\n", indent)]
+    rows[first - 1 : last] = instead
     return "".join(rows)
 
 

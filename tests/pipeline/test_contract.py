@@ -838,10 +838,11 @@ def test_a_method_reading_none_of_the_settings_the_paper_states_for_it_is_found(
     assert step.why.startswith("uses none of the paper's momentum (0.9):")
     # told where the paper states them, and, for an algorithm, its steps (adam's Algorithm
     # 1 is the update rule: told the values alone, the model wrote gradient descent again)
-    algorithm = "Algorithm 1: Adam, our algorithm.\nm_0 <- 0\nm_t <- b1 * m_(t-1)\n"
+    algorithm = "Algorithm 1: Adam, our algorithm.\nRequire: b1\nm_t <- b1 * m_(t-1)\n"
     [_, step] = unread_paper_settings(_PLAIN_GD, _ADAM_YAML, {"Algorithm 1": algorithm})
     assert "config.yaml cites them from Algorithm 1 for its update rule" in step.why
-    assert step.why.endswith('Algorithm 1 of the paper: "m_0 <- 0; m_t <- b1 * m_(t-1)"')
+    assert step.why.endswith('Algorithm 1 of the paper: "Require: b1; m_t <- b1 * m_(t-1)"')
+    assert step.shown == ""  # one line is no update to write line by line
     assert "Section 3" in unread_paper_settings(_PLAIN_GD, _ADAM_YAML)[0].why
     lam = unread_paper_settings(_PLAIN_GD, _DISTILLATION_YAML.replace("temperature", "lambda"))
     assert "(self.lambda_)" in lam[0].why  # an attribute Python allows
