@@ -483,9 +483,8 @@ class Builder:
         config = self.repo / "config.yaml"
         yaml_text = config.read_text("utf-8") if config.is_file() else ""
         sizes = contract.paper_sizes(yaml_text)
-        self.mend_model(contract.setting_names(yaml_text))
+        self.mend_model(contract.setting_names(yaml_text), sizes)
         more = (
-            partial(contract.sized_by_paper, sizes=sizes),
             contract.recursive,
             contract.unmade_params,
             partial(
@@ -518,8 +517,8 @@ class Builder:
         self.params (contract.settings_out_of_params), gradients asked of one array
         (contract.whole_params_to_gradients), state kept by array started as anything but
         a dict (contract.state_by_array), a variable named as the function it calls
-        (contract.unshadowed) and, given the paper's `sizes` (after asking again), the
-        arrays sized by them (contract.capped_sizes)."""
+        (contract.unshadowed) and, given the paper's `sizes`, the arrays sized by them
+        (contract.capped_sizes)."""
         mends: list[tuple[Callable[[str], tuple[str, list[str]]], str, str]] = [
             (
                 partial(contract.settings_from_params, names=names),
@@ -554,8 +553,8 @@ class Builder:
             (
                 partial(contract.capped_sizes, sizes=sizes or {}),
                 f"capped its reads of {{}} at {contract.LARGEST} (min(..., {contract.LARGEST}))",
-                "the paper's sizes for its real data, asked again without them; the synthetic"
-                " data is tiny",
+                "the paper's sizes for its real data or network; the synthetic data is tiny, and"
+                " gradients() takes only so many numbers",
             ),
         ]
         code = (self.repo / contract.MODEL).read_text("utf-8")

@@ -249,37 +249,11 @@ def paper_sizes(config_yaml: str) -> dict[str, int]:
     return sizes
 
 
-def sized_by_paper(code: str, sizes: dict[str, int]) -> list[Stub]:
-    """The functions of `code` that read one of the paper's `sizes` from config:
-    distillation's `__init__` made its weights `(n_features, config["paper"]["hidden_units"])`
-    (30) where the gradients take arrays of the tiny data's sizes. Each is to be written
-    again with the data's sizes."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    found = []
-    reads = {id(sub): key for sub, key in _size_reads(tree, sizes)}
-    for qualname, node in _functions(tree):
-        read = sorted({reads[id(sub)] for sub in ast.walk(node) if id(sub) in reads})
-        if read:
-            listed = ", ".join(f"{name} ({sizes[name]})" for name in read)
-            why = (
-                f"reads config's {listed}, the sizes of the paper's real data or network; here"
-                f" the data is tiny: size the arrays from n_features, n_classes and sizes of at"
-                f" most {LARGEST}, and do not read those settings"
-            )
-            found.append(
-                Stub(name=node.name, qualname=qualname, line=node.lineno, why=why, faults=len(read))
-            )
-    return found
-
-
 def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     """`code` with each read of one of the paper's `sizes` from config capped at LARGEST
-    (`min(config["paper"]["hidden_units"], 16)`), and what was capped: where asking again
-    did not help (distillation's __init__ came back as it was, 30 wide), the tool caps the
-    arrays at the tiny data's largest size and still reads the paper's value. The code as it
+    (`min(config["paper"]["hidden_units"], 16)`), and what was capped: the tool caps the
+    arrays at the tiny data's largest size and still reads the paper's value (asked again,
+    distillation's __init__ came back as it was, 30 wide, papers-20). The code as it
     is when it does not parse."""
     try:
         tree = ast.parse(code)
@@ -1108,14 +1082,19 @@ def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
 
 def settings(config: ConfigPlan, indent: str) -> str:
     """How the code reads config.yaml's values, one line each: `config["training"]["lr"]`;
-    not the paper's sizes (paper_size): listed, the 1.5B model sized adam's hidden layer
-    by `hidden_units (1000)` though the docstring under it said at most 16."""
+    the paper's sizes (paper_size) as read capped at LARGEST
+    (`min(config["paper"]["hidden_units"], 16)`): listed bare, the 1.5B model sized adam's
+    hidden layer by `hidden_units (1000)` though the docstring under it said at most 16;
+    left out, no method read them, and a green was hollow by them (a size the paper states
+    and nothing reads)."""
     rows = []
     for entry in sorted(config.entries, key=lambda e: e.key):
-        if paper_size(entry.key, entry.value):
-            continue
         reads = "".join(f'["{part}"]' for part in entry.key.split("."))
         value = repr(entry.value).replace('"', "'").replace("\\", "/")
+        if paper_size(entry.key, entry.value):
+            capped = f"min(config{reads}, {LARGEST})"
+            rows.append(f"{indent}    {capped}  ({value}, here at most {LARGEST})")
+            continue
         rows.append(f"{indent}    config{reads}  ({value})")
     if not rows:
         return ""
@@ -1438,15 +1417,15 @@ class Model:
         n_classes classes (here 8 and 3). self.params is a dict of the weights of the
         paper's model: every array the methods below read from it, by the name they read
         (self.params["w1"]) and of the shape they use it with, each a float array, small and
-        random from np.random.default_rng(0): shapes from n_features, n_classes and hidden
-        sizes of at most 16, never from config's sizes of the paper's real data (vocabulary,
-        image or dataset sizes). A method that learns one point per sample (an embedding, as
-        t-SNE's) learns here a map of the inputs to those points: weights of shape
-        (n_features, its dimensions). Each attribute the methods below read from self is set
-        here: a hyperparameter (learning rate, coefficients) read from config, which is
-        config.yaml as a dict (its settings: the class's docstring), and stored on self
-        (self.learning_rate), not in self.params; the starting value of any state the update
-        keeps (moments, a step count)."""
+        random from np.random.default_rng(0): shapes from n_features, n_classes and the
+        network's sizes read from config capped at 16, as the class's docstring lists them
+        (min(config["paper"]["hidden_units"], 16)). A method that learns one point per
+        sample (an embedding, as t-SNE's) learns here a map of the inputs to those points:
+        weights of shape (n_features, its dimensions). Each attribute the methods below read
+        from self is set here: a hyperparameter (learning rate, coefficients) read from
+        config, which is config.yaml as a dict (its settings: the class's docstring), and
+        stored on self (self.learning_rate), not in self.params; the starting value of any
+        state the update keeps (moments, a step count)."""
 
     def predict(self, inputs: np.ndarray) -> np.ndarray:
         """The method's output for inputs (a float array of shape (n_samples, n_features)),

@@ -365,9 +365,10 @@ def test_a_method_the_class_calls_and_the_state_its_methods_read_are_asked_for(
     assert changed_pins(repo) == []
 
 
-def test_the_paper_sizes_are_left_out_of_the_settings_model_py_is_shown() -> None:
-    """Listed as `config["paper"]["hidden_units"]  (1000)`, adam's hidden layer was sized
-    by it though the docstring said at most 16, and gradients refused 11,000 numbers."""
+def test_the_paper_sizes_are_shown_capped_in_the_settings_model_py_is_shown() -> None:
+    """Listed bare as `config["paper"]["hidden_units"]  (1000)`, adam's hidden layer was
+    sized by it and gradients refused 11,000 numbers; left out, nothing read it and a green
+    was hollow by it. Listed as read capped, the paper's value stays in sight."""
     from papercoder.agents.plan import ConfigEntry, ConfigPlan
 
     entries = [
@@ -378,34 +379,15 @@ def test_the_paper_sizes_are_left_out_of_the_settings_model_py_is_shown() -> Non
         ConfigEntry(key="training.beta2", value=0.98, source="Section 5.3"),
         ConfigEntry(key="model.hidden", value=16, source="assumption"),
     ]
-    listed = contract.settings(ConfigPlan(entries=entries), "")
-    assert "hidden_units" not in listed and "d_model" not in listed
-    for kept in ("num_heads", "warmup_steps", "beta2", '["model"]["hidden"]  (16)'):
-        assert kept in listed
-
-
-def test_a_method_sized_by_the_paper_is_asked_for_again() -> None:
-    """distillation on the 1.5B model (papers-18): __init__ made its weights
-    `(n_features, config["paper"]["hidden_units"])`, 30 wide, from the setting the grounding
-    added to config.yaml; a batch size sizes no parameter and is not one of them."""
-    from papercoder.agents.contract import paper_sizes, sized_by_paper
-
-    config = "paper:\n  hidden_units: 30\n  num_layers: 8\ntraining:\n  batch_size: 32\n"
-    sizes = paper_sizes(config)
-    assert sizes == {"hidden_units": 30}
-    code = (
-        "class Model:\n"
-        "    def __init__(self, config, n_features, n_classes):\n"
-        "        width = config['paper']['hidden_units']\n"
-        "        self.params = {'w': np.zeros((n_features, width))}\n"
-        "    def step(self, inputs, targets):\n"
-        "        return config['training']['batch_size']\n"
-    )
-    [stub] = sized_by_paper(code, sizes)
-    assert (stub.qualname, stub.line, stub.faults) == ("Model.__init__", 2, 1)
-    assert stub.why.startswith("reads config's hidden_units (30), the sizes of the paper's")
-    assert sized_by_paper(code.replace("'hidden_units'", "'hidden'"), sizes) == []
-    assert paper_sizes("a: [1, 2\n") == {}
+    listed = contract.settings(ConfigPlan(entries=entries), "").splitlines()
+    assert '    min(config["paper"]["hidden_units"], 16)  (1000, here at most 16)' in listed
+    assert '    min(config["paper"]["d_model"], 16)  (512, here at most 16)' in listed
+    for kept in ('["num_heads"]  (8)', '["warmup_steps"]  (4000)', '["model"]["hidden"]  (16)'):
+        assert any(row.endswith(kept) and row.startswith("    config[") for row in listed)
+    assert contract.paper_sizes("paper:\n  hidden_units: 30\ntraining:\n  batch_size: 32\n") == {
+        "hidden_units": 30
+    }  # a batch size sizes no parameter
+    assert contract.paper_sizes("a: [1, 2\n") == {}
 
 
 def test_ops_compute_the_building_blocks_and_stay_finite_for_large_scores(
@@ -485,10 +467,10 @@ def test_a_loss_that_calls_ops_cross_entropy_builds_and_its_tests_pass(
     assert changed_pins(repo) == []
 
 
-def test_a_read_of_the_paper_sizes_left_after_asking_again_is_capped() -> None:
+def test_a_read_of_the_paper_sizes_is_capped() -> None:
     """distillation on the 1.5B model (papers-20): asked again, __init__ came back as it was,
     its weights 30 wide; the tool caps the read and keeps the paper's value visible."""
-    from papercoder.agents.contract import LARGEST, capped_sizes, sized_by_paper
+    from papercoder.agents.contract import LARGEST, capped_sizes
 
     sizes = {"hidden_units": 30, "d_model": 512}
     code = (
@@ -504,8 +486,7 @@ def test_a_read_of_the_paper_sizes_left_after_asking_again_is_capped() -> None:
     assert f"(n_features, min(config['paper']['hidden_units'], {LARGEST})))" in capped
     assert f"np.zeros((min(config['d_model'], {LARGEST}), n_classes))" in capped
     assert "self.rate = config['training']['learning_rate']\n" in capped
-    # capped once: nothing left to ask for again, and capping again changes nothing
-    assert sized_by_paper(capped, sizes) == []
+    # capped once: capping again changes nothing
     assert capped_sizes(capped, sizes) == (capped, [])
     assert capped_sizes("def f(:\n", sizes) == ("def f(:\n", [])
     # a multi-byte character before a read on its line; a line separator the parser does
@@ -520,14 +501,13 @@ def test_a_read_of_the_paper_sizes_left_after_asking_again_is_capped() -> None:
     assert f"x = 'é'; w = min(config['d_model'], {LARGEST})\n" in done
     # a write is not a read, a read inside a read is capped once, a large cap is no cap
     writes = "def f(config):\n    config['paper']['hidden_units'] = 16\n    del config['d_model']\n"
-    assert capped_sizes(writes, sizes) == (writes, []) and sized_by_paper(writes, sizes) == []
+    assert capped_sizes(writes, sizes) == (writes, [])
     nested = "def f(c):\n    return c[c['d_model']['hidden_units']]\n"
     assert (
         capped_sizes(nested, sizes)[0]
         == f"def f(c):\n    return c[min(c['d_model']['hidden_units'], {LARGEST})]\n"
     )
     loose = "def f(c):\n    return min(c['d_model'], 512)\n"
-    assert [s.why[:30] for s in sized_by_paper(loose, sizes)] == ["reads config's d_model (512), "]
     assert (
         capped_sizes(loose, sizes)[0]
         == f"def f(c):\n    return min(min(c['d_model'], {LARGEST}), 512)\n"
@@ -540,11 +520,11 @@ def test_a_read_of_the_paper_sizes_left_after_asking_again_is_capped() -> None:
     assert model.params["w"].shape == (8, LARGEST) and model.params["v"].shape == (LARGEST, 3)
 
 
-def test_a_build_whose_init_reads_a_paper_size_again_gets_it_capped(
+def test_a_build_whose_init_reads_a_paper_size_gets_it_capped(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
-    """The plan's hidden_units is 64; __init__ sizes its weights by it, and asked again
-    answers the same: the build caps the read, records why, and the tests pass."""
+    """The plan's hidden_units is 64; __init__ sizes its weights by it: the build caps the
+    read, without asking again, records why, and the tests pass."""
     config = plan_json("config")
     for entry in config["entries"]:
         if entry["key"] == "model.hidden_units":
@@ -557,7 +537,8 @@ def test_a_build_whose_init_reads_a_paper_size_again_gets_it_capped(
     with ScriptedServer(scripted(*rules)) as srv:
         run_dir = small_build(srv, fixture_pdf, tmp_path)
         asked = [r.text for r in srv.chat_requests("coder.function")]
-    assert any("reads config's hidden_units (64)" in a for a in asked)  # asked again first
+    assert sum("`Model.__init__`" in a for a in asked) == 1  # not asked again
+    assert 'min(config["model"]["hidden_units"], 16)  (64, here at most 16)' in asked[0]
     repo = run_dir / "repo"
     model = (repo / contract.MODEL).read_text("utf-8")
     assert f'int(min(config["model"]["hidden_units"], {contract.LARGEST}))' in model
