@@ -639,7 +639,7 @@ def _import_undefined(
         if any(isinstance(n, ast.ImportFrom) and n.names[0].name == "*" for n in ast.walk(tree)):
             continue  # what the star brings in is not known here
         lines = []
-        for name in sorted(_undefined(tree)):
+        for name in sorted(undefined_names(tree)):
             line = import_for(name, path, files)
             source = paths.get(line.split()[1]) if line and line.startswith("from ") else None
             if source is not None and (source == entry or reaches(graph, source, path)):
@@ -654,7 +654,7 @@ def _import_undefined(
     return files, links
 
 
-def _undefined(tree: ast.Module) -> set[str]:
+def undefined_names(tree: ast.Module) -> set[str]:
     """Names the module reads and binds nowhere, builtins aside (a cautious reading: a name
     bound anywhere in the file counts as defined)."""
     read: set[str] = set()
@@ -685,7 +685,7 @@ def called_undefined(source: str) -> list[tuple[str, list[str]]]:
         tree = parse(source)
     except SyntaxError:
         return []
-    undefined = {n for n in _undefined(tree) if n[:1].islower() or n[:1] == "_"}
+    undefined = {n for n in undefined_names(tree) if n[:1].islower() or n[:1] == "_"}
     calls = sorted(
         (
             n
@@ -1239,7 +1239,7 @@ def undefined_reads(source: str) -> list[Stub]:
         return []
     if any(isinstance(n, ast.ImportFrom) and n.names[0].name == "*" for n in ast.walk(tree)):
         return []
-    undefined = _undefined(tree)
+    undefined = undefined_names(tree)
     found = []
     for node, owner in _functions_with_owner(tree):
         called = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}

@@ -483,7 +483,9 @@ class Builder:
         config = self.repo / "config.yaml"
         yaml_text = config.read_text("utf-8") if config.is_file() else ""
         sizes = contract.paper_sizes(yaml_text)
-        self.mend_model(contract.setting_names(yaml_text), sizes)
+        names = contract.setting_names(yaml_text)
+        self.mend_model(names, sizes)
+        judged = partial(self.mended, names=names, sizes=sizes)
         more = (
             contract.recursive,
             contract.unmade_params,
@@ -493,13 +495,13 @@ class Builder:
                 sources={w: t for w, t in grounding.places(paper) if w.startswith("Algorithm")},
             ),
         )
-        self.complete(order, shared, analyses, more)
-        self.mend_model(contract.setting_names(yaml_text), sizes)
-        again = self.with_state_set(order, shared, analyses, more)
+        self.complete(order, shared, analyses, more, judged)
+        self.mend_model(names, sizes)
+        again = self.with_state_set(order, shared, analyses, more, judged)
         if again:  # what the methods written again need (adam's step now reading self.m)
             self.record_fix(*again)
             GitRepo(self.repo).commit(f"code: wrote {len(again)} functions again, for the others")
-            self.mend_model(contract.setting_names(yaml_text), sizes)
+            self.mend_model(names, sizes)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -513,13 +515,45 @@ class Builder:
 
     def mend_model(self, names: list[str], sizes: dict[str, int] | None = None) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
-        from self.params or from self unset (contract.settings_from_params), one kept in
+        bare (contract.settings_from_names), from self.params or from self unset
+        (contract.settings_from_params), one kept in
         self.params (contract.settings_out_of_params), gradients asked of one array
         (contract.whole_params_to_gradients), state kept by array started as anything but
         a dict (contract.state_by_array), a variable named as the function it calls
         (contract.unshadowed) and, given the paper's `sizes`, the arrays sized by them
         (contract.capped_sizes)."""
-        mends: list[tuple[Callable[[str], tuple[str, list[str]]], str, str]] = [
+        code = (self.repo / contract.MODEL).read_text("utf-8")
+        fixes = []
+        for mend, fix, why in self.mends(names, sizes):
+            code, what = mend(code)
+            if what:
+                what_fix = fix.format(", ".join(what))
+                fixes.append(PlanFix(turn="code", fix=f"{contract.MODEL}: {what_fix}", why=why))
+        if fixes:
+            write_file(self.repo, contract.MODEL, code)
+            self.record_fix(*fixes)
+            GitRepo(self.repo).commit(
+                f"code: {contract.MODEL} mended by the tool ({len(fixes)} mechanical fixes)"
+            )
+
+    def mended(self, code: str, names: list[str], sizes: dict[str, int]) -> str:
+        """model.py's `code` as mend_model would leave it, nothing recorded: what an answer
+        is judged by when asked for (fill_stubs' `judged`)."""
+        for mend, _, _ in self.mends(names, sizes):
+            code, _ = mend(code)
+        return code
+
+    @staticmethod
+    def mends(
+        names: list[str], sizes: dict[str, int] | None
+    ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
+        """mend_model's mends, in order, each with what it fixed and why."""
+        return [
+            (
+                partial(contract.settings_from_names, names=names),
+                "reads {} from self, not as names nothing defines",
+                "settings of config.yaml read bare in a method: a NameError",
+            ),
             (
                 partial(contract.settings_from_params, names=names),
                 "reads {} from self, set by __init__ from config",
@@ -557,19 +591,6 @@ class Builder:
                 " gradients() takes only so many numbers",
             ),
         ]
-        code = (self.repo / contract.MODEL).read_text("utf-8")
-        fixes = []
-        for mend, fix, why in mends:
-            code, what = mend(code)
-            if what:
-                what_fix = fix.format(", ".join(what))
-                fixes.append(PlanFix(turn="code", fix=f"{contract.MODEL}: {what_fix}", why=why))
-        if fixes:
-            write_file(self.repo, contract.MODEL, code)
-            self.record_fix(*fixes)
-            GitRepo(self.repo).commit(
-                f"code: {contract.MODEL} mended by the tool ({len(fixes)} mechanical fixes)"
-            )
 
     def write_tool_files(self, paper: Paper) -> bool:
         """Write the contract's files that are the tool's, as the tool has them; whether any
@@ -590,12 +611,14 @@ class Builder:
         shared: list[Message],
         analyses: dict[str, FileAnalysis],
         more: tuple[Callable[[str], list[Stub]], ...] = (),
+        judged: Callable[[str], str] | None = None,
     ) -> None:
         """Write the functions a file calls that no file defines (train.py calling
         `save_model`, written nowhere) and the methods called on a repository class that
         lacks them (`model.update_weights(grads)` on a GCN without it), each asked for
         alone from its calls; one nobody could write stays undefined, for the checks to
-        name. `more`: what else makes a function one to write again (link.unfinished)."""
+        name. `more`: what else makes a function one to write again (link.unfinished);
+        `judged`: the code an answer is judged by (fill_stubs)."""
         fixes = []
         methods = missing_methods(read_repo(self.repo))
         for path in order:
@@ -626,7 +649,7 @@ class Builder:
                 for name in filled
             ]
         fixes += self.without_data_files(order, shared, analyses)
-        fixes += self.with_state_set(order, shared, analyses, more)
+        fixes += self.with_state_set(order, shared, analyses, more, judged)
         if fixes:
             self.record_fix(*fixes)
             GitRepo(self.repo).commit(
@@ -704,6 +727,7 @@ class Builder:
         shared: list[Message],
         analyses: dict[str, FileAnalysis],
         more: tuple[Callable[[str], list[Stub]], ...] = (),
+        judged: Callable[[str], str] | None = None,
     ) -> list[PlanFix]:
         """Ask again, alone, for each function left unfinished (link.unfinished): an
         `__init__` that does not set attributes its class's other methods read (adam's step
@@ -721,7 +745,9 @@ class Builder:
             found = targets(text)
             if not found:
                 continue
-            code, filled = self.ask_alone(path, text, shared, analyses, len(found), targets=targets)
+            code, filled = self.ask_alone(
+                path, text, shared, analyses, len(found), targets=targets, judged=judged
+            )
             if filled:
                 write_file(self.repo, path, code)
             whys = {stub.qualname: stub.why for stub in found}

@@ -42,6 +42,7 @@ from papercoder import prompts
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub
 from papercoder.fidelity import plain, unread_settings, unused_settings
+from papercoder.link import undefined_names
 from papercoder.repo import interfaces, source_lines
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
@@ -222,16 +223,16 @@ LARGEST = 16  # the largest size a parameter array of the synthetic data is give
 
 def paper_size(key: str, value: object) -> bool:
     """Whether a setting is a size of the paper's real data or network larger than the
-    synthetic data's arrays take (adam's `hidden_units: 1000`, transformer's `d_model: 512`)."""
+    synthetic data's arrays take (adam's `hidden_units: 1000`, transformer's `d_model: 512`);
+    not a batch size, which sizes no parameter (adam's `batch_size: 128` was listed capped)."""
     name = key.rsplit(".", 1)[-1]
-    if not isinstance(value, int) or isinstance(value, bool):
-        return False
+    if not isinstance(value, int) or isinstance(value, bool) or "batch" in name.lower():
+        return False  # (a batch's size sizes no parameter)
     return value > LARGEST and bool(_SIZE.search(name))
 
 
 def paper_sizes(config_yaml: str) -> dict[str, int]:
-    """The paper's sizes (paper_size) config.yaml holds, by the name of each setting; not a
-    batch size, which sizes no parameter."""
+    """The paper's sizes (paper_size) config.yaml holds, by the name of each setting."""
     try:
         loaded = yaml.safe_load(config_yaml)
     except yaml.YAMLError:
@@ -241,8 +242,8 @@ def paper_sizes(config_yaml: str) -> dict[str, int]:
     def visit(node: object) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if paper_size(str(key), value) and "batch" not in str(key).lower():
-                    sizes[str(key)] = int(value)  # (a batch's size sizes no parameter)
+                if paper_size(str(key), value):
+                    sizes[str(key)] = int(value)
                 visit(value)
 
     visit(loaded)
@@ -434,6 +435,34 @@ def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[s
     if not edits:
         return code, []
     return _edited(code if code.endswith("\n") else code + "\n", edits), sorted(moved)
+
+
+def settings_from_names(code: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """`code` with each bare read, in a method, of a name nothing defines that names a
+    setting of config.yaml (`names`) read from self instead (`beta1 * m` -> `self.beta1 *
+    m`; settings_from_params then sets it in `__init__`), and the settings so read. Adam's
+    step, asked for line by line (papers-35), wrote Algorithm 1 with `beta1`, `beta2` and
+    `learning_rate` bare: a NameError, and the answer was refused."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    wanted = {plain(n) for n in names}
+    undefined = {n for n in undefined_names(tree) if plain(n) in wanted}
+    edits: list[tuple[int, int, int, int, str]] = []
+    moved: set[str] = set()
+    for _, methods in _classes(code):
+        for method in methods.values():
+            for node in ast.walk(method):
+                if (
+                    isinstance(node, ast.Name)
+                    and isinstance(node.ctx, ast.Load)
+                    and node.id in undefined
+                ):
+                    written = ast.get_source_segment(code, node) or node.id  # (ϵ, not ε)
+                    edits.append(_span(node, f"self.{written}"))
+                    moved.add(node.id)
+    return (_edited(code, edits), sorted(moved)) if edits else (code, [])
 
 
 def settings_out_of_params(code: str) -> tuple[str, list[str]]:
@@ -870,12 +899,12 @@ def _kept_settings(init: ast.FunctionDef | None) -> list[str]:
         return []
     config = init.args.args[1].arg
     return [
-        t.attr
+        name
         for node in ast.walk(init)
         if isinstance(node, ast.Assign)
         and any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(node.value))
         for t in node.targets
-        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+        if (name := _self_attribute(t)) not in (None, "params")  # (the arrays, sized by config)
     ]
 
 

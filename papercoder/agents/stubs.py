@@ -248,13 +248,15 @@ def fill_stubs(
     only: frozenset[str] | None = None,
     targets: Callable[[str], list[Stub]] = stubs,
     last: frozenset[str] = frozenset(),
+    judged: Callable[[str], str] | None = None,
 ) -> tuple[str, list[str]]:
     """`code` with up to `limit` of its stubs written out, each asked for alone; and the
     qualified names of those that were. A stub of a name another module defines
     (`elsewhere`) is a copy the linker drops, and is not asked for; `only`: the stubs to ask
     for, when not all; `last`: the names asked for after the others (`__init__`, written
     seeing what the other methods read); `design`: what each is shown of how to write it,
-    the same for all or by stub."""
+    the same for all or by stub; `judged`: the code an answer is judged by, the file as the
+    tool will mend it (adam's step reading `beta1` bare, which the tool reads from self)."""
     filled: list[str] = []
     asked: set[str] = set()
     for _ in range(limit):
@@ -301,8 +303,9 @@ def fill_stubs(
         if not answer:
             continue  # the stub stays: the checks and the repair loop judge it
         new = with_function(code, stub, answer, module_name(path))
+        seen = judged(new) if new is not None and judged is not None else new
         left_over = (
-            next((t for t in targets(new) if t.qualname == stub.qualname), None) if new else None
+            next((t for t in targets(seen) if t.qualname == stub.qualname), None) if seen else None
         )
         if new is not None and (left_over is None or left_over.faults < stub.faults):
             # (an answer with the same fault, a file read again, is no answer; one that

@@ -378,8 +378,10 @@ def test_the_paper_sizes_are_shown_capped_in_the_settings_model_py_is_shown() ->
         ConfigEntry(key="training.warmup_steps", value=4000, source="Section 5.3"),
         ConfigEntry(key="training.beta2", value=0.98, source="Section 5.3"),
         ConfigEntry(key="model.hidden", value=16, source="assumption"),
+        ConfigEntry(key="paper.batch_size", value=128, source="Section 6.1"),
     ]
     listed = contract.settings(ConfigPlan(entries=entries), "").splitlines()
+    assert '    config["paper"]["batch_size"]  (128)' in listed  # sizes no parameter
     assert '    min(config["paper"]["hidden_units"], 16)  (1000, here at most 16)' in listed
     assert '    min(config["paper"]["d_model"], 16)  (512, here at most 16)' in listed
     for kept in ('["num_heads"]  (8)', '["warmup_steps"]  (4000)', '["model"]["hidden"]  (16)'):
@@ -885,6 +887,48 @@ def test_a_loss_reading_none_of_the_papers_settings_for_it_is_asked_again(
     assert "self.weight_decay" in (run_dir / "repo" / "model.py").read_text("utf-8")
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
+
+
+def test_a_rewritten_loss_reading_a_setting_bare_is_taken_and_read_from_self(
+    fixture_pdf: Path, tmp_path: Path
+) -> None:
+    """adam's step asked for line by line (papers-35) read beta1, beta2 and learning_rate
+    bare: judged as written (a NameError, the settings still unread), the answer was
+    refused. Judged as the tool mends it, it is taken, and the settings are read from self."""
+    good = (SCRIPTED / "contract" / "loss.py").read_text("utf-8")
+    bare = good.replace("self.weight_decay", "weight_decay")
+    assert "self.weight_decay" not in bare
+    rules: list[dict[str, Any]] = [
+        answer("`Model.loss` does nothing yet", _LOSS_WITHOUT_DECAY),
+        {"agent": "coder.function", "contains": "`Model.loss` uses none", "content": bare},
+    ]
+    run_dir, asked, fixes = build_with(rules, fixture_pdf, tmp_path)
+    assert sum("`Model.loss` uses none" in a for a in asked) == 1  # taken: not asked again
+    assert "model.py: asked for Model.loss again" in fixes
+    assert "model.py: reads weight_decay from self, not as names nothing defines" in fixes
+    model = (run_dir / "repo" / "model.py").read_text("utf-8")
+    assert "0.5 * self.weight_decay * sum(" in model
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
+
+
+def test_a_setting_read_bare_is_read_from_self() -> None:
+    from papercoder.agents.contract import settings_from_names
+
+    code = (
+        "SCALE = 2\n"
+        "class Model:\n"
+        "    def step(self, g):\n"
+        "        m = beta1 * g + (1 - beta1) * g\n"
+        "        lr = 0.1\n"
+        "        return m * lr * SCALE * ϵ + other\n"
+    )
+    fixed, moved = settings_from_names(code, ["beta1", "lr", "SCALE", "ϵ", "momentum"])
+    assert moved == ["beta1", "\u03b5"]  # ϵ as Python reads a name (NFKC)
+    assert "m = self.beta1 * g + (1 - self.beta1) * g\n" in fixed
+    assert "lr = 0.1\n        return m * lr * SCALE * self.ϵ + other\n" in fixed
+    assert settings_from_names(fixed, ["beta1", "ϵ"]) == (fixed, [])
+    assert settings_from_names("def f(:\n", ["beta1"]) == ("def f(:\n", [])
 
 
 def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:

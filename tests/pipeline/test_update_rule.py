@@ -67,7 +67,7 @@ from typing import Any
 class Model:
     def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
         \"\"\"Doc.\"\"\"
-        self.params = {"w1": np.ones((n_features, n_classes))}
+        self.params = {"w1": np.ones((n_features, min(config["hidden_units"], 3)))}
         self.learning_rate = config["learning_rate"]
         self.beta1 = config["beta1"]
         self.t = 0
@@ -100,7 +100,7 @@ def test_an_update_rule_from_an_algorithm_is_asked_line_by_line_and_its_state_st
     assert len(lines) == 6  # the loop's, less the gradient's; not what follows `end while`
     [_, step] = unread_paper_settings(_ADAM_GD, _YAML, {"Algorithm 1": _ADAM_ALGORITHM})
     assert step.why.startswith("is to apply Algorithm 1 of the paper to each array")
-    assert "self.beta1 (0.9), self.ϵ (1e-08), self.learning_rate." in step.why
+    assert "self.beta1 (0.9), self.ϵ (1e-08), self.learning_rate." in step.why  # not params
     shown = emptied(_ADAM_GD, step)
     assert 'grads["w1"]' not in shown  # not its gradient descent
     assert shown.endswith(
@@ -135,6 +135,7 @@ def test_an_update_rule_from_an_algorithm_is_asked_line_by_line_and_its_state_st
     ns: dict[str, Any] = {"gradients": lambda loss, params: {k: 2 * v for k, v in params.items()}}
     exec(mended, ns)
     config = {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "\u03b5": 1e-8}
+    config["hidden_units"] = 1000
     model = ns["Model"](config, 2, 3)
     for _ in range(3):
         model.step(None, None)
