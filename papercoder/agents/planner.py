@@ -16,6 +16,7 @@ from papercoder.agents import contract
 from papercoder.agents import plan_checks as checks
 from papercoder.agents import plan_normalise as normalise
 from papercoder.agents.plan import (
+    SMALL_ENTRIES,
     Architecture,
     ConfigPlan,
     LogicDesign,
@@ -59,7 +60,8 @@ class Planner:
         self.fixes: list[PlanFix] = []
 
     def question(self, name: str) -> Message:
-        return Message(role="user", content=prompts.render(f"plan_{name}{self.suffix}"))
+        text = prompts.render(f"plan_{name}{self.suffix}", entries=SMALL_ENTRIES)
+        return Message(role="user", content=text)
 
     def turn(
         self,
@@ -175,6 +177,12 @@ def make_plan(
         PlanFix(turn="logic", fix="noted", why=gap)
         for gap in checks.diagram_gaps(logic, architecture)
     ]
-    config = step("config", ConfigPlan, checks.check_config, normalise.normalise_config)
+    config = step(
+        "config",
+        ConfigPlan,
+        checks.check_config,
+        normalise.normalise_config,
+        unlisted(ConfigPlan.model_json_schema(), "entries", SMALL_ENTRIES) if small else None,
+    )
     plan = Plan(overall=overall, architecture=architecture, logic=logic, config=config)
     return plan, planner.fixes

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from papercoder.agents.plan import MAX_ENTRIES, SMALL_ENTRIES
 from papercoder.cli import app
 from papercoder.errors import ModelOutputError
 from papercoder.pipeline import BuildResult
@@ -181,12 +182,12 @@ def test_a_coder_reply_that_loops_is_asked_again_shorter_and_warmer(
     assert "repeating itself" in asked[1].body["messages"][-1]["content"]
 
 
-def test_the_small_profiles_overall_turn_is_sent_a_schema_that_lists_no_values(
+def test_the_small_profiles_plan_turns_are_sent_schemas_with_its_bounds(
     fixture_pdf: Path, tmp_path: Path
 ) -> None:
     """The 1.5B model spent 120 s of gcn's overall turn listing 19 values the config turn
     lists again; for a small model the schema allows none there."""
-    sent = {}
+    sent, entries, told = {}, {}, {}
     for profile in ("small", "standard"):
         with ScriptedServer(scripted()) as srv:
             settings = {"base_url": srv.base_url, "model": "scripted", "profile": profile}
@@ -194,7 +195,15 @@ def test_the_small_profiles_overall_turn_is_sent_a_schema_that_lists_no_values(
         [asked] = srv.chat_requests("planner.overall")
         schema = asked.body["response_format"]["json_schema"]["schema"]
         sent[profile] = schema["properties"]["hyperparameters"]["maxItems"]
+        # and its config turn at most SMALL_ENTRIES entries (transformer's 1,583 tokens of
+        # assumed scheduler settings, papers-35): the tool adds what the paper states
+        [config] = srv.chat_requests("planner.config")
+        schema = config.body["response_format"]["json_schema"]["schema"]
+        entries[profile] = schema["properties"]["entries"]["maxItems"]
+        told[profile] = f"at most {SMALL_ENTRIES}" in config.body["messages"][-1]["content"]
     assert sent["small"] == 0 and sent["standard"] > 0
+    assert entries == {"small": SMALL_ENTRIES, "standard": MAX_ENTRIES}
+    assert told == {"small": True, "standard": False}
 
 
 def test_a_file_whose_every_reply_loops_keeps_the_start_that_parses(
