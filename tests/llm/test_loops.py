@@ -48,3 +48,19 @@ def test_a_reply_still_being_written_needs_a_longer_repetition_to_be_left() -> N
     assert loop_start(line) is not None  # at the end of a reply cut off: a loop
     assert loop_start(line, LIVE_SPAN) is None  # mid-reply: not yet
     assert loop_start(line + "{token: i for i, token in enumerate(vocabulary)}, " * 5, LIVE_SPAN)
+
+
+def test_a_tail_counting_up_is_a_loop_after_enough_copies() -> None:
+    """transformer's `__init__` from the 1.5B model (papers-35): `"w1": ...` to `"w21": ...`
+    until the 768-token limit, and asked again bigger, to the 1,536-token one."""
+    head = "def __init__(self, config, n_features, n_classes):\n    self.params = {\n"
+
+    def row(i: int) -> str:
+        return f'        "w{i}": rng.normal(0.0, 1.0, size=(n_classes, n_classes)),\n'
+
+    text = head + "".join(row(i) for i in range(1, 22)) + '        "w22": rng.nor'
+    assert loop_start(text) == len(head) + len(row(1))  # kept: the first row
+    assert before_loop(text) == head + row(1)
+    assert loop_start(head + "".join(row(i) for i in range(1, 8))) is None  # seven: a list yet
+    numbers = "".join(f"    {i}: {i * 0.5},\n" for i in range(100))  # too short each to tell
+    assert loop_start("TABLE = {\n" + numbers[:150]) is None
