@@ -453,6 +453,10 @@ def settings_from_names(code: str, names: Collection[str]) -> tuple[str, list[st
     moved: set[str] = set()
     for _, methods in _classes(code):
         for method in methods.values():
+            decorators = {ast.unparse(d) for d in method.decorator_list}
+            if decorators & {"staticmethod", "classmethod"} or not method.args.args:
+                continue  # no instance to read it from
+            receiver = method.args.args[0].arg
             for node in ast.walk(method):
                 if (
                     isinstance(node, ast.Name)
@@ -460,7 +464,7 @@ def settings_from_names(code: str, names: Collection[str]) -> tuple[str, list[st
                     and node.id in undefined
                 ):
                     written = ast.get_source_segment(code, node) or node.id  # (ϵ, not ε)
-                    edits.append(_span(node, f"self.{written}"))
+                    edits.append(_span(node, f"{receiver}.{written}"))
                     moved.add(node.id)
     return (_edited(code, edits), sorted(moved)) if edits else (code, [])
 
@@ -517,10 +521,12 @@ def state_by_array(code: str) -> tuple[str, list[str]]:
     """`code` with each attribute a method keeps by array (`self.m.get(name, 0)`, as a step
     written line by line from an algorithm keeps its moments and count: algorithm_body)
     started as an empty dict by `__init__` (`self.m: dict[str, Any] = {}`), in place of the
-    constant `__init__` set it to (adam's `self.t = 0`, written before) or first after its
+    constant `__init__` set it to (adam's `self.t = 0`, written before; in a chain or a tuple,
+    `self.m = self.v = 0`, each of its targets on a line of its own) or first after its
     docstring; and the attributes so started. `self.m.get` on a number or on nothing is an
-    AttributeError at every check. One set to anything but a constant (`self.config =
-    config`) is left alone, as is `self.config.get("lr")`."""
+    AttributeError at every check. One set anywhere to anything but a constant
+    (`self.config = config`), or in a way that cannot be split, is left alone, as is
+    `self.config.get("lr")`."""
     edits: list[tuple[int, int, int, int, str]] = []
     started: list[str] = []
     for cls, methods in _classes(code):
@@ -528,37 +534,82 @@ def state_by_array(code: str) -> tuple[str, list[str]]:
         start = _body_start(init, source_lines(code)) if init is not None else None
         if init is None or start is None:
             continue
-        by_array = sorted(
-            {
-                name
-                for n in ast.walk(cls)
-                if isinstance(n, ast.Call)
-                and isinstance(n.func, ast.Attribute)
-                and n.func.attr == "get"
-                and n.args
-                and not isinstance(n.args[0], ast.Constant)  # by a variable: `name`
-                and (name := _self_attribute(n.func.value)) is not None
-            }
-        )
-        for name in by_array:
-            sets = [
-                n
-                for n in ast.walk(cls)
-                if isinstance(n, ast.Assign | ast.AnnAssign | ast.AugAssign)
-                and any(_self_attribute(t) == name for t in _targets(n))
-            ]
-            if not all(isinstance(n.value, ast.Constant) for n in sets):
-                continue  # a dict, or what may be one (`self.config = config`)
-            sets = [n for n in sets if any(n is m for m in ast.walk(init))]
-            line = f"self.{name}: dict[str, Any] = {{}}"
-            alone = [n for n in sets if len(_targets(n)) == 1]
-            if alone:
-                edits += [_span(n, line) for n in alone]
-            else:
-                row, indent = start
-                edits.append((row, 0, row, 0, f"{indent}{line}\n"))
-            started.append(name)
+        by_array = {
+            name
+            for n in ast.walk(cls)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "get"
+            and n.args
+            and not isinstance(n.args[0], ast.Constant)  # by a variable: `name`
+            and (name := _self_attribute(n.func.value)) is not None
+        }
+        binding = [
+            (n, _bindings(n))
+            for n in ast.walk(cls)
+            if isinstance(n, ast.Assign | ast.AnnAssign | ast.AugAssign)
+            and any(_self_attribute(t) in by_array for t in _bound(n))
+        ]
+        kept = {  # set to what may be a dict, or so that the setting cannot be told apart
+            _self_attribute(t)
+            for n, pairs in binding
+            for t in _bound(n)
+            if pairs is None
+            or any(t is target and not isinstance(value, ast.Constant) for target, value in pairs)
+        }
+        wanted = sorted(by_array - kept)
+        if not wanted:
+            continue
+        in_init = {id(n) for n in ast.walk(init)}
+        set_in_init: set[str] = set()
+        for node, pairs in binding:
+            if id(node) not in in_init or pairs is None:
+                continue
+            indent = " " * node.col_offset
+            rows = []
+            for target, value in pairs:
+                name = _self_attribute(target)
+                if name in wanted:
+                    rows.append(f"self.{name}: dict[str, Any] = {{}}")
+                    set_in_init.add(name)
+                else:
+                    rows.append(f"{ast.get_source_segment(code, target)} = {ast.unparse(value)}")
+            edits.append(_span(node, f"\n{indent}".join(rows)))
+        row, indent = start
+        for name in wanted:
+            if name not in set_in_init:
+                edits.append((row, 0, row, 0, f"{indent}self.{name}: dict[str, Any] = {{}}\n"))
+        started += wanted
     return (_edited(code, edits), started) if edits else (code, [])
+
+
+def _bound(node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> list[ast.expr]:
+    """What `node` assigns to, a tuple's elements one by one."""
+    found: list[ast.expr] = []
+    for target in _targets(node):
+        found += list(target.elts) if isinstance(target, ast.Tuple | ast.List) else [target]
+    return found
+
+
+def _bindings(
+    node: ast.Assign | ast.AnnAssign | ast.AugAssign,
+) -> list[tuple[ast.expr, ast.expr]] | None:
+    """(target, value) for each name `node` binds (`a = b = 0`: both to 0; `a, b = 0, 1`:
+    each to its own), or None when they cannot be told apart (`a, b = pair`, `a += 1`)."""
+    if isinstance(node, ast.AugAssign) or node.value is None:
+        return None
+    pairs: list[tuple[ast.expr, ast.expr]] = []
+    for target in _targets(node):
+        if isinstance(target, ast.Tuple | ast.List):
+            value = node.value
+            if not isinstance(value, ast.Tuple | ast.List) or len(value.elts) != len(target.elts):
+                return None
+            if any(isinstance(e, ast.Starred) for e in [*target.elts, *value.elts]):
+                return None
+            pairs += list(zip(target.elts, value.elts, strict=True))
+        else:
+            pairs.append((target, node.value))
+    return pairs
 
 
 def _self_attribute(node: ast.expr) -> str | None:
@@ -841,29 +892,50 @@ def unread_paper_settings(
     return found
 
 
-# an algorithm box's lines: its loop, its end, what it needs or gives, and the gradient it
-# takes (gradients() gives that); what a line of its loop sets (← or =), and a count
+# an algorithm box's lines: a loop's start and end (not an `end if`), what it needs or gives,
+# a line number (`4:`), what a line sets (←, <-, := or =), a count, and a gradient taken
+# (gradients() gives that: `g_t ← ∇f(θ)`; a line using one, `v ← μv - ε∇f(θ)`, updates)
 _LOOP = re.compile(r"^(while|for|repeat|loop)\b", re.I)
-_END = re.compile(r"^(end|until)\b", re.I)
+_END = re.compile(r"^(end\s*(while|for|loop)?|until)\b(?!\s*if)", re.I)
 _NOT_AN_UPDATE = re.compile(
-    r"^(require|input|output|data|result|return|begin|end|if|else)\b|∇|gradient", re.I
+    r"^(require|input|output|data|result|return|begin|end|if|else|initiali[sz]e)\b", re.I
 )
+_NUMBERED = re.compile(r"^\d+\s*[:.]\s*")
 _SETS = re.compile(r"←|<-|:=|(?<![<>=!≤≥])=(?!=)")
+_GRADIENT = re.compile(r"^\s*(∇|the\s+gradient|gradient)", re.I)
 _COUNT = re.compile(r"^([^\W\d]\w*)\s*(?:←|<-|:?=)\s*\1\s*\+\s*1$")
 MOST_UPDATE_LINES = 12
 
 
 def update_lines(text: str) -> list[str]:
     """The lines of an algorithm box (`text`: its caption, then its lines) that its loop
-    runs to update the parameters (adam's Algorithm 1: t ← t + 1, m_t ← ..., θ_t ← ...),
-    without the line that takes the gradient; none when there are fewer than two or too
-    many to be one update (prose read as an algorithm)."""
-    rows = [" ".join(r.split()) for r in text.splitlines()[1:] if r.strip()]
+    runs to update the parameters (adam's Algorithm 1: t ← t + 1, m_t ← ..., θ_t ← ...):
+    those of its outermost loop up to that loop's end (an `end if` ends nothing; nested
+    loops' lines count, their headers do not), line numbers taken off, less a line whose
+    value is a gradient (`g_t ← ∇f(θ)`: gradients() gives it); none when there are fewer
+    than two or too many to be one update (prose read as an algorithm)."""
+    rows = [_NUMBERED.sub("", " ".join(r.split())) for r in text.splitlines()[1:] if r.strip()]
     start = next((i for i, r in enumerate(rows) if _LOOP.match(r)), None)
     if start is not None:
-        end = next((i for i in range(start + 1, len(rows)) if _END.match(rows[i])), len(rows))
-        rows = rows[start + 1 : end]
-    lines = [r for r in rows if _SETS.search(r) and not _NOT_AN_UPDATE.search(r)]
+        depth, inside = 1, []
+        for row in rows[start + 1 :]:
+            if _LOOP.match(row):
+                depth += 1
+                continue
+            if _END.match(row):
+                depth -= 1
+                if depth == 0:
+                    break
+                continue
+            inside.append(row)
+        rows = inside
+    lines = [
+        r
+        for r in rows
+        if (found := _SETS.search(r))
+        and not _NOT_AN_UPDATE.match(r)
+        and not _GRADIENT.match(r[found.end() :])
+    ]
     return lines if 2 <= len(lines) <= MOST_UPDATE_LINES else []
 
 
@@ -879,12 +951,16 @@ def algorithm_body(where: str, lines: list[str]) -> str:
         "for name, g in grads.items():",
         f"    # {where} of the paper, for the array self.params[name] and its gradient g:",
     ]
+    written = False
     for line in lines:
         body.append(f"    # {line}")
         count = _COUNT.match(line)
         if count is not None and count[1].isidentifier():
             t = count[1]
             body.append(f"    {t} = self.{t}[name] = self.{t}.get(name, 0) + 1")
+            written = True
+    if not written:
+        body.append("    pass")  # (a loop of comments alone does not parse)
     return "\n".join(body) + "\n"
 
 
@@ -901,11 +977,32 @@ def _kept_settings(init: ast.FunctionDef | None) -> list[str]:
     return [
         name
         for node in ast.walk(init)
-        if isinstance(node, ast.Assign)
-        and any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(node.value))
+        if isinstance(node, ast.Assign) and _reads_config(node.value, config)
         for t in node.targets
-        if (name := _self_attribute(t)) not in (None, "params")  # (the arrays, sized by config)
+        if (name := _self_attribute(t)) is not None
     ]
+
+
+def _reads_config(value: ast.expr, config: str) -> bool:
+    """Whether `value` is a setting read from `config` (`config["a"]["lr"]`,
+    `float(config.get("lr"))`), not something made from one (`default_rng(config["seed"])`,
+    the arrays of self.params) nor `config` itself."""
+    while (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id in _SCALAR_CALLS
+        and value.args
+    ):
+        value = value.args[0]
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        if value.func.attr != "get":
+            return False
+        value = value.func.value
+    elif not isinstance(value, ast.Subscript):
+        return False
+    while isinstance(value, ast.Subscript):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id == config
 
 
 SOURCE_CHARS = 1200  # of a place the paper states a setting, in the question: adam's Algorithm 1

@@ -59,7 +59,9 @@ class Stub(BaseModel):
     why: str = "does nothing yet"
     faults: int = Field(default=1, ge=1, description="how many things `why` lists as wrong")
     afresh: bool = Field(
-        default=False, description="shown without its body: what is wrong is all of it"
+        default=False,
+        description="shown without its body (or with `shown` as its body): what is wrong is"
+        " all of it",
     )
     shown: str = Field(
         default="",

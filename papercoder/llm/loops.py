@@ -21,9 +21,9 @@ def loop_start(text: str, span: int = MIN_SPAN) -> int | None:
     or None when the tail does not repeat. The tail repeats when its last characters are a
     unit of up to MAX_UNIT characters written MIN_REPEATS times or more, over `span`
     characters or more; a unit cut off by the output limit still counts. A tail counting,
-    its copies the same but for their numbers, repeats too when there are COUNTED_REPEATS
-    of them or more: transformer's `__init__` from the 1.5B model ran `"w1": ...` to
-    `"w21": ...` until the limit, asked again bigger to `"w40"` (papers-35)."""
+    its copies the same but for the numbers that end their names, repeats too when there
+    are COUNTED_REPEATS of them or more: transformer's `__init__` from the 1.5B model ran
+    `"w1": ...` to `"w21": ...` until the limit, asked again bigger to `"w40"` (papers-35)."""
     start = _repeat_start(text, span, MIN_REPEATS)
     if start is not None:
         return start
@@ -33,14 +33,15 @@ def loop_start(text: str, span: int = MIN_SPAN) -> int | None:
 
 
 def _counted(text: str) -> tuple[str, list[int]]:
-    """`text` with each run of digits written `#`, and where each of its characters is in
-    `text` (one more for its end)."""
+    """`text` with each run of digits that ends a name written `#` (`w12`, `layer_3`; not a
+    number of its own, `0.5`: a table of values is no count), and where each of its
+    characters is in `text` (one more for its end)."""
     chars: list[str] = []
     where: list[int] = []
     i = 0
     while i < len(text):
         where.append(i)
-        if text[i].isdigit():
+        if text[i].isdigit() and i > 0 and (text[i - 1].isalpha() or text[i - 1] == "_"):
             chars.append("#")
             while i < len(text) and text[i].isdigit():
                 i += 1

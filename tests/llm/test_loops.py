@@ -64,3 +64,11 @@ def test_a_tail_counting_up_is_a_loop_after_enough_copies() -> None:
     assert loop_start(head + "".join(row(i) for i in range(1, 8))) is None  # seven: a list yet
     numbers = "".join(f"    {i}: {i * 0.5},\n" for i in range(100))  # too short each to tell
     assert loop_start("TABLE = {\n" + numbers[:150]) is None
+
+
+def test_a_table_of_numbers_is_no_count() -> None:
+    """Rows of values, a list of losses: their numbers are not names counting up."""
+    rows = "".join(f"    [{i * 0.37 % 7:.1f}, 3.5, {i % 3}.5, 0.5],\n" for i in range(40))
+    assert loop_start("X = np.array([\n" + rows) is None
+    losses = '{"losses": [' + ", ".join(f"{2.3 - i / 100:.4f}" for i in range(80))
+    assert loop_start(losses) is None

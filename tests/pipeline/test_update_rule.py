@@ -168,3 +168,85 @@ def test_adams_update_lines_on_the_paper() -> None:
     assert [line.split(" ")[0] for line in adam] == ["t", "m_t", "v_t", "m̂_t", "v̂_t", "θ_t"]
     adamax = update_lines(places["Algorithm 2"])  # not its derivation after `end while`
     assert [line.split(" ")[0] for line in adamax] == ["t", "m_t", "u_t", "θ_t"]
+
+
+@pytest.mark.parametrize(
+    ("box", "wanted"),
+    [
+        # an `end if` ends no loop: the update after it counts
+        (
+            "while x do\nt ← t + 1\nif t > T then\nη ← η · γ\nend if\nθ ← θ − η g\nend while",
+            ["t ← t + 1", "η ← η · γ", "θ ← θ − η g"],
+        ),
+        # a nested loop's lines count, not its header
+        (
+            "for e = 1 to E do\nfor i = 1 to N do\nw ← w − η g\nb ← b − η g_b\nend for\nend for",
+            ["w ← w − η g", "b ← b − η g_b"],
+        ),
+        # a line using a gradient updates; one whose value is the gradient does not
+        (
+            "while x do\nt ← t + 1\ng ← ∇f(θ)\nv ← μv − ε∇f(θ)\nθ ← θ + v\nend while",
+            ["t ← t + 1", "v ← μv − ε∇f(θ)", "θ ← θ + v"],
+        ),
+        # numbered lines (ADADELTA's box), and `endwhile` in one word, prose after it
+        (
+            "1: Initialize E_0 = 0\n2: for t = 1 : T do\n3: Compute Gradient: g_t\n"
+            "4: E_t = ρE_(t−1) + (1 − ρ)g_t²\n5: x_(t+1) = x_t + ∆x_t\n6: end for\nu = max(a)",
+            ["E_t = ρE_(t−1) + (1 − ρ)g_t²", "x_(t+1) = x_t + ∆x_t"],
+        ),
+        (
+            "while x do\nt ← t + 1\nm ← m + 1\nendwhile\nWhich gives u = v",
+            ["t ← t + 1", "m ← m + 1"],
+        ),
+    ],
+)
+def test_the_lines_of_an_update_are_read_from_the_layouts_papers_use(
+    box: str, wanted: list[str]
+) -> None:
+    from papercoder.agents.contract import algorithm_body, update_lines
+
+    assert update_lines("Algorithm 1: caption.\n" + box) == wanted
+    compile(algorithm_body("Algorithm 1", wanted), "step", "exec")  # a count or `pass`
+
+
+def test_state_set_in_a_chain_or_a_tuple_is_started_as_dicts() -> None:
+    from papercoder.agents.contract import state_by_array
+
+    code = (
+        "from typing import Any\n"
+        "class M:\n"
+        "    def __init__(self, config):\n"
+        "        self.m = self.v = 0\n"
+        "        self.t, self.lr = 0, config['lr']\n"
+        "        self.u, self.w = pair\n"
+        "    def step(self, name):\n"
+        "        first = self.m.get(name, 0), self.v.get(name, 0)\n"
+        "        return first, self.t.get(name), self.u.get(name)\n"
+    )
+    fixed, names = state_by_array(code)
+    assert names == ["m", "t", "v"]  # u: set so that it cannot be told apart
+    namespace: dict[str, Any] = {"pair": (1, 2)}
+    exec(fixed, namespace)
+    model = namespace["M"]({"lr": 0.5})
+    assert (model.m, model.v, model.t, model.lr, model.u) == ({}, {}, {}, 0.5, 1)
+
+
+def test_only_settings_read_from_config_are_listed_and_only_methods_read_bare_names() -> None:
+    import ast
+
+    from papercoder.agents.contract import _kept_settings, settings_from_names
+
+    init = ast.parse(
+        "def __init__(self, config, n_features, n_classes):\n"
+        "    self.config = config\n"
+        "    self.rng = np.random.default_rng(config['seed'])\n"
+        "    self.lr = float(config['training']['learning_rate'])\n"
+        "    self.b1 = config.get('beta1')\n"
+        "    self.params = {'w': np.zeros((n_features, min(config['h'], 16)))}\n"
+    ).body[0]
+    assert isinstance(init, ast.FunctionDef)
+    assert _kept_settings(init) == ["lr", "b1"]
+    code = "class M:\n    @staticmethod\n    def f(t):\n        return beta2 ** t\n"
+    code += "    def g(me, t):\n        return beta2 * t\n"
+    fixed, _ = settings_from_names(code, ["beta2"])
+    assert "return beta2 ** t" in fixed and "return me.beta2 * t" in fixed
