@@ -150,8 +150,8 @@ def read_repo_file(repo: Path, path: str) -> str | None:
 CONFIG = "config.yaml"
 # settings the training loop governs (PaperCoder's main.py, in the small profile), which the
 # method need not read: how long, in what batches, from what seed
-_LOOP = {"batch", "epoch", "epochs", "seed", "iteration", "iterations", "steps", "split"}
-_LOOP |= {"metric", "metrics", "device", "workers", "log", "logging", "verbose", "smoke"}
+_LOOP = {"batch", "minibatch", "epoch", "epochs", "seed", "iteration", "iterations", "steps"}
+_LOOP |= {"split", "metric", "metrics", "device", "workers", "log", "logging", "verbose", "smoke"}
 HEADER = "# Hyperparameters of the paper"  # the first line of the config.yaml PaperCoder writes
 _ENTRY = re.compile(
     r"^(?P<indent> *)(?P<key>[^\s#:][^:#]*?)\s*:\s*(?P<value>[^#]*?)\s*(?:#\s*(?P<note>.*))?$"

@@ -5,9 +5,10 @@ statements (α = 0.001), phrases (a learning rate of 0.01, 16 hidden units, batc
 and table cells with their row and column headers. The planner is given them.
 
 `ground` then checks every config value the plan says comes from the paper against the text
-at the place it cites. A value found there is verified; a value the paper states elsewhere
-under a matching name is re-cited to that place; anything else becomes an assumption, and
-says what was cited. No value is taken on the model's word.
+at the place it cites. A value found there is verified (a small whole number, which a place
+writes anyway, only when named); a value the paper states elsewhere under a matching name is
+re-cited to that place; anything else becomes an assumption, and says what was cited. No
+value is taken on the model's word.
 """
 
 from __future__ import annotations
@@ -313,6 +314,17 @@ def resolve(paper: Paper, cited: str) -> list[tuple[str, str]]:
     return found
 
 
+def distinctive(value: float) -> bool:
+    """Whether a number found at a place, with no name beside it, says the place states it:
+    not a whole number from -10 to 10, which section, equation and figure numbers, counts and
+    indices write everywhere (the 1.5B model's `ti: 1` and `ζ: 0` were verified by Sections
+    5 and 3, adam papers-36)."""
+    return not (float(value).is_integer() and abs(value) <= SMALL_WHOLE)
+
+
+SMALL_WHOLE = 10
+
+
 def stated_at(value: float, text: str) -> bool:
     flat = " ".join(text.split())
     return any(
@@ -398,7 +410,11 @@ def ground(
             note = f"{where} states {here[0].text} for {here[0].name}, not for {key}"
             return Grounding(**base, status="assumption", source="assumption", note=note)
         if stated_at(float(number), body):
-            return Grounding(**base, status="verified", source=where)
+            if distinctive(float(number)):
+                return Grounding(**base, status="verified", source=where)
+            small = f"{where} has {value:g}" if isinstance(value, int | float) else where
+            note = f"{small} but nowhere as {key.split('.')[-1]}: too common to count alone"
+            return Grounding(**base, status="assumption", source="assumption", note=note)
     for candidate in candidates:
         if same(candidate.value, float(number)) and candidate.named(key):
             note = f"cited {cited!r}; the paper states it in {candidate.where}"

@@ -212,6 +212,9 @@ def test_the_papers_settings_no_code_reads_are_named() -> None:
     assert unread_settings(plain_config, [GREEN_GD]) == []
     unparsed = ["beta1", "beta2", "hidden_units", "learning_rate", "ϵ"]
     assert unread_settings(ADAM_CONFIG, ["def f(:\n"]) == unparsed
+    # a minibatch's size is the loop's, as a batch's is (adam, papers-36)
+    minibatch = ADAM_CONFIG.replace("  batch_size: 128", "  minibatch_size: 128")
+    assert unread_settings(minibatch, ["def f(:\n"]) == unparsed
 
 
 def test_a_green_that_reads_none_of_the_methods_settings_says_so(tmp_path: Path) -> None:

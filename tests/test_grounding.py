@@ -114,6 +114,25 @@ def test_transformer_base_model() -> None:
 
 @needs_papers
 @pytest.mark.papers
+def test_a_small_whole_number_a_place_has_counts_only_where_it_is_named() -> None:
+    """A place writes small whole numbers anyway (section and equation numbers, indices):
+    found there with no name beside it, such a value is no evidence; transformer's layers
+    (N = 6) and heads (h = 8) are named where they stand, and a distinctive number found
+    alone (adam's 0.002 in Algorithm 2) still counts."""
+    adam = paper("adam")
+    alone = ground(adam, "training.widgets", 2, "Section 6.1", False, extract(adam))
+    assert alone.status == "assumption"
+    assert alone.note == "Section 6.1 has 2 but nowhere as widgets: too common to count alone"
+    transformer = paper("transformer")
+    found = extract(transformer)
+    layers = ground(transformer, "model.num_layers", 6, "Section 3.1", False, found)
+    heads = ground(transformer, "model.heads", 8, "Section 3.2.2", False, found)
+    assert (layers.status, heads.status) == ("verified", "verified")
+    assert ground(adam, "training.lr", 0.002, "Algorithm 2", False, []).status == "verified"
+
+
+@needs_papers
+@pytest.mark.papers
 def test_a_cited_place_that_states_the_value_verifies_it() -> None:
     result = ground(paper("adam"), "optimizer.beta2", 0.999, "Algorithm 1", False, [])
     assert result.status == "verified" and result.source == "Algorithm 1"
