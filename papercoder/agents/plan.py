@@ -21,6 +21,11 @@ MAX_FILES, MAX_STEPS, MAX_ENTRIES, FEW = 16, 12, 40, 6
 # tool (grounding.carry_stated); asked for 40, the 1.5B model spent 154 s of transformer's
 # config turn on 1,583 tokens of assumed scheduler settings (papers-35)
 SMALL_ENTRIES = 16
+# the overall plan's bounds for a small model, as its prompt states them (items, and
+# characters of each): bounded as for any model (12 steps of 300), the 1.5B model spent 116 s
+# of gcn's overall turn on 1,081 tokens, its fifth step cut at 300 characters (papers-36)
+SMALL_OVERALL = {"methodology": 8, "experiments": 3, "datasets": 3, "open_questions": 3}
+SMALL_LINE, SMALL_SUMMARY = 200, 600
 
 Name = Annotated[str, cut(NAME), StringConstraints(max_length=NAME)]
 Line = Annotated[str, cut(LINE), StringConstraints(max_length=LINE)]
@@ -103,6 +108,18 @@ def with_paths(schema: dict[str, Any], paths: list[str]) -> dict[str, Any]:
         logic["path"] = dict(enum)
         logic["depends_on"]["items"] = dict(enum)
     result["properties"]["task_order"]["items"] = dict(enum)
+    return result
+
+
+def small_overall(schema: dict[str, Any]) -> dict[str, Any]:
+    """An OverallPlan's `schema` with the small profile's bounds: no values listed
+    (config.yaml takes them), SMALL_OVERALL items of at most SMALL_LINE characters, a summary
+    of at most SMALL_SUMMARY."""
+    result = unlisted(schema, "hyperparameters")
+    result["properties"]["summary"]["maxLength"] = SMALL_SUMMARY
+    for field, most in SMALL_OVERALL.items():
+        result["properties"][field]["maxItems"] = most
+        result["properties"][field]["items"]["maxLength"] = SMALL_LINE
     return result
 
 

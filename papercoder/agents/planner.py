@@ -17,11 +17,14 @@ from papercoder.agents import plan_checks as checks
 from papercoder.agents import plan_normalise as normalise
 from papercoder.agents.plan import (
     SMALL_ENTRIES,
+    SMALL_LINE,
+    SMALL_SUMMARY,
     Architecture,
     ConfigPlan,
     LogicDesign,
     OverallPlan,
     Plan,
+    small_overall,
     unlisted,
     with_paths,
 )
@@ -60,8 +63,7 @@ class Planner:
         self.fixes: list[PlanFix] = []
 
     def question(self, name: str) -> Message:
-        text = prompts.render(f"plan_{name}{self.suffix}", entries=SMALL_ENTRIES)
-        return Message(role="user", content=text)
+        return Message(role="user", content=plan_prompt(f"plan_{name}{self.suffix}"))
 
     def turn(
         self,
@@ -112,6 +114,11 @@ class Planner:
         ]
 
 
+def plan_prompt(name: str) -> str:
+    """The prompt `name` of a plan turn, with the bounds the small profile's prompts state."""
+    return prompts.render(name, entries=SMALL_ENTRIES, line=SMALL_LINE, summary=SMALL_SUMMARY)
+
+
 def make_plan(
     client: StructuredClient,
     paper_text: str,
@@ -151,7 +158,7 @@ def make_plan(
         lambda _: [],
         lambda x: normalise.normalise_overall(x, asked),
         # a small model lists every value it was shown; config.yaml takes them anyway
-        unlisted(OverallPlan.model_json_schema(), "hyperparameters") if small else None,
+        small_overall(OverallPlan.model_json_schema()) if small else None,
     )
     if small:  # the small profile's files and interface are the tool's (agents.contract)
         architecture, logic = contract.architecture(), contract.logic()

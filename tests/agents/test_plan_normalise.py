@@ -152,9 +152,9 @@ def test_an_overlong_answer_is_cut_to_its_bound_not_refused() -> None:
 
 def test_overall_items_that_repeat_the_question_are_dropped() -> None:
     """adam's methodology from the 1.5B model: the prompt's own bullets."""
-    from papercoder import prompts
     from papercoder.agents.plan import OverallPlan
     from papercoder.agents.plan_normalise import normalise_overall
+    from papercoder.agents.planner import plan_prompt
 
     overall = OverallPlan(
         summary="Adam.",
@@ -168,7 +168,7 @@ def test_overall_items_that_repeat_the_question_are_dropped() -> None:
         datasets=[],
         hyperparameters=[],
     )
-    fixed, fixes = normalise_overall(overall, prompts.render("plan_overall_small"))
+    fixed, fixes = normalise_overall(overall, plan_prompt("plan_overall_small"))
     assert fixed.methodology == [overall.methodology[1]]
     assert fixes_of(fixes) == ["dropped 2 methodology item(s)"]
 

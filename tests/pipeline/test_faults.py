@@ -13,7 +13,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from papercoder.agents.plan import MAX_ENTRIES, SMALL_ENTRIES
+from papercoder.agents.plan import (
+    LINE,
+    MAX_ENTRIES,
+    MAX_STEPS,
+    SMALL_ENTRIES,
+    SMALL_LINE,
+    SMALL_SUMMARY,
+)
 from papercoder.cli import app
 from papercoder.errors import ModelOutputError
 from papercoder.pipeline import BuildResult
@@ -187,7 +194,7 @@ def test_the_small_profiles_plan_turns_are_sent_schemas_with_its_bounds(
 ) -> None:
     """The 1.5B model spent 120 s of gcn's overall turn listing 19 values the config turn
     lists again; for a small model the schema allows none there."""
-    sent, entries, told = {}, {}, {}
+    sent, entries, told, steps = {}, {}, {}, {}
     for profile in ("small", "standard"):
         with ScriptedServer(scripted()) as srv:
             settings = {"base_url": srv.base_url, "model": "scripted", "profile": profile}
@@ -195,6 +202,13 @@ def test_the_small_profiles_plan_turns_are_sent_schemas_with_its_bounds(
         [asked] = srv.chat_requests("planner.overall")
         schema = asked.body["response_format"]["json_schema"]["schema"]
         sent[profile] = schema["properties"]["hyperparameters"]["maxItems"]
+        steps[profile] = (
+            schema["properties"]["methodology"]["maxItems"],
+            schema["properties"]["methodology"]["items"]["maxLength"],
+            schema["properties"]["summary"]["maxLength"],
+        )  # gcn's overall turn: 116 s, 1,081 tokens (papers-36)
+        said = f"at most {SMALL_LINE} characters" in asked.body["messages"][-1]["content"]
+        assert said == (profile == "small")  # the prompt says the bounds the schema sets
         # and its config turn at most SMALL_ENTRIES entries (transformer's 1,583 tokens of
         # assumed scheduler settings, papers-35): the tool adds what the paper states
         [config] = srv.chat_requests("planner.config")
@@ -203,6 +217,7 @@ def test_the_small_profiles_plan_turns_are_sent_schemas_with_its_bounds(
         told[profile] = f"at most {SMALL_ENTRIES}" in config.body["messages"][-1]["content"]
     assert sent["small"] == 0 and sent["standard"] > 0
     assert entries == {"small": SMALL_ENTRIES, "standard": MAX_ENTRIES}
+    assert steps == {"small": (8, SMALL_LINE, SMALL_SUMMARY), "standard": (MAX_STEPS, LINE, 1200)}
     assert told == {"small": True, "standard": False}
 
 
