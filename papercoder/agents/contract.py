@@ -473,9 +473,11 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
     """`code` with each setting `__init__` puts in self.params from config
     (`self.params["dropout_rate"] = config["training"]["dropout_rate"]`) kept on self
     instead (`self.dropout_rate = ...`), every read of it following; and the settings so
-    moved. gradients() differentiates every array of self.params and refuses a number
-    (gcn, papers-30: four tests failed on params['dropout_rate']). A value that calls
-    anything (an array made from a setting) stays."""
+    moved; so too a number it starts there (glove's `self.params["step_count"] = 0`,
+    papers-36: the smoke run and two tests failed on it). gradients() differentiates every
+    array of self.params and refuses a number (gcn, papers-30: four tests failed on
+    params['dropout_rate']). A value that calls anything (an array made from a setting)
+    stays."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -497,12 +499,7 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
                 and name.isidentifier()
                 and not keyword.iskeyword(name)
                 and name not in taken
-                and any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(node.value))
-                and not any(
-                    isinstance(n, ast.Call)
-                    and not (isinstance(n.func, ast.Name) and n.func.id in _SCALAR_CALLS)
-                    for n in ast.walk(node.value)
-                )
+                and (_number(node.value) or _setting_of(node.value, config))
             ):
                 continue
             moved.append(name)
@@ -515,6 +512,27 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
     if not edits:
         return code, []
     return _edited(code, edits), sorted(set(moved))
+
+
+def _setting_of(value: ast.expr, config: str) -> bool:
+    """Whether `value` reads `config` and calls nothing but a scalar's conversions
+    (`float(config["lr"])`, not an array made from a setting)."""
+    return any(isinstance(n, ast.Name) and n.id == config for n in ast.walk(value)) and not any(
+        isinstance(n, ast.Call)
+        and not (isinstance(n.func, ast.Name) and n.func.id in _SCALAR_CALLS)
+        for n in ast.walk(value)
+    )
+
+
+def _number(node: ast.expr) -> bool:
+    """Whether `node` is a number written out (`0`, `-1.5`), not a bool."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    )
 
 
 def state_by_array(code: str) -> tuple[str, list[str]]:

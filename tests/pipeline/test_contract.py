@@ -955,6 +955,15 @@ def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:
     )
     assert settings_out_of_params(fixed) == (fixed, [])
     assert settings_out_of_params("class M(:\n") == ("class M(:\n", [])
+    # a number started in self.params, glove's step count (papers-36), is kept on self too
+    glove = code.replace(
+        '        self.params["units"] = min(config["units"], 16)\n',
+        '        self.params["step_count"] = 0\n        self.params["flag"] = True\n',
+    ).replace('x @ self.params["w"]', 'x @ self.params["w"] * self.params["step_count"]')
+    fixed, moved = settings_out_of_params(glove)
+    assert moved == ["dropout", "step_count"]  # not a bool's
+    assert '        self.step_count = 0\n        self.params["flag"] = True\n' in fixed
+    assert 'x @ self.params["w"] * self.step_count * self.dropout' in fixed
 
 
 def test_gradients_asked_of_one_array_are_asked_of_all_of_params() -> None:
