@@ -115,7 +115,7 @@ def small_overall(schema: dict[str, Any]) -> dict[str, Any]:
     """An OverallPlan's `schema` with the small profile's bounds: no values listed
     (config.yaml takes them), SMALL_OVERALL items of at most SMALL_LINE characters, a summary
     of at most SMALL_SUMMARY."""
-    result = unlisted(schema, "hyperparameters")
+    result = bounded(schema, "hyperparameters", 0)
     result["properties"]["summary"]["maxLength"] = SMALL_SUMMARY
     for field, most in SMALL_OVERALL.items():
         result["properties"][field]["maxItems"] = most
@@ -123,7 +123,7 @@ def small_overall(schema: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def unlisted(schema: dict[str, Any], field: str, most: int = 0) -> dict[str, Any]:
+def bounded(schema: dict[str, Any], field: str, most: int) -> dict[str, Any]:
     """`schema` with the list `field` bounded to `most` items (none: an endpoint that
     enforces the schema writes `[]` there instead of spending minutes on it)."""
     result = copy.deepcopy(schema)

@@ -24,8 +24,8 @@ from papercoder.agents.plan import (
     LogicDesign,
     OverallPlan,
     Plan,
+    bounded,
     small_overall,
-    unlisted,
     with_paths,
 )
 from papercoder.agents.plan_normalise import PlanFix
@@ -189,7 +189,7 @@ def make_plan(
         ConfigPlan,
         checks.check_config,
         normalise.normalise_config,
-        unlisted(ConfigPlan.model_json_schema(), "entries", SMALL_ENTRIES) if small else None,
+        bounded(ConfigPlan.model_json_schema(), "entries", SMALL_ENTRIES) if small else None,
     )
     plan = Plan(overall=overall, architecture=architecture, logic=logic, config=config)
     return plan, planner.fixes
