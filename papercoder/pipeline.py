@@ -454,11 +454,20 @@ class Builder:
         for path in contract.WRITTEN_BY_MODEL:
             if path in done:
                 continue  # written whole in an earlier session
+            equations = contract.model_equations(paper.equations)
             code = contract.skeleton(path, paper.title, plan.config)
             design = self.design(path, analyses)
             tokens = min(self.settings.max_output_tokens, FUNCTION_TOKENS)
             code, _ = fill_stubs(
-                self.gateway, shared, path, code, design, tokens, len(stubs(code)), last=LAST
+                self.gateway,
+                shared,
+                path,
+                code,
+                design,
+                tokens,
+                len(stubs(code)),
+                last=LAST,
+                targets=partial(contract.first_stubs, equations=equations),
             )
             self.record_fix(
                 *(
@@ -586,9 +595,9 @@ class Builder:
             ),
             (
                 partial(contract.capped_sizes, sizes=sizes or {}),
-                f"capped its reads of {{}} at {contract.LARGEST} (min(..., {contract.LARGEST}))",
-                "the paper's sizes for its real data or network; the synthetic data is tiny, and"
-                " gradients() takes only so many numbers",
+                "capped its reads of {} (min(setting, cap))",
+                "the paper's sizes and depth for its real data or network; the synthetic data"
+                " is tiny, and gradients() takes only so many numbers",
             ),
         ]
 

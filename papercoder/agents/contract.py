@@ -34,15 +34,16 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
 from papercoder import prompts
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
-from papercoder.agents.stubs import Stub
+from papercoder.agents.stubs import Stub, stubs
 from papercoder.fidelity import plain, unread_settings, unused_settings
 from papercoder.link import undefined_names
+from papercoder.paper.model import Equation
 from papercoder.repo import interfaces, source_lines
 
 DATA, MODEL, MAIN = "data.py", "model.py", "main.py"
@@ -219,16 +220,32 @@ _SIZE = re.compile(
     re.I,
 )
 LARGEST = 16  # the largest size a parameter array of the synthetic data is given
+# and one of these, the network's depth: resnet's `num_layers: 100`, read by a predict that
+# loops over its layers (papers-37), is 100 arrays, more numbers than gradients() takes
+_DEPTH = re.compile(r"layer|block|depth|stack", re.I)
+DEEPEST = 4  # the most layers (blocks) the synthetic data's network is given
+
+
+def size_cap(key: str) -> int | None:
+    """What the synthetic data's network takes of a setting named `key` when it is the
+    paper's size (LARGEST) or depth (DEEPEST); None for any other and for a batch's size,
+    which sizes no parameter (adam's `batch_size: 128` was listed capped)."""
+    name = key.rsplit(".", 1)[-1]
+    if "batch" in name.lower():
+        return None
+    if _SIZE.search(name):
+        return LARGEST
+    return DEEPEST if _DEPTH.search(name) else None
 
 
 def paper_size(key: str, value: object) -> bool:
-    """Whether a setting is a size of the paper's real data or network larger than the
-    synthetic data's arrays take (adam's `hidden_units: 1000`, transformer's `d_model: 512`);
-    not a batch size, which sizes no parameter (adam's `batch_size: 128` was listed capped)."""
-    name = key.rsplit(".", 1)[-1]
-    if not isinstance(value, int) or isinstance(value, bool) or "batch" in name.lower():
-        return False  # (a batch's size sizes no parameter)
-    return value > LARGEST and bool(_SIZE.search(name))
+    """Whether a setting is a size (or depth) of the paper's real data or network larger
+    than the synthetic data's arrays take (adam's `hidden_units: 1000`, transformer's
+    `d_model: 512`, resnet's `num_layers: 100`: size_cap)."""
+    cap = size_cap(key)
+    if cap is None or not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return value > cap
 
 
 def paper_sizes(config_yaml: str) -> dict[str, int]:
@@ -252,7 +269,8 @@ def paper_sizes(config_yaml: str) -> dict[str, int]:
 
 def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     """`code` with each read of one of the paper's `sizes` from config capped at LARGEST
-    (`min(config["paper"]["hidden_units"], 16)`), and what was capped: the tool caps the
+    (`min(config["paper"]["hidden_units"], 16)`; a depth at DEEPEST: size_cap), and what
+    was capped: the tool caps the
     arrays at the tiny data's largest size and still reads the paper's value (asked again,
     distillation's __init__ came back as it was, 30 wide, papers-20). The code as it
     is when it does not parse."""
@@ -261,8 +279,94 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     except SyntaxError:
         return code, []
     reads = _size_reads(tree, sizes)
-    edits = [_span(n, f"min({ast.get_source_segment(code, n)}, {LARGEST})") for n, _ in reads]
-    return _edited(code, edits), sorted({f"{key} ({sizes[key]})" for _, key in reads})
+    edits = [
+        _span(n, f"min({ast.get_source_segment(code, n)}, {size_cap(key) or LARGEST})")
+        for n, key in reads
+    ]
+    capped = {f"{key} ({sizes[key]}) at {size_cap(key) or LARGEST}" for _, key in reads}
+    return _edited(code, edits), sorted(capped)
+
+
+# an equation of the paper's model, that computes its output: an activation or a weight
+# matrix in it (resnet's y = F(x, {W_i}) + x; gcn's Z = softmax(Â ReLU(ÂXW^(0)) W^(1)));
+# not a gradient, an objective (a log, a KL divergence, `L = ...`), nor one PyMuPDF's text
+# garbled (parentheses that do not pair: t-SNE's p_(j|i)); in a numbered section of the
+# paper's own method, not its introduction, related work, experiments or appendix
+_ACTIVATION = re.compile(r"softmax|relu|\u03c3|sigmoid|tanh|max\s*\(\s*0\s*,", re.I)
+_WEIGHT = re.compile(r"\bW\s*[_^(\d]")
+_NOT_THE_OUTPUT = re.compile(
+    r"∂|∇|δ\w*\s*/\s*δ|\blog\b|\bln\b|\bKL\b|arg\s*max|^\s*(L|J|C|\u2113|E|R)\s*(_\w+)?\s*=", re.I
+)
+_NOT_THE_METHOD = re.compile(
+    r"introduction|related|background|experiment|result|discussion|conclusion|appendix", re.I
+)
+MOST_EQUATIONS, EQUATION_CHARS = 3, 200
+EQUATIONS_SHOWN = "The paper's model, to write in numpy below"
+
+
+def model_equations(equations: Iterable[Equation]) -> list[tuple[str, str]]:
+    """The paper's equations of its model, as (where, text), at most MOST_EQUATIONS: those
+    that compute an output (an activation or a weight matrix in them, no gradient or
+    objective) in a numbered section of the method. Shown none, the 1.5B model wrote
+    resnet's predict as `inputs @ w1` (papers-37) and gcn's as softmax(XW) (papers-36);
+    an optimizer's paper (adam) has none, and its predict is asked for as before."""
+    found: list[tuple[str, str]] = []
+    for equation in equations:
+        text = " ".join(equation.text.split())
+        section = equation.section or ""
+        if (
+            equation.number
+            and section[:1].isdigit()
+            and not _NOT_THE_METHOD.search(section)
+            and (_ACTIVATION.search(text) or _WEIGHT.search(text))
+            and not _NOT_THE_OUTPUT.search(text)
+            and _paired(text)
+            and len(text) <= EQUATION_CHARS
+        ):
+            left = text.split("=", 1)[0].strip()
+            if any(t.split("=", 1)[0].strip() == left for _, t in found):
+                continue  # a variant of one kept (resnet's y = F(x, {W_i}) + W_s x)
+            number = section.split()[0]
+            found.append((f"Equation {equation.number} of Section {number}", text))
+    return found[:MOST_EQUATIONS]
+
+
+def _paired(text: str) -> bool:
+    """Whether every bracket of `text` closes, in order, with none empty and no `)/(`: what
+    PyMuPDF makes of a fraction it could not read (t-SNE's Equation 1)."""
+    depth = 0
+    for char in text:
+        depth += (char in "([{") - (char in ")]}")
+        if depth < 0:
+            return False
+    return depth == 0 and not re.search(r"\(\s*\)|\)\s*/\s*\(|\(/|/\)", text)
+
+
+def equations_body(equations: Sequence[tuple[str, str]]) -> str:
+    """The start of predict that computes the paper's model by its `equations`: them as
+    comments, their places in one line above them, and a line of code below (`x =
+    inputs`). Each labelled on a line of its own, the 1.5B model copied the labels and went
+    on with an "Equation 3" of its own until it looped (resnet); with a line of code after
+    them, it writes code (as below adam's algorithm box, algorithm_body)."""
+    where = ", ".join(w for w, _ in equations)
+    rows = [f"# {EQUATIONS_SHOWN} ({where}):"]
+    rows += [f"#     {text}" for _, text in equations]
+    return "\n".join([*rows, "x = inputs"]) + "\n"
+
+
+def first_stubs(code: str, equations: Sequence[tuple[str, str]] = ()) -> list[Stub]:
+    """The stubs of model.py as first asked for: predict, given the paper's `equations` of
+    its model (model_equations), is asked to write them, shown the start of it that holds
+    them (equations_body, prompts/code_equations.md)."""
+    found = stubs(code)
+    if not equations:
+        return found
+    change = {
+        "why": prompts.render("code_equations").strip(),
+        "afresh": True,
+        "shown": equations_body(equations),
+    }
+    return [s.model_copy(update=change) if s.name == "predict" else s for s in found]
 
 
 # the order in which the contract's methods may call each other: step calls loss (through
@@ -1181,22 +1285,20 @@ def _size_reads(tree: ast.Module, sizes: dict[str, int]) -> list[tuple[ast.Subsc
     """The reads of one of `sizes` in `tree`'s functions (`config["paper"]["hidden_units"]`),
     each with the setting's name: not a write (`config[...]["hidden_units"] = 16`), not one
     inside another such read, and not one capped already (inside a `min(...)` with a number
-    of at most LARGEST)."""
-    capped = {
-        id(inner)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "min"
-        and any(
-            isinstance(arg, ast.Constant)
-            and isinstance(arg.value, int | float)
-            and arg.value <= LARGEST
-            for arg in node.args
-        )
-        for arg in node.args
-        for inner in ast.walk(arg)
-    }
+    of at most its size_cap)."""
+    caps: dict[int, float] = {}  # a node inside a min(...): the smallest number beside it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "min":
+            numbers = [
+                a.value
+                for a in node.args
+                if isinstance(a, ast.Constant)
+                and isinstance(a.value, int | float)
+                and not isinstance(a.value, bool)
+            ]
+            for arg in node.args if numbers else ():
+                for inner in ast.walk(arg):
+                    caps[id(inner)] = min(caps.get(id(inner), float("inf")), *numbers)
     found: list[tuple[ast.Subscript, str]] = []
     inside: set[int] = set()
     for _, function in _functions(tree):
@@ -1207,7 +1309,8 @@ def _size_reads(tree: ast.Module, sizes: dict[str, int]) -> list[tuple[ast.Subsc
                 and isinstance(node.slice, ast.Constant)
                 and isinstance(node.slice.value, str)
                 and node.slice.value in sizes
-                and id(node) not in capped | inside
+                and id(node) not in inside
+                and caps.get(id(node), float("inf")) > (size_cap(node.slice.value) or LARGEST)
             ):
                 found.append((node, node.slice.value))
                 inside |= {id(sub) for sub in ast.walk(node)}
@@ -1236,8 +1339,8 @@ def settings(config: ConfigPlan, indent: str) -> str:
         reads = "".join(f'["{part}"]' for part in entry.key.split("."))
         value = repr(entry.value).replace('"', "'").replace("\\", "/")
         if paper_size(entry.key, entry.value):
-            capped = f"min(config{reads}, {LARGEST})"
-            rows.append(f"{indent}    {capped}  ({value}, here at most {LARGEST})")
+            cap = size_cap(entry.key)
+            rows.append(f"{indent}    min(config{reads}, {cap})  ({value}, here at most {cap})")
             continue
         rows.append(f"{indent}    config{reads}  ({value})")
     if not rows:
@@ -1562,7 +1665,8 @@ class Model:
         paper's model: every array the methods below read from it, by the name they read
         (self.params["w1"]) and of the shape they use it with, each a float array, small and
         random from np.random.default_rng(0): shapes from n_features, n_classes and the
-        network's sizes read from config capped at 16, as the class's docstring lists them
+        network's sizes read from config capped at 16 (its depth at 4), as the class's
+        docstring lists them
         (min(config["paper"]["hidden_units"], 16)). A method that learns one point per
         sample (an embedding, as t-SNE's) learns here a map of the inputs to those points:
         weights of shape (n_features, its dimensions). Each attribute the methods below read

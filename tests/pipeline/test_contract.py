@@ -379,8 +379,12 @@ def test_the_paper_sizes_are_shown_capped_in_the_settings_model_py_is_shown() ->
         ConfigEntry(key="training.beta2", value=0.98, source="Section 5.3"),
         ConfigEntry(key="model.hidden", value=16, source="assumption"),
         ConfigEntry(key="paper.batch_size", value=128, source="Section 6.1"),
+        ConfigEntry(key="paper.num_layers", value=100, source="Section 1"),
+        ConfigEntry(key="paper.n_blocks", value=3, source="Section 3"),
     ]
     listed = contract.settings(ConfigPlan(entries=entries), "").splitlines()
+    assert '    min(config["paper"]["num_layers"], 4)  (100, here at most 4)' in listed
+    assert '    config["paper"]["n_blocks"]  (3)' in listed  # a depth the tiny data takes
     assert '    config["paper"]["batch_size"]  (128)' in listed  # sizes no parameter
     assert '    min(config["paper"]["hidden_units"], 16)  (1000, here at most 16)' in listed
     assert '    min(config["paper"]["d_model"], 16)  (512, here at most 16)' in listed
@@ -472,7 +476,7 @@ def test_a_loss_that_calls_ops_cross_entropy_builds_and_its_tests_pass(
 def test_a_read_of_the_paper_sizes_is_capped() -> None:
     """distillation on the 1.5B model (papers-20): asked again, __init__ came back as it was,
     its weights 30 wide; the tool caps the read and keeps the paper's value visible."""
-    from papercoder.agents.contract import LARGEST, capped_sizes
+    from papercoder.agents.contract import DEEPEST, LARGEST, capped_sizes
 
     sizes = {"hidden_units": 30, "d_model": 512}
     code = (
@@ -484,7 +488,7 @@ def test_a_read_of_the_paper_sizes_is_capped() -> None:
         "        self.rate = config['training']['learning_rate']\n"
     )
     capped, names = capped_sizes(code, sizes)
-    assert names == ["d_model (512)", "hidden_units (30)"]
+    assert names == ["d_model (512) at 16", "hidden_units (30) at 16"]
     assert f"(n_features, min(config['paper']['hidden_units'], {LARGEST})))" in capped
     assert f"np.zeros((min(config['d_model'], {LARGEST}), n_classes))" in capped
     assert "self.rate = config['training']['learning_rate']\n" in capped
@@ -508,6 +512,14 @@ def test_a_read_of_the_paper_sizes_is_capped() -> None:
     assert (
         capped_sizes(nested, sizes)[0]
         == f"def f(c):\n    return c[min(c['d_model']['hidden_units'], {LARGEST})]\n"
+    )
+    # a depth is capped at DEEPEST (resnet's 100 layers, papers-37), not at LARGEST
+    deep = {"num_layers": 100, "hidden_units": 30}
+    layered = "def f(c):\n    return [min(c['num_layers'], 16), c['paper']['num_layers']]\n"
+    assert capped_sizes(layered, deep) == (
+        f"def f(c):\n    return [min(min(c['num_layers'], {DEEPEST}), 16),"
+        f" min(c['paper']['num_layers'], {DEEPEST})]\n",
+        [f"num_layers (100) at {DEEPEST}"],
     )
     loose = "def f(c):\n    return min(c['d_model'], 512)\n"
     assert (
@@ -545,7 +557,7 @@ def test_a_build_whose_init_reads_a_paper_size_gets_it_capped(
     model = (repo / contract.MODEL).read_text("utf-8")
     assert f'int(min(config["model"]["hidden_units"], {contract.LARGEST}))' in model
     fixes = json.loads((run_dir / "plan" / "fixes.json").read_text("utf-8"))["fixes"]
-    assert "model.py: capped its reads of hidden_units (64) at 16 (min(..., 16))" in [
+    assert "model.py: capped its reads of hidden_units (64) at 16 (min(setting, cap))" in [
         f["fix"] for f in fixes
     ]
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")

@@ -1,0 +1,144 @@
+"""predict asked for with the paper's equations of its model in its body, as comments to
+write below (resnet's y = F(x, {W_i}) + x; gcn's Z = softmax(Â ReLU(ÂXW^(0)) W^(1))).
+The paper's own characters (Greek, minus signs) are the subject here."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from papercoder.agents import contract
+from papercoder.agents.stubs import emptied, stubs, with_function
+from papercoder.paper.model import Equation
+from papercoder.testing import ScriptedServer
+from tests.conftest import PAPERS
+from tests.pipeline.conftest import scripted
+from tests.pipeline.test_contract import answer, run_in, small_build
+
+
+def equation(number: str | None, text: str, section: str = "3 Method") -> Equation:
+    return Equation(number=number, text=text, page=1, section=section)
+
+
+@pytest.mark.skipif(not PAPERS.is_dir(), reason=f"the shared papers are not at {PAPERS}")
+@pytest.mark.papers
+@pytest.mark.parametrize(
+    ("paper", "wanted"),
+    [
+        ("resnet", ["Equation 1 of Section 3.2"]),  # not Eq. 2, its variant y = ... + W_s x
+        ("gcn", ["Equation 2 of Section 2", "Equation 9 of Section 3.1"]),  # not the losses
+        ("transformer", ["Equation 1 of Section 3.2.1", "Equation 2 of Section 3.3"]),
+        ("adam", []),  # an optimizer: its equations are its update's
+        ("tsne", []),  # its p_(j|i), garbled by the PDF's fractions
+        ("distillation", []),  # its tempered softmax is its objective's
+        ("glove", []),
+        ("seq2seq", []),
+        ("vgg", []),
+    ],
+)
+def test_the_equations_of_the_papers_model_are_the_ones_that_compute_its_output(
+    paper: str, wanted: list[str]
+) -> None:
+    from papercoder.paper import load_paper
+
+    found = contract.model_equations(load_paper(PAPERS / f"{paper}.pdf").equations)
+    assert [where for where, _ in found] == wanted
+    if paper == "gcn":
+        printed = unicodedata.normalize("NFC", found[1][1])  # (A and a combining hat)
+        assert printed == "Z = f(X, A) = softmax(Â ReLU(ÂXW^(0)) W^(1)) ."
+
+
+def test_only_an_equation_computing_an_output_in_the_method_is_picked() -> None:
+    picked = contract.model_equations(
+        [
+            equation("1", "h = σ(W_1 x + b)", "1 Introduction"),  # not the method's section
+            equation("2", "L = −∑ y log ŷ"),  # an objective
+            equation("3", "∂L/∂W_1 = x^T δ"),  # a gradient
+            equation("4", "p_(j|i) = (exp −∥x_i −)/(_(̸=i) ex̂p(−∥x_i)"),  # garbled
+            equation(None, "h = relu(W x)"),  # unnumbered
+            equation("5", "z = W_2 tanh(W_1 x)", "A Appendix"),  # an appendix
+            equation("6", "v = a + b"),  # no activation, no weight matrix
+            equation("7", "h = relu(W_1 x + b_1)"),
+            equation("8", "h = relu(W_1 x)"),  # a variant of Eq. 7: the same left-hand side
+            equation("9", "s = softmax(W_2 h + b_2)", "3.1 The output"),
+            equation("10", "y = F(x, {W_i}) + x"),
+            equation("11", "o = max(0, W_3 y)"),  # a fourth: the model's are at most three
+            equation("12", "q = σ(W x) " + "+ W x " * 40),  # too long to be one of them
+        ]
+    )
+    assert picked == [
+        ("Equation 7 of Section 3", "h = relu(W_1 x + b_1)"),
+        ("Equation 9 of Section 3.1", "s = softmax(W_2 h + b_2)"),
+        ("Equation 10 of Section 3", "y = F(x, {W_i}) + x"),
+    ]
+
+
+# the 1.5B model's answer to resnet's question, word for word (Qwen2.5-Coder-1.5B Q4_K_M, on
+# the plan of papers-37): told no equation, it had written `return np.dot(inputs, w1)`
+_RESNET_ANSWER = '''\
+def predict(self, inputs: np.ndarray) -> np.ndarray:
+        """The method's output."""
+        x = inputs
+        for i in range(self.params["num_layers"]):
+            W = self.params[f"w{i}"]
+            b = self.params[f"b{i}"]
+            x = relu(np.dot(x, W) + b)
+        return x
+'''
+
+_RESNET = [("Equation 1 of Section 3.2", "y = F(x, {W_i}) + x.")]
+
+
+def test_predict_is_first_asked_to_write_the_equations_below_them() -> None:
+    code = contract.skeleton(contract.MODEL, "Deep Residual Learning")
+    assert contract.first_stubs(code) == stubs(code)  # no equations: asked as before
+    [init, predict, loss, step] = contract.first_stubs(code, _RESNET)
+    assert (init.why, loss.why, step.why) == ("does nothing yet",) * 3
+    assert predict.why.startswith("does nothing yet: its body starts with the equations")
+    shown = emptied(code, predict)
+    assert (
+        '        same parameters give the same output."""\n'
+        "        # The paper's model, to write in numpy below (Equation 1 of Section 3.2):\n"
+        "        #     y = F(x, {W_i}) + x.\n"
+        "        x = inputs\n"
+        "\n"
+        "    def loss("
+    ) in shown
+    written = with_function(code, predict, _RESNET_ANSWER, "model")
+    assert written is not None and 'self.params[f"w{i}"]' in written
+    assert [s.name for s in stubs(written)] == ["__init__", "loss", "step"]
+
+
+_PREDICT = """\
+def predict(self, inputs: np.ndarray) -> np.ndarray:
+    x = inputs
+    h = relu(x @ self.params["w1"] + self.params["b1"])
+    return (h + x @ self.params["p"]) @ self.params["w2"] + self.params["b2"]
+"""
+
+
+def test_a_build_asks_for_predict_with_the_papers_equations(
+    fixture_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixture paper's one equation is its loss; given a model's equations, predict's
+    first question holds them, and the rest of the build goes on as before."""
+    gcn = [("Equation 9 of Section 3.1", "Z = softmax(Â ReLU(ÂXW^(0)) W^(1))")]
+    monkeypatch.setattr(contract, "model_equations", lambda equations: gcn)
+    rules: list[dict[str, Any]] = [answer("`x = inputs`. Go on from there", _PREDICT)]
+    with ScriptedServer(scripted(*rules)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    [predict] = [a for a in asked if "`Model.predict`" in a]
+    assert (
+        "        # The paper's model, to write in numpy below (Equation 9 of Section 3.1):\n"
+        in predict
+    )
+    assert "        #     Z = softmax(Â ReLU(ÂXW^(0)) W^(1))\n        x = inputs\n" in predict
+    assert sum("Go on from there" in a for a in asked) == 1  # predict's alone
+    model = (run_dir / "repo" / contract.MODEL).read_text("utf-8")
+    assert 'h = relu(x @ self.params["w1"] + self.params["b1"])' in model
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
