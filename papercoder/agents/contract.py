@@ -185,8 +185,22 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
     file."""
     plain = " ".join(title.replace('"', "'").replace("\\", "/").split())  # safe in a docstring
     text = _TEXTS[path].replace("$title", plain or "the paper")
+    text = text.replace("$size", size_example(config))
     # in the docstring of model.Model
     return text.replace("$settings", settings(config, "    ") if config else "")
+
+
+def size_example(config: ConfigPlan | None) -> str:
+    """How __init__'s docstring shows a size read from config: one of `config`'s own
+    (` (min(config["paper"]["d_model"], 16))`), or, where it has none, a size of the
+    model's choosing. Shown `hidden_units` whatever config held, the 1.5B model read
+    config["paper"]["hidden_units"] from resnet's, which has none: a KeyError at every
+    check, two repairs long (papers-37)."""
+    for entry in sorted(config.entries if config else [], key=lambda e: e.key):
+        if paper_size(entry.key, entry.value):
+            reads = "".join(f'["{part}"]' for part in entry.key.split("."))
+            return f" (min(config{reads}, {size_cap(entry.key)}))"
+    return "; where it lists none, a hidden size of yours, at most 16"
 
 
 def without_gradients(analysis: str) -> str:
@@ -1666,8 +1680,7 @@ class Model:
         (self.params["w1"]) and of the shape they use it with, each a float array, small and
         random from np.random.default_rng(0): shapes from n_features, n_classes and the
         network's sizes read from config capped at 16 (its depth at 4), as the class's
-        docstring lists them
-        (min(config["paper"]["hidden_units"], 16)). A method that learns one point per
+        docstring lists them$size. A method that learns one point per
         sample (an embedding, as t-SNE's) learns here a map of the inputs to those points:
         weights of shape (n_features, its dimensions). Each attribute the methods below read
         from self is set here: a hyperparameter (learning rate, coefficients) read from

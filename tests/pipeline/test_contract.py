@@ -396,6 +396,30 @@ def test_the_paper_sizes_are_shown_capped_in_the_settings_model_py_is_shown() ->
     assert contract.paper_sizes("a: [1, 2\n") == {}
 
 
+def test_init_is_shown_a_size_read_from_its_own_config() -> None:
+    """Shown `min(config["paper"]["hidden_units"], 16)` whatever config.yaml held, the 1.5B
+    model read hidden_units from resnet's config, which had none (papers-37): a KeyError at
+    every check. The example is one of config's own sizes, or none at all."""
+    from papercoder.agents.plan import ConfigEntry, ConfigPlan
+
+    def init_doc(*entries: ConfigEntry) -> str:
+        code = contract.skeleton(contract.MODEL, "t", ConfigPlan(entries=list(entries)))
+        return code[code.index("def __init__") : code.index("def predict")]
+
+    resnet = [
+        ConfigEntry(key="paper.num_layers", value=100, source="Section 1"),
+        ConfigEntry(key="training.learning_rate", value=0.1, source="Section 4.2"),
+    ]
+    shown = init_doc(*resnet)
+    assert "hidden_units" not in shown
+    assert 'docstring lists them (min(config["paper"]["num_layers"], 4)).' in shown
+    none = init_doc(resnet[1])
+    assert "hidden_units" not in none and "min(config" not in none
+    assert "where it lists none, a hidden size of yours, at most 16." in none
+    sized = init_doc(ConfigEntry(key="model.d_model", value=512, source="Table 3"), *resnet)
+    assert 'lists them (min(config["model"]["d_model"], 16)).' in " ".join(sized.split())
+
+
 def test_ops_compute_the_building_blocks_and_stay_finite_for_large_scores(
     tmp_path: Path,
 ) -> None:
