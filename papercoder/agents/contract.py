@@ -308,9 +308,8 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
 # paper's own method, not its introduction, related work, experiments or appendix
 _ACTIVATION = re.compile(r"softmax|relu|\u03c3|sigmoid|tanh|max\s*\(\s*0\s*,", re.I)
 _WEIGHT = re.compile(r"\bW\s*[_^(\d]")
-_NOT_THE_OUTPUT = re.compile(
-    r"∂|∇|δ\w*\s*/\s*δ|\blog\b|\bln\b|\bKL\b|arg\s*max|^\s*(L|J|C|\u2113|E|R)\s*(_\w+)?\s*=", re.I
-)
+_NOT_THE_OUTPUT = re.compile(r"∂|∇|δ\w*\s*/\s*δ|\blog\b|\bln\b|\bKL\b|arg\s*max", re.I)
+_OBJECTIVE = re.compile(r"^\s*(L|J|C|\u2113|E|R)\s*(_\w+)?\s*=")  # (not an LSTM's c_t = ...)
 _NOT_THE_METHOD = re.compile(
     r"introduction|related|background|experiment|result|discussion|conclusion|appendix", re.I
 )
@@ -334,6 +333,7 @@ def model_equations(equations: Iterable[Equation]) -> list[tuple[str, str]]:
             and not _NOT_THE_METHOD.search(section)
             and (_ACTIVATION.search(text) or _WEIGHT.search(text))
             and not _NOT_THE_OUTPUT.search(text)
+            and not _OBJECTIVE.match(text)
             and _paired(text)
             and len(text) <= EQUATION_CHARS
         ):

@@ -65,7 +65,7 @@ def test_only_an_equation_computing_an_output_in_the_method_is_picked() -> None:
             equation("8", "h = relu(W_1 x)"),  # a variant of Eq. 7: the same left-hand side
             equation("9", "s = softmax(W_2 h + b_2)", "3.1 The output"),
             equation("10", "y = F(x, {W_i}) + x"),
-            equation("11", "o = max(0, W_3 y)"),  # a fourth: the model's are at most three
+            equation("11", "c_t = σ(W_c x)"),  # a fourth: the model's are at most three
             equation("12", "q = σ(W x) " + "+ W x " * 40),  # too long to be one of them
         ]
     )
@@ -74,6 +74,9 @@ def test_only_an_equation_computing_an_output_in_the_method_is_picked() -> None:
         ("Equation 9 of Section 3.1", "s = softmax(W_2 h + b_2)"),
         ("Equation 10 of Section 3", "y = F(x, {W_i}) + x"),
     ]
+    # an LSTM's cell is no objective, as `C = ...` would be
+    assert contract.model_equations([equation("1", "c_t = σ(W_c x)")]) != []
+    assert contract.model_equations([equation("1", "C = σ(W_c x)")]) == []
 
 
 # the 1.5B model's answer to resnet's question, word for word (Qwen2.5-Coder-1.5B Q4_K_M, on
