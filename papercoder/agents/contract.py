@@ -313,8 +313,11 @@ _OBJECTIVE = re.compile(r"^\s*(L|J|C|\u2113|E|R)\s*(_\w+)?\s*=")  # (not an LSTM
 _NOT_THE_METHOD = re.compile(
     r"introduction|related|background|experiment|result|discussion|conclusion|appendix", re.I
 )
-MOST_EQUATIONS, EQUATION_CHARS = 3, 200
-EQUATIONS_SHOWN = "The paper's model, to write in numpy below"
+# a layer's recurrence (gcn's H^(l+1) = relu(Â H^(l) W^(l))): shown beside the model's own
+# equation, the 1.5B model unrolled it in comments, H^(1) to H^(13), until its reply ran
+# out (twice, papers-38); shown gcn's Equation 9 alone, it wrote a graph convolution
+_RECURRENCE = re.compile(r"\(\s*[a-z]\s*\+\s*1\s*\)|[_^]\s*\{?\s*[a-z]\s*\+\s*1", re.I)
+MOST_EQUATIONS, EQUATION_CHARS = 2, 200
 
 
 def model_equations(equations: Iterable[Equation]) -> list[tuple[str, str]]:
@@ -342,7 +345,8 @@ def model_equations(equations: Iterable[Equation]) -> list[tuple[str, str]]:
                 continue  # a variant of one kept (resnet's y = F(x, {W_i}) + W_s x)
             number = section.split()[0]
             found.append((f"Equation {equation.number} of Section {number}", text))
-    return found[:MOST_EQUATIONS]
+    unrolled = [(w, t) for w, t in found if not _RECURRENCE.search(t.split("=", 1)[0])]
+    return (unrolled or found)[:MOST_EQUATIONS]
 
 
 def _paired(text: str) -> bool:
@@ -357,15 +361,14 @@ def _paired(text: str) -> bool:
 
 
 def equations_body(equations: Sequence[tuple[str, str]]) -> str:
-    """The start of predict that computes the paper's model by its `equations`: them as
-    comments, their places in one line above them, and a line of code below (`x =
-    inputs`). Each labelled on a line of its own, the 1.5B model copied the labels and went
-    on with an "Equation 3" of its own until it looped (resnet); with a line of code after
-    them, it writes code (as below adam's algorithm box, algorithm_body)."""
-    where = ", ".join(w for w, _ in equations)
-    rows = [f"# {EQUATIONS_SHOWN} ({where}):"]
-    rows += [f"#     {text}" for _, text in equations]
-    return "\n".join([*rows, "x = inputs"]) + "\n"
+    """The start of predict that computes the paper's model by its `equations`: a line of
+    code (`x = inputs`), then each equation as a comment, its place at the end, for the
+    model to write below each. With the places on lines of their own (`# Equation 1 of
+    Section 3.2:`), the 1.5B model went on with an "Equation 3" of its own; with the code
+    line after the comments, it moved the line up and went on in comments (papers-38)."""
+    rows = ["x = inputs"]
+    rows += [f"# {text}  ({where})" for where, text in equations]
+    return "\n".join(rows) + "\n"
 
 
 def first_stubs(code: str, equations: Sequence[tuple[str, str]] = ()) -> list[Stub]:

@@ -29,7 +29,7 @@ def equation(number: str | None, text: str, section: str = "3 Method") -> Equati
     ("paper", "wanted"),
     [
         ("resnet", ["Equation 1 of Section 3.2"]),  # not Eq. 2, its variant y = ... + W_s x
-        ("gcn", ["Equation 2 of Section 2", "Equation 9 of Section 3.1"]),  # not the losses
+        ("gcn", ["Equation 9 of Section 3.1"]),  # not its losses, nor its layers' recurrence
         ("transformer", ["Equation 1 of Section 3.2.1", "Equation 2 of Section 3.3"]),
         ("adam", []),  # an optimizer: its equations are its update's
         ("tsne", []),  # its p_(j|i), garbled by the PDF's fractions
@@ -47,7 +47,7 @@ def test_the_equations_of_the_papers_model_are_the_ones_that_compute_its_output(
     found = contract.model_equations(load_paper(PAPERS / f"{paper}.pdf").equations)
     assert [where for where, _ in found] == wanted
     if paper == "gcn":
-        printed = unicodedata.normalize("NFC", found[1][1])  # (A and a combining hat)
+        printed = unicodedata.normalize("NFC", found[0][1])  # (A and a combining hat)
         assert printed == "Z = f(X, A) = softmax(Â ReLU(ÂXW^(0)) W^(1)) ."
 
 
@@ -64,19 +64,24 @@ def test_only_an_equation_computing_an_output_in_the_method_is_picked() -> None:
             equation("7", "h = relu(W_1 x + b_1)"),
             equation("8", "h = relu(W_1 x)"),  # a variant of Eq. 7: the same left-hand side
             equation("9", "s = softmax(W_2 h + b_2)", "3.1 The output"),
-            equation("10", "y = F(x, {W_i}) + x"),
-            equation("11", "c_t = σ(W_c x)"),  # a fourth: the model's are at most three
+            equation("10", "y = F(x, {W_i}) + x"),  # a third: the model's are at most two
             equation("12", "q = σ(W x) " + "+ W x " * 40),  # too long to be one of them
         ]
     )
     assert picked == [
         ("Equation 7 of Section 3", "h = relu(W_1 x + b_1)"),
         ("Equation 9 of Section 3.1", "s = softmax(W_2 h + b_2)"),
-        ("Equation 10 of Section 3", "y = F(x, {W_i}) + x"),
     ]
-    # an LSTM's cell is no objective, as `C = ...` would be
-    assert contract.model_equations([equation("1", "c_t = σ(W_c x)")]) != []
-    assert contract.model_equations([equation("1", "C = σ(W_c x)")]) == []
+    # a layer's recurrence is left out beside the model's own equation, and kept alone
+    recurrence = equation("2", "H^(l+1) = σ(Â H^(l) W^(l))")
+    own = equation("9", "Z = softmax(Â relu(Â X W^(0)) W^(1))", "3.1 Example")
+    assert [w for w, _ in contract.model_equations([recurrence, own])] == [
+        "Equation 9 of Section 3.1"
+    ]
+    assert [w for w, _ in contract.model_equations([recurrence])] == ["Equation 2 of Section 3"]
+    for lhs in ("h_{t+1}", "x_(t + 1)", "h^(l+1)"):
+        with_own = contract.model_equations([equation("1", f"{lhs} = relu(W h)"), own])
+        assert [w for w, _ in with_own] == ["Equation 9 of Section 3.1"], lhs
 
 
 # the 1.5B model's answer to resnet's question, word for word (Qwen2.5-Coder-1.5B Q4_K_M, on
@@ -100,13 +105,12 @@ def test_predict_is_first_asked_to_write_the_equations_below_them() -> None:
     assert contract.first_stubs(code) == stubs(code)  # no equations: asked as before
     [init, predict, loss, step] = contract.first_stubs(code, _RESNET)
     assert (init.why, loss.why, step.why) == ("does nothing yet",) * 3
-    assert predict.why.startswith("does nothing yet: its body starts with the equations")
+    assert predict.why.startswith("does nothing yet: its body starts with `x = inputs` and the")
     shown = emptied(code, predict)
     assert (
         '        same parameters give the same output."""\n'
-        "        # The paper's model, to write in numpy below (Equation 1 of Section 3.2):\n"
-        "        #     y = F(x, {W_i}) + x.\n"
         "        x = inputs\n"
+        "        # y = F(x, {W_i}) + x.  (Equation 1 of Section 3.2)\n"
         "\n"
         "    def loss("
     ) in shown
@@ -130,17 +134,14 @@ def test_a_build_asks_for_predict_with_the_papers_equations(
     first question holds them, and the rest of the build goes on as before."""
     gcn = [("Equation 9 of Section 3.1", "Z = softmax(Â ReLU(ÂXW^(0)) W^(1))")]
     monkeypatch.setattr(contract, "model_equations", lambda equations: gcn)
-    rules: list[dict[str, Any]] = [answer("`x = inputs`. Go on from there", _PREDICT)]
+    rules: list[dict[str, Any]] = [answer("Below each comment line, write that equation", _PREDICT)]
     with ScriptedServer(scripted(*rules)) as srv:
         run_dir = small_build(srv, fixture_pdf, tmp_path)
         asked = [r.text for r in srv.chat_requests("coder.function")]
     [predict] = [a for a in asked if "`Model.predict`" in a]
-    assert (
-        "        # The paper's model, to write in numpy below (Equation 9 of Section 3.1):\n"
-        in predict
-    )
-    assert "        #     Z = softmax(Â ReLU(ÂXW^(0)) W^(1))\n        x = inputs\n" in predict
-    assert sum("Go on from there" in a for a in asked) == 1  # predict's alone
+    gcn_line = "# Z = softmax(Â ReLU(ÂXW^(0)) W^(1))  (Equation 9 of Section 3.1)"
+    assert f"        x = inputs\n        {gcn_line}\n" in predict
+    assert sum("write that equation" in a for a in asked) == 1  # predict's alone
     model = (run_dir / "repo" / contract.MODEL).read_text("utf-8")
     assert 'h = relu(x @ self.params["w1"] + self.params["b1"])' in model
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
