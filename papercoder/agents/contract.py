@@ -284,10 +284,9 @@ def paper_sizes(config_yaml: str) -> dict[str, int]:
 def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     """`code` with each read of one of the paper's `sizes` from config capped at LARGEST
     (`min(config["paper"]["hidden_units"], 16)`; a depth at DEEPEST: size_cap), and what
-    was capped: the tool caps the
-    arrays at the tiny data's largest size and still reads the paper's value (asked again,
-    distillation's __init__ came back as it was, 30 wide, papers-20). The code as it
-    is when it does not parse."""
+    was capped: the tool caps the arrays at the tiny data's largest size and still reads
+    the paper's value (asked again, distillation's __init__ came back as it was, 30 wide,
+    papers-20). The code as it is when it does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
