@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -505,12 +505,14 @@ class Builder:
             ),
         )
         self.complete(order, shared, analyses, more, judged)
-        self.mend_model(names, sizes)
+        # the L2 penalty the loss asked for again still leaves out, the tool adds
+        penalties = contract.penalty_settings(yaml_text)
+        self.mend_model(names, sizes, penalties)
         again = self.with_state_set(order, shared, analyses, more, judged)
         if again:  # what the methods written again need (adam's step now reading self.m)
             self.record_fix(*again)
             GitRepo(self.repo).commit(f"code: wrote {len(again)} functions again, for the others")
-            self.mend_model(names, sizes)
+            self.mend_model(names, sizes, penalties)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -522,18 +524,25 @@ class Builder:
         self.report("code", len(files), len(files))
         return files
 
-    def mend_model(self, names: list[str], sizes: dict[str, int] | None = None) -> None:
+    def mend_model(
+        self,
+        names: list[str],
+        sizes: dict[str, int] | None = None,
+        penalties: Collection[str] = (),
+    ) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
         bare (contract.settings_from_names), from self.params or from self unset
         (contract.settings_from_params), one kept in
         self.params (contract.settings_out_of_params), gradients asked of one array
         (contract.whole_params_to_gradients), state kept by array started as anything but
         a dict (contract.state_by_array), a variable named as the function it calls
-        (contract.unshadowed) and, given the paper's `sizes`, the arrays sized by them
-        (contract.capped_sizes)."""
+        (contract.unshadowed), given the paper's `sizes`, the arrays sized by them
+        (contract.capped_sizes) and, given its L2 `penalties` (after the loss was asked
+        for again, told of them), one no method reads added to the loss
+        (contract.penalty_added)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
-        for mend, fix, why in self.mends(names, sizes):
+        for mend, fix, why in self.mends(names, sizes, penalties):
             code, what = mend(code)
             if what:
                 what_fix = fix.format(", ".join(what))
@@ -545,16 +554,24 @@ class Builder:
                 f"code: {contract.MODEL} mended by the tool ({len(fixes)} mechanical fixes)"
             )
 
-    def mended(self, code: str, names: list[str], sizes: dict[str, int]) -> str:
+    def mended(
+        self,
+        code: str,
+        names: list[str],
+        sizes: dict[str, int],
+        penalties: Collection[str] = (),
+    ) -> str:
         """model.py's `code` as mend_model would leave it, nothing recorded: what an answer
         is judged by when asked for (fill_stubs' `judged`)."""
-        for mend, _, _ in self.mends(names, sizes):
+        for mend, _, _ in self.mends(names, sizes, penalties):
             code, _ = mend(code)
         return code
 
     @staticmethod
     def mends(
-        names: list[str], sizes: dict[str, int] | None
+        names: list[str],
+        sizes: dict[str, int] | None,
+        penalties: Collection[str] = (),
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
         """mend_model's mends, in order, each with what it fixed and why."""
         return [
@@ -562,6 +579,12 @@ class Builder:
                 partial(contract.settings_from_names, names=names),
                 "reads {} from self, not as names nothing defines",
                 "settings of config.yaml read bare in a method: a NameError",
+            ),
+            (
+                partial(contract.penalty_added, names=penalties),
+                "adds to loss the paper's L2 penalty on the weights, {} · ½Σ‖w‖²",
+                "the setting of an L2 penalty (weight decay) that no method read: asked again,"
+                " the loss came back as it was",
             ),
             (
                 partial(contract.settings_from_params, names=names),

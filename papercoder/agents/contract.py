@@ -938,6 +938,73 @@ def setting_names(config_yaml: str) -> list[str]:
     return names
 
 
+# a setting of an L2 penalty on the weights: gcn's `l2_regularization: 5e-4`, resnet's and
+# VGG's weight decay (the penalty λ/2 · Σ‖w‖² of the loss, as plain SGD's weight decay is)
+_PENALTY = re.compile(r"weight_?decay|(^|_)l2($|_)|regulari[sz]", re.I)
+
+
+def penalty_settings(config_yaml: str) -> list[str]:
+    """The settings of config.yaml that are an L2 penalty's weight (_PENALTY): a number
+    between 0 and 1 (not `regularization: l2`)."""
+    try:
+        loaded = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return []
+    return [
+        key
+        for key, value in _leaves(loaded)
+        if _PENALTY.search(key)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 < value < 1
+    ]
+
+
+def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """`code` with the paper's L2 penalty on the weights added to Model.loss where a setting
+    of config.yaml (`names`: penalty_settings) is one and no method reads it: each `return value`
+    of loss returns `value + 0.5 * self.<setting> * sum(np.sum(w ** 2) for w in
+    self.params.values())`, the setting read from self (settings_from_params sets it in
+    `__init__`); and the settings so used. Asked for loss again, told the paper's L2
+    penalty and where it stands, the 1.5B model wrote the same cross-entropy twice
+    (papers-36, papers-39): the pipeline mends so after that question, the penalty being
+    the setting's meaning, not the model's reading of the paper.
+    The code as it is when it does not parse, or has no such setting or loss."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    penalties = [n for n in names if _PENALTY.search(n)]
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+        used = [n for name, m in methods.items() if name != "__init__" for n in ast.walk(m)]
+        read = {  # by a method, not kept by __init__ alone (`self.l2 = config["l2"]`)
+            plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
+            for n in used
+            if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
+            or (isinstance(n, ast.Constant) and isinstance(n.value, str))
+        }
+        unread = [n for n in penalties if plain(n) not in read]
+        loss = methods.get("loss")
+        if not unread or loss is None:
+            continue
+        returns = [n for n in ast.walk(loss) if isinstance(n, ast.Return) and n.value is not None]
+        if not returns:
+            continue
+        setting = unread[0]
+        penalty = (
+            f" + 0.5 * self.{_attribute(setting)}"
+            " * sum(float(np.sum(w**2)) for w in self.params.values())"
+        )
+        edits = [
+            _span(r.value, f"({ast.get_source_segment(code, r.value)}){penalty}")
+            for r in returns
+            if r.value is not None
+        ]
+        return _edited(code, edits), [setting]
+    return code, []
+
+
 # what a setting the paper states is for, by its name: the update rule's (adam's beta1,
 # beta2 and epsilon, a momentum, a learning rate's schedule) or, the rest, the objective's
 # (distillation's temperature and alpha, a weight decay); the network's sizes and depth,
