@@ -196,7 +196,8 @@ def size_example(config: ConfigPlan | None) -> str:
     model's choosing. Shown `hidden_units` whatever config held, the 1.5B model read
     config["paper"]["hidden_units"] from resnet's, which has none: a KeyError at every
     check, two repairs long (papers-37)."""
-    for entry in sorted(config.entries if config else [], key=lambda e: e.key):
+    entries = sorted(config.entries if config else [], key=lambda e: e.key)
+    for entry in sorted(entries, key=lambda e: size_cap(e.key) != LARGEST):  # a width first
         if paper_size(entry.key, entry.value):
             reads = "".join(f'["{part}"]' for part in entry.key.split("."))
             return f" (min(config{reads}, {size_cap(entry.key)}))"
@@ -247,6 +248,8 @@ def size_cap(key: str) -> int | None:
     name = key.rsplit(".", 1)[-1]
     if "batch" in name.lower():
         return None
+    if _DEPTH.search(re.split(r"[\W_]+", name)[-1]):  # num_hidden_layers: a depth
+        return DEEPEST
     if _SIZE.search(name):
         return LARGEST
     return DEEPEST if _DEPTH.search(name) else None
@@ -305,17 +308,23 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
 # not a gradient, an objective (a log, a KL divergence, `L = ...`), nor one PyMuPDF's text
 # garbled (parentheses that do not pair: t-SNE's p_(j|i)); in a numbered section of the
 # paper's own method, not its introduction, related work, experiments or appendix
-_ACTIVATION = re.compile(r"softmax|relu|\u03c3|sigmoid|tanh|max\s*\(\s*0\s*,", re.I)
+_ACTIVATION = re.compile(r"softmax|relu|\u03c3\s*\(|sigmoid|tanh|max\s*\(\s*0\s*,", re.I)
 _WEIGHT = re.compile(r"\bW\s*[_^(\d]")
 _NOT_THE_OUTPUT = re.compile(r"∂|∇|δ\w*\s*/\s*δ|\blog\b|\bln\b|\bKL\b|arg\s*max", re.I)
-_OBJECTIVE = re.compile(r"^\s*(L|J|C|\u2113|E|R)\s*(_\w+)?\s*=")  # (not an LSTM's c_t = ...)
+_OBJECTIVE = re.compile(  # L = ..., L_{reg} = ..., J(θ) = ...; not an LSTM's c_t = ...
+    r"^\s*(L|J|C|\u2113|E|R)\s*(_\{?\w+\}?|_\(\w+\))?\s*(\([^)=]*\))?\s*="
+)
 _NOT_THE_METHOD = re.compile(
-    r"introduction|related|background|experiment|result|discussion|conclusion|appendix", re.I
+    r"\b(introduction|related|background|experiments?|results?|discussion|conclusions?"
+    r"|appendix)\b",
+    re.I,
 )
 # a layer's recurrence (gcn's H^(l+1) = relu(Â H^(l) W^(l))): shown beside the model's own
 # equation, the 1.5B model unrolled it in comments, H^(1) to H^(13), until its reply ran
 # out (twice, papers-38); shown gcn's Equation 9 alone, it wrote a graph convolution
-_RECURRENCE = re.compile(r"\(\s*[a-z]\s*\+\s*1\s*\)|[_^]\s*\{?\s*[a-z]\s*\+\s*1", re.I)
+_RECURRENCE = re.compile(
+    r"[(\[{]\s*[a-z\u2113]\s*\+\s*1\s*[)\]}]|[_^]\s*\{?\s*[a-z\u2113]\s*\+\s*1", re.I
+)
 MOST_EQUATIONS, EQUATION_CHARS = 2, 200
 
 
@@ -342,7 +351,7 @@ def model_equations(equations: Iterable[Equation]) -> list[tuple[str, str]]:
             left = text.split("=", 1)[0].strip()
             if any(t.split("=", 1)[0].strip() == left for _, t in found):
                 continue  # a variant of one kept (resnet's y = F(x, {W_i}) + W_s x)
-            number = section.split()[0]
+            number = section.split()[0].rstrip(".")
             found.append((f"Equation {equation.number} of Section {number}", text))
     unrolled = [(w, t) for w, t in found if not _RECURRENCE.search(t.split("=", 1)[0])]
     return (unrolled or found)[:MOST_EQUATIONS]
@@ -940,7 +949,8 @@ def setting_names(config_yaml: str) -> list[str]:
 
 # a setting of an L2 penalty on the weights: gcn's `l2_regularization: 5e-4`, resnet's and
 # VGG's weight decay (the penalty λ/2 · Σ‖w‖² of the loss, as plain SGD's weight decay is)
-_PENALTY = re.compile(r"weight_?decay|(^|_)l2($|_)|regulari[sz]", re.I)
+_PENALTY = re.compile(r"weight[\W_]?decay|(^|[\W_])l2([\W_]|$)", re.I)
+_NOT_A_PENALTY = re.compile(r"l1|entropy|kl|clip|norm|dropout", re.I)
 
 
 def penalty_settings(config_yaml: str) -> list[str]:
@@ -954,6 +964,8 @@ def penalty_settings(config_yaml: str) -> list[str]:
         key
         for key, value in _leaves(loaded)
         if _PENALTY.search(key)
+        and not _NOT_A_PENALTY.search(key)
+        and _attribute(key).isidentifier()
         and isinstance(value, int | float)
         and not isinstance(value, bool)
         and 0 < value < 1
@@ -974,35 +986,73 @@ def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
-    penalties = [n for n in names if _PENALTY.search(n)]
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
-        used = [n for name, m in methods.items() if name != "__init__" for n in ast.walk(m)]
-        read = {  # by a method, not kept by __init__ alone (`self.l2 = config["l2"]`)
-            plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
-            for n in used
-            if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
-            or (isinstance(n, ast.Constant) and isinstance(n.value, str))
-        }
-        unread = [n for n in penalties if plain(n) not in read]
-        loss = methods.get("loss")
-        if not unread or loss is None:
-            continue
-        returns = [n for n in ast.walk(loss) if isinstance(n, ast.Return) and n.value is not None]
-        if not returns:
-            continue
-        setting = unread[0]
-        penalty = (
-            f" + 0.5 * self.{_attribute(setting)}"
-            " * sum(float(np.sum(w**2)) for w in self.params.values())"
+    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
+    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)} if model else {}
+    loss = methods.get("loss")
+    if not names or loss is None:
+        return code, []
+    outside = [t for t in tree.body if t is not model]
+    outside += [m for m in model.body if m is not methods.get("__init__")] if model else []
+    used = [n for t in outside for n in ast.walk(t)]
+    read = {  # by a method, not kept by __init__ alone (`self.l2 = config["l2"]`)
+        plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
+        for n in used
+        if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str))
+    }
+    if any(plain(n) in read for n in names) or _squares_params(loss):
+        return code, []  # one penalty is the loss's already (weight_decay beside an l2)
+    returns = [r for r in _own_nodes(loss) if isinstance(r, ast.Return) and r.value is not None]
+    if not returns:
+        return code, []
+    setting = next(iter(names))
+    penalty = (
+        f" + 0.5 * self.{_attribute(setting)}"
+        " * sum(float(np.sum(w**2)) for w in self.params.values())"
+    )
+    edits = [
+        _span(r.value, f"({ast.get_source_segment(code, r.value)}){penalty}")
+        for r in returns
+        if r.value is not None
+    ]
+    return _edited(code, edits), [setting]
+
+
+def _squares_params(function: ast.FunctionDef) -> bool:
+    """Whether `function` squares something of self.params (`(w**2).sum()`, np.square,
+    a norm): a penalty of its own, under whatever name it reads its weight by."""
+    for node in ast.walk(function):
+        squared = (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Pow)
+            and isinstance(node.right, ast.Constant)
+            and node.right.value == 2
+        ) or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("square", "norm")
         )
-        edits = [
-            _span(r.value, f"({ast.get_source_segment(code, r.value)}){penalty}")
-            for r in returns
-            if r.value is not None
-        ]
-        return _edited(code, edits), [setting]
-    return code, []
+        if squared and ("params" in ast.unparse(node) or _reads_params_name(function)):
+            return True
+    return False
+
+
+def _reads_params_name(function: ast.FunctionDef) -> bool:
+    """Whether `function` reads self.params at all (a weight squared through a local)."""
+    return any(
+        isinstance(n, ast.Attribute) and n.attr == "params" and _self_attribute(n) is not None
+        for n in ast.walk(function)
+    )
+
+
+def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
+    """The nodes of `function`'s body, not those of a function, lambda or class in it."""
+    todo: list[ast.AST] = list(function.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 # what a setting the paper states is for, by its name: the update rule's (adam's beta1,

@@ -389,10 +389,12 @@ def test_the_paper_sizes_are_shown_capped_in_the_settings_model_py_is_shown() ->
         ConfigEntry(key="paper.batch_size", value=128, source="Section 6.1"),
         ConfigEntry(key="paper.num_layers", value=100, source="Section 1"),
         ConfigEntry(key="paper.n_blocks", value=3, source="Section 3"),
+        ConfigEntry(key="paper.num_hidden_layers", value=12, source="Table 1"),
     ]
     listed = contract.settings(ConfigPlan(entries=entries), "").splitlines()
     assert '    min(config["paper"]["num_layers"], 4)  (100, here at most 4)' in listed
     assert '    config["paper"]["n_blocks"]  (3)' in listed  # a depth the tiny data takes
+    assert '    min(config["paper"]["num_hidden_layers"], 4)  (12, here at most 4)' in listed
     assert '    config["paper"]["batch_size"]  (128)' in listed  # sizes no parameter
     assert '    min(config["paper"]["hidden_units"], 16)  (1000, here at most 16)' in listed
     assert '    min(config["paper"]["d_model"], 16)  (512, here at most 16)' in listed
@@ -1054,8 +1056,15 @@ def test_an_l2_penalty_no_method_reads_is_added_to_the_loss() -> None:
     yaml_text = (
         "paper:\n  l2_regularization: 0.0005  # Section 6.1\n  regularization: l2\n"
         "training:\n  weight_decay: 1.0e-4  # Section 3.4\n  l2_clip: 2.0\n  decay: true\n"
+        "  weight-decay: 0.0005\n  l1_regularization: 0.001\n  entropy_regularization: 0.01\n"
+        "  l2_norm_clip: 0.5\n  lambda_l2: 0.0005\n"
     )
-    assert penalty_settings(yaml_text) == ["l2_regularization", "weight_decay"]
+    assert penalty_settings(yaml_text) == [
+        "l2_regularization",
+        "weight_decay",
+        "weight-decay",
+        "lambda_l2",
+    ]
     assert penalty_settings("a: [1\n") == []
     code = (
         "import numpy as np\nfrom typing import Any\n\n\nclass Model:\n"
@@ -1082,6 +1091,20 @@ def test_an_l2_penalty_no_method_reads_is_added_to_the_loss() -> None:
     assert penalty_added(used, ["l2_regularization"]) == (used, [])  # read already
     kept = code.replace('"""Doc."""', '"""Doc."""\n        self.l2_regularization = 0.1')
     assert penalty_added(kept, ["l2_regularization"])[1] == ["l2_regularization"]  # kept only
+    # a second penalty beside one the loss reads, under its name or another, or squared
+    # weights of its own: no second penalty
+    both = added.replace("self.l2_regularization", "self.wd")
+    assert penalty_added(both, ["weight_decay"]) == (both, [])
+    # a function inside loss keeps its own return; another class's loss is not the model's
+    nested = code.replace(
+        "        scores = self.predict(inputs)\n",
+        "        def inner(v: Any) -> Any:\n            return v\n\n"
+        "        scores = inner(self.predict(inputs))\n",
+    )
+    helper = "class Softmax:\n    def loss(self, s: Any) -> float:\n        return 0.0\n\n\n"
+    twice, _ = penalty_added(helper + nested, ["l2_regularization"])
+    assert twice.count("0.5 * self.l2_regularization") == 1
+    assert "            return v\n" in twice and "        return 0.0\n" in twice
     set_up, _ = settings_from_params(added, ["l2_regularization"])
     namespace: dict[str, Any] = {}
     exec(set_up, namespace)

@@ -52,26 +52,41 @@ def test_the_equations_of_the_papers_model_are_the_ones_that_compute_its_output(
 
 
 def test_only_an_equation_computing_an_output_in_the_method_is_picked() -> None:
+    """Each left out would be picked but for the one thing its comment names: each holds an
+    activation or a weight matrix, in the method's section."""
     picked = contract.model_equations(
         [
             equation("1", "h = σ(W_1 x + b)", "1 Introduction"),  # not the method's section
-            equation("2", "L = −∑ y log ŷ"),  # an objective
-            equation("3", "∂L/∂W_1 = x^T δ"),  # a gradient
-            equation("4", "p_(j|i) = (exp −∥x_i −)/(_(̸=i) ex̂p(−∥x_i)"),  # garbled
+            equation("2", "h = relu(W x)", "4 Experiments"),
+            equation("3", "h = relu(W x)", "A Appendix"),
             equation(None, "h = relu(W x)"),  # unnumbered
-            equation("5", "z = W_2 tanh(W_1 x)", "A Appendix"),  # an appendix
-            equation("6", "v = a + b"),  # no activation, no weight matrix
-            equation("7", "h = relu(W_1 x + b_1)"),
-            equation("8", "h = relu(W_1 x)"),  # a variant of Eq. 7: the same left-hand side
-            equation("9", "s = softmax(W_2 h + b_2)", "3.1 The output"),
-            equation("10", "y = F(x, {W_i}) + x"),  # a third: the model's are at most two
+            equation("4", "L = −∑ y log softmax(W_1 x)"),  # an objective, by its log
+            equation("5", "L_{reg} = λ ∑ ‖W_i‖^2"),  # by its left side
+            equation("6", "J(θ) = ‖y − tanh(W_1 x)‖^2"),
+            equation("7", "∂L/∂W_1 = x^T δ"),  # a gradient
+            equation("8", "KL(p, softmax(W x))"),
+            equation("9", "p_(j|i) = (exp −∥W_1 x_i −)/(_(̸=i) ex̂p(−∥x_i)"),  # garbled
+            equation("10", "z = μ + σ ⊙ ε"),  # a deviation, not an activation applied
+            equation("11", "v = a + b"),  # no activation, no weight matrix
             equation("12", "q = σ(W x) " + "+ W x " * 40),  # too long to be one of them
+            equation("13", "h = relu(W_1 x + b_1)"),
+            equation("14", "h = relu(W_1 x)"),  # a variant of Eq. 13: the same left side
+            equation("15", "s = softmax(W_2 h + b_2)", "3.1 The output"),
+            equation("16", "y = F(x, {W_i}) + x"),  # a third: the model's are at most two
         ]
     )
     assert picked == [
-        ("Equation 7 of Section 3", "h = relu(W_1 x + b_1)"),
-        ("Equation 9 of Section 3.1", "s = softmax(W_2 h + b_2)"),
+        ("Equation 13 of Section 3", "h = relu(W_1 x + b_1)"),
+        ("Equation 15 of Section 3.1", "s = softmax(W_2 h + b_2)"),
     ]
+    # a word inside a title is no experiments section; a numbered title's dot is dropped
+    normalised = equation("1", "h = relu(W x)", "3.3. Decorrelated Batch Normalization")
+    assert contract.model_equations([normalised]) == [
+        ("Equation 1 of Section 3.3", "h = relu(W x)")
+    ]
+    # an LSTM's cell is no objective, as `C = ...` would be
+    assert contract.model_equations([equation("1", "c_t = σ(W_c x)")]) != []
+    assert contract.model_equations([equation("1", "C = σ(W_c x)")]) == []
     # a layer's recurrence is left out beside the model's own equation, and kept alone
     recurrence = equation("2", "H^(l+1) = σ(Â H^(l) W^(l))")
     own = equation("9", "Z = softmax(Â relu(Â X W^(0)) W^(1))", "3.1 Example")
@@ -79,7 +94,7 @@ def test_only_an_equation_computing_an_output_in_the_method_is_picked() -> None:
         "Equation 9 of Section 3.1"
     ]
     assert [w for w, _ in contract.model_equations([recurrence])] == ["Equation 2 of Section 3"]
-    for lhs in ("h_{t+1}", "x_(t + 1)", "h^(l+1)"):
+    for lhs in ("h_{t+1}", "x_(t + 1)", "h^(l+1)", "H^(ℓ+1)", "H^{[l+1]}"):
         with_own = contract.model_equations([equation("1", f"{lhs} = relu(W h)"), own])
         assert [w for w, _ in with_own] == ["Equation 9 of Section 3.1"], lhs
 
