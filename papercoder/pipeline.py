@@ -62,6 +62,7 @@ STAGES = ("ingest", "plan", "analyse", "code")
 # tokens of one such function
 STUBS = 8  # the stubs of one file asked for alone, at most
 FUNCTION_TOKENS = 768
+PREDICT = frozenset({"Model.predict"})
 # model.py's methods the small profile asks for last: written first, gcn's __init__ made no
 # arrays and distillation's others than predict then read (papers-22); written last, it sees
 # every array and setting the other methods read
@@ -469,6 +470,11 @@ class Builder:
                 last=LAST,
                 targets=partial(contract.first_stubs, equations=equations),
             )
+            if equations and any(s.name == "predict" for s in stubs(code)):
+                # told the equations, resnet's predict looped (papers-41): asked as before
+                code, _ = fill_stubs(
+                    self.gateway, shared, path, code, design, tokens, 1, only=PREDICT
+                )
             self.record_fix(
                 *(
                     PlanFix(

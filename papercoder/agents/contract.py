@@ -192,13 +192,13 @@ def skeleton(path: str, title: str, config: ConfigPlan | None = None) -> str:
 
 def size_example(config: ConfigPlan | None) -> str:
     """How __init__'s docstring shows a size read from config: one of `config`'s own
-    (` (min(config["paper"]["d_model"], 16))`), or, where it has none, a size of the
-    model's choosing. Shown `hidden_units` whatever config held, the 1.5B model read
+    (` (min(config["paper"]["d_model"], 16))`; a width, not a depth: shown resnet's
+    `num_layers`, it sized its hidden layer 4 wide by it, papers-41), or, where it has none,
+    a size of the model's choosing. Shown `hidden_units` whatever config held, the model read
     config["paper"]["hidden_units"] from resnet's, which has none: a KeyError at every
     check, two repairs long (papers-37)."""
-    entries = sorted(config.entries if config else [], key=lambda e: e.key)
-    for entry in sorted(entries, key=lambda e: size_cap(e.key) != LARGEST):  # a width first
-        if paper_size(entry.key, entry.value):
+    for entry in sorted(config.entries if config else [], key=lambda e: e.key):
+        if paper_size(entry.key, entry.value) and size_cap(entry.key) == LARGEST:
             reads = "".join(f'["{part}"]' for part in entry.key.split("."))
             return f" (min(config{reads}, {size_cap(entry.key)}))"
     return "; where it lists none, a hidden size of yours, at most 16"

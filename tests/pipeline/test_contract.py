@@ -420,9 +420,9 @@ def test_init_is_shown_a_size_read_from_its_own_config() -> None:
         ConfigEntry(key="paper.num_layers", value=100, source="Section 1"),
         ConfigEntry(key="training.learning_rate", value=0.1, source="Section 4.2"),
     ]
-    shown = init_doc(*resnet)
-    assert "hidden_units" not in shown
-    assert 'docstring lists them (min(config["paper"]["num_layers"], 4)).' in shown
+    shown = init_doc(*resnet)  # its depth is no width to show (papers-41: 4 wide by it)
+    assert "hidden_units" not in shown and 'min(config["paper"]["num_layers"], 4)' not in shown
+    assert "where it lists none, a hidden size of yours, at most 16." in shown
     none = init_doc(resnet[1])
     assert "hidden_units" not in none and "min(config" not in none
     assert "where it lists none, a hidden size of yours, at most 16." in none

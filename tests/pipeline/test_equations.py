@@ -161,3 +161,26 @@ def test_a_build_asks_for_predict_with_the_papers_equations(
     assert 'h = relu(x @ self.params["w1"] + self.params["b1"])' in model
     tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
+
+
+def test_a_predict_the_equations_question_leaves_empty_is_asked_for_as_before(
+    fixture_pdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """resnet (papers-41): told its Equation 1, the 1.5B model repeated it until its reply
+    was cut off, and predict stayed empty to the checks. Asked as before, it is written."""
+    resnet = [("Equation 1 of Section 3.2", "y = F(x, {W_i}) + x.")]
+    monkeypatch.setattr(contract, "model_equations", lambda equations: resnet)
+    looped = {
+        "agent": "coder.function",
+        "contains": "Below each comment line, write that equation",
+        "content": "I would write y = F(x) + x, y = F(x) + x, y = F(x) + x.",
+    }
+    with ScriptedServer(scripted(looped)) as srv:
+        run_dir = small_build(srv, fixture_pdf, tmp_path)
+        asked = [r.text for r in srv.chat_requests("coder.function")]
+    predict = [a for a in asked if "`Model.predict` does nothing yet" in a]
+    assert len(predict) == 2 and "write that equation" not in predict[1]
+    model = (run_dir / "repo" / contract.MODEL).read_text("utf-8")
+    assert [s.name for s in stubs(model)] == []
+    tests = run_in(run_dir / "repo", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0, tests.stdout
