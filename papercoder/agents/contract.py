@@ -1874,14 +1874,15 @@ if __name__ == "__main__":
 _TEST_MODEL = (
     '''"""Tests of model.Model on data.make_data's data, written by PaperCoder: the same for
 every paper. They judge the method by what it does: its objective is one finite number, the
-same for the same parameters; a step changes the method's output; and training lowers
-the objective."""
+same for the same parameters, that each array of its parameters changes; a step changes the
+method's output; and training lowers the objective."""
 
 from typing import Any
 
 import numpy as np
 
 from data import N_CLASSES, make_data
+from gradients import gradients
 from model import Model
 from settings import load_settings
 
@@ -1903,6 +1904,16 @@ def test_the_loss_is_one_finite_number_the_same_each_time() -> None:
     first = number(model.loss(inputs, targets), "Model.loss")
     assert np.isfinite(first)
     assert number(model.loss(inputs, targets), "Model.loss") == first
+
+
+def test_each_array_of_the_parameters_changes_the_loss() -> None:
+    model, inputs, targets = fresh()
+    grads = gradients(lambda: model.loss(inputs, targets), model.params)
+    idle = sorted(name for name, grad in grads.items() if not np.any(grad))
+    assert not idle, (
+        f"Model.params {idle}: no change of them changes Model.loss; read each array of"
+        " self.params in predict or loss, or do not make it in __init__"
+    )
 
 
 def test_the_predictions_are_finite_numbers() -> None:
