@@ -504,6 +504,7 @@ class Builder:
         more = (
             contract.recursive,
             contract.unmade_params,
+            contract.unread_params,
             partial(
                 contract.unread_paper_settings,
                 config_yaml=yaml_text,

@@ -487,6 +487,72 @@ def unmade_params(code: str) -> list[Stub]:
     return found
 
 
+def unread_params(code: str) -> list[Stub]:
+    """Each class's predict, when `__init__` makes arrays of self.params (by names written
+    out) that neither it nor any method but step reads: written apart, adam's `__init__`
+    made "w1" and "w2" and its predict returned `inputs @ w1`, scores 16 wide for 3
+    classes, and only the test that each array changes the loss failed (papers-43). Where
+    a method reads self.params whole (a loop over its arrays), nothing is said."""
+    found = []
+    for cls, methods in _classes(code):
+        init, predict = methods.get("__init__"), methods.get("predict")
+        if init is None or predict is None or _made_params(init) is None:
+            continue
+        made = [
+            key
+            for node in ast.walk(init)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            for key in _literal_keys(target, node.value)
+        ]
+        readers = [m for name, m in methods.items() if name not in ("__init__", "step")]
+        keys: list[re.Pattern[str]] = []
+        whole = False
+        for method in readers:
+            subscripted = set()
+            for node in ast.walk(method):
+                if isinstance(node, ast.Subscript) and _is_params(node.value):
+                    subscripted.add(id(node.value))
+                    pattern = _name_pattern(node.slice)
+                    if pattern is None:
+                        whole = True  # self.params[name]: any of them
+                    else:
+                        keys.append(pattern)
+            whole = whole or any(
+                _is_params(n) and id(n) not in subscripted
+                for n in ast.walk(method)
+                if isinstance(n, ast.Attribute)
+            )
+        unread = [k for k in dict.fromkeys(made) if not any(p.fullmatch(k) for p in keys)]
+        if whole or not unread:
+            continue
+        names = ", ".join(f'self.params["{k}"]' for k in unread[:6])
+        found.append(
+            Stub(
+                name="predict",
+                qualname=f"{cls.name}.predict",
+                line=predict.lineno,
+                why=(
+                    f"reads no {names}, which __init__ makes for the model: compute the output"
+                    " from each array __init__ makes, as the paper's model does"
+                ),
+                faults=len(unread),
+            )
+        )
+    return found
+
+
+def _literal_keys(target: ast.expr, value: ast.expr) -> list[str]:
+    """The names written out that `target = value` gives arrays of self.params."""
+    if _is_params(target) and isinstance(value, ast.Dict):
+        return [
+            k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        ]
+    if isinstance(target, ast.Subscript) and (key := _params_key(target, ast.Store)):
+        return [key]
+    return []
+
+
 def settings_from_params(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     """`code` with each read of a setting of config.yaml (`names`) from self.params, which
     `__init__` does not make there, read from self instead (`self.params["num_layers"]` ->
