@@ -491,8 +491,10 @@ def unread_params(code: str) -> list[Stub]:
     """Each class's predict, when `__init__` makes arrays of self.params (by names written
     out) that neither it nor any method but step reads: written apart, adam's `__init__`
     made "w1" and "w2" and its predict returned `inputs @ w1`, scores 16 wide for 3
-    classes, and only the test that each array changes the loss failed (papers-43). Where
-    a method reads self.params whole (a loop over its arrays), nothing is said."""
+    classes, and only the test that each array changes the loss failed (papers-43). Told
+    which beside its own body, it wrote the same twice (papers-44): shown a body that reads
+    each array into a local first, it is asked to go on from there. Where a method reads
+    self.params whole (a loop over its arrays), nothing is said."""
     found = []
     for cls, methods in _classes(code):
         init, predict = methods.get("__init__"), methods.get("predict")
@@ -527,16 +529,24 @@ def unread_params(code: str) -> list[Stub]:
         if whole or not unread:
             continue
         names = ", ".join(f'self.params["{k}"]' for k in unread[:6])
+        reads = [  # each array read into a local, first: the model goes on to use them
+            f'{local} = self.params["{k}"]'
+            for k in dict.fromkeys(made)
+            if (local := _attribute(k)) not in {"self", "inputs", "np", "gradients", *OPS_NAMES}
+        ]
         found.append(
             Stub(
                 name="predict",
                 qualname=f"{cls.name}.predict",
                 line=predict.lineno,
                 why=(
-                    f"reads no {names}, which __init__ makes for the model: compute the output"
-                    " from each array __init__ makes, as the paper's model does"
+                    f"reads no {names}, which __init__ makes for the model: its body starts"
+                    " by reading each array __init__ makes; go on from there and compute the"
+                    " output from every one of them, as the paper's model does"
                 ),
                 faults=len(unread),
+                afresh=True,  # told which, beside its own body, adam's came back as it was
+                shown="\n".join(reads) + "\n",
             )
         )
     return found

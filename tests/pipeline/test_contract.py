@@ -1187,6 +1187,13 @@ def test_only_arrays_init_makes_by_name_and_nothing_reads_are_named() -> None:
     [stub] = unread_params(code)
     assert stub.qualname == "Model.predict" and stub.faults == 2
     assert stub.why.startswith('reads no self.params["w2"], self.params["v"], which __init__')
+    # asked afresh, its body starting with each array read into a local (papers-44: told
+    # which beside its own body, adam's predict came back as it was, twice)
+    assert stub.afresh
+    assert stub.shown == (
+        'w1 = self.params["w1"]\nw2 = self.params["w2"]\nb = self.params["b"]\n'
+        'v = self.params["v"]\n'
+    )
     by_pattern = code.replace("self.params['b']", "sum(self.params[f'w{k}'] for k in '12')")
     [stub] = unread_params(by_pattern)  # f'w{k}' reads w2 as it may spell it
     assert stub.why.startswith('reads no self.params["b"], self.params["v"], which')
