@@ -199,9 +199,13 @@ def size_example(config: ConfigPlan | None) -> str:
     check, two repairs long (papers-37)."""
     for entry in sorted(config.entries if config else [], key=lambda e: e.key):
         if paper_size(entry.key, entry.value) and size_cap(entry.key) == LARGEST:
-            reads = "".join(f'["{part}"]' for part in entry.key.split("."))
-            return f" (min(config{reads}, {size_cap(entry.key)}))"
+            return f" (min(config{_config_reads(entry.key)}, {size_cap(entry.key)}))"
     return "; where it lists none, a hidden size of yours, at most 16"
+
+
+def _config_reads(key: str) -> str:
+    """How the code reads the setting `key` from config: `["training"]["learning_rate"]`."""
+    return "".join(f'["{part}"]' for part in key.split("."))
 
 
 def without_gradients(analysis: str) -> str:
@@ -1095,30 +1099,24 @@ def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
 
 
 def _squares_params(function: ast.FunctionDef) -> bool:
-    """Whether `function` squares something of self.params (`(w**2).sum()`, np.square,
-    a norm): a penalty of its own, under whatever name it reads its weight by."""
-    for node in ast.walk(function):
-        squared = (
-            isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Pow)
-            and isinstance(node.right, ast.Constant)
-            and node.right.value == 2
-        ) or (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("square", "norm")
+    """Whether `function` reads self.params and squares something (`(w**2).sum()`,
+    np.square, a norm): a penalty of its own, under whatever name it reads its weight by."""
+    nodes = list(ast.walk(function))
+    squares = any(
+        (
+            isinstance(n, ast.BinOp)
+            and isinstance(n.op, ast.Pow)
+            and isinstance(n.right, ast.Constant)
+            and n.right.value == 2
         )
-        if squared and ("params" in ast.unparse(node) or _reads_params_name(function)):
-            return True
-    return False
-
-
-def _reads_params_name(function: ast.FunctionDef) -> bool:
-    """Whether `function` reads self.params at all (a weight squared through a local)."""
-    return any(
-        isinstance(n, ast.Attribute) and n.attr == "params" and _self_attribute(n) is not None
-        for n in ast.walk(function)
+        or (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("square", "norm")
+        )
+        for n in nodes
     )
+    return squares and any(isinstance(n, ast.expr) and _is_params(n) for n in nodes)
 
 
 def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
@@ -1545,7 +1543,7 @@ def settings(config: ConfigPlan, indent: str) -> str:
     and nothing reads)."""
     rows = []
     for entry in sorted(config.entries, key=lambda e: e.key):
-        reads = "".join(f'["{part}"]' for part in entry.key.split("."))
+        reads = _config_reads(entry.key)
         value = repr(entry.value).replace('"', "'").replace("\\", "/")
         if paper_size(entry.key, entry.value):
             cap = size_cap(entry.key)
