@@ -504,7 +504,7 @@ class Builder:
         more = (
             contract.recursive,
             contract.unmade_params,
-            contract.unread_params,
+            partial(contract.unread_params, config_yaml=yaml_text),
             partial(
                 contract.unread_paper_settings,
                 config_yaml=yaml_text,

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import ast
 import keyword
+import operator
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
@@ -307,6 +308,157 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     return _edited(code, edits), sorted(capped)
 
 
+# the sizes make_data gives (data.py: N_FEATURES, N_CLASSES), by the names __init__ takes
+N_FEATURES, N_CLASSES = 8, 3
+_MAKERS = {"zeros", "ones", "empty", "full", "standard_normal", "random"}  # shape first
+_MAKERS_OF_RANGE = {"normal", "uniform", "integers"}  # (low, high, size)
+_NUMBER_CALLS: dict[str, Callable[..., object]] = {
+    "min": min,
+    "max": max,
+    "int": int,
+    "round": round,
+    "abs": abs,
+}
+_ARITHMETIC: dict[type[ast.operator], Callable[[int, int], int]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+}
+
+
+def param_shapes(code: str, config_yaml: str) -> dict[str, str]:
+    """The shape of each array `__init__` makes in self.params by a name written out, as
+    predict is shown it beside each (`w2 = self.params["w2"]  # (16, 3)`): the sizes it
+    reads from config as the synthetic data's network takes them (size_cap), n_features
+    and n_classes as make_data gives them; a size not worked out here as the code spells
+    it. Told which arrays it left out, adam's predict used its (16, 3) array on the inputs,
+    8 wide, a shape error two repairs did not fix (papers-45). Arrays whose shape is not
+    read here are left out."""
+    init = next((m["__init__"] for _, m in _classes(code) if "__init__" in m), None)
+    if init is None:
+        return {}
+    names = [a.arg for a in init.args.args[1:]]
+    sizes = _Sizes(names[0] if names else "config", config_yaml)
+    shapes: dict[str, str] = {}
+    for node in ast.walk(init):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                shapes.update(sizes.assigned(target, node.value))
+    return {k: v for k, v in shapes.items() if v}
+
+
+class _Sizes:
+    """What param_shapes knows in `__init__` as it reads it: the names bound to a number
+    so far, and config's settings (any section, by plain name, capped by size_cap)."""
+
+    def __init__(self, config: str, config_yaml: str) -> None:
+        self.config = config
+        self.known: dict[str, object] = {"n_features": N_FEATURES, "n_classes": N_CLASSES}
+        self.settings: dict[str, object] = {}
+        try:
+            loaded = yaml.safe_load(config_yaml)
+        except yaml.YAMLError:
+            loaded = None
+        for key, value in _leaves(loaded):
+            cap = size_cap(key)
+            if cap is not None and isinstance(value, int) and not isinstance(value, bool):
+                value = min(value, cap)
+            self.settings.setdefault(plain(key), value)
+
+    def assigned(self, target: ast.expr, value: ast.expr) -> dict[str, str]:
+        """The shapes of the arrays `target = value` makes in self.params ("" where not
+        read here), noting a number it binds to a name or to self."""
+        name = target.id if isinstance(target, ast.Name) else _self_attribute(target)
+        if name is not None and not _is_params(target):
+            self.known[name if isinstance(target, ast.Name) else f"self.{name}"] = self.value(value)
+            return {}
+        if _is_params(target) and isinstance(value, ast.Dict):
+            return {
+                k.value: self.shape(v)
+                for k, v in zip(value.keys, value.values, strict=True)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
+        if isinstance(target, ast.Subscript) and (key := _params_key(target, ast.Store)):
+            return {key: self.shape(value)}
+        return {}
+
+    def shape(self, value: ast.expr) -> str:
+        """The shape of the array the first of numpy's makers in `value` makes, as text."""
+        for node in ast.walk(value):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            func, args = node.func.attr, node.args
+            size = next((k.value for k in node.keywords if k.arg in ("size", "shape")), None)
+            if size is None and func in ("randn", "rand") and args:
+                size = ast.Tuple(elts=list(args), ctx=ast.Load())
+            elif size is None and func in _MAKERS and args:
+                size = args[0]
+            elif size is None and func in _MAKERS_OF_RANGE and len(args) > 2:
+                size = args[2]
+            if size is not None:
+                dims = size.elts if isinstance(size, ast.Tuple | ast.List) else [size]
+                rows = [
+                    str(n) if isinstance(n := self.value(d), int) else ast.unparse(d) for d in dims
+                ]
+                return f"({rows[0]},)" if len(rows) == 1 else f"({', '.join(rows)})"
+        return ""
+
+    def value(self, node: ast.expr) -> object:
+        """The value of `node`, where it is worked out from numbers, the names known and
+        reads of config; None where it is not."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.known.get(node.id)
+        if (name := _self_attribute(node)) is not None:
+            return self.known.get(f"self.{name}")
+        if isinstance(node, ast.Subscript):
+            return self.setting(node.value, node.slice, None)
+        if isinstance(node, ast.Call):
+            return self.called(node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            left, right = self.value(node.left), self.value(node.right)
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and _integer(left)
+                and _integer(right)
+            ):
+                return _ARITHMETIC[type(node.op)](left, right)
+        return None
+
+    def setting(self, owner: ast.expr, key: ast.expr, default: object) -> object:
+        """What `owner[key]` reads when owner is config or a section of it."""
+        root = owner
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id == self.config):
+            return None
+        if not isinstance(key, ast.Constant):
+            return None
+        return self.settings.get(plain(str(key.value)), default)
+
+    def called(self, node: ast.Call) -> object:
+        """The value of a call of min, max, int, round or abs on numbers, or of config's
+        (or a section's) .get."""
+        values = [self.value(a) for a in node.args]
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and len(node.args) == 2:
+            return self.setting(func.value, node.args[0], values[1])
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        if isinstance(func, ast.Name) and func.id in _NUMBER_CALLS and values and numbers:
+            try:
+                return _NUMBER_CALLS[func.id](*values)
+            except (TypeError, ValueError):
+                return None
+        return None
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 # an equation of the paper's model, that computes its output: an activation or a weight
 # matrix in it (resnet's y = F(x, {W_i}) + x; gcn's Z = softmax(Â ReLU(ÂXW^(0)) W^(1)));
 # not a gradient, an objective (a log, a KL divergence, `L = ...`), nor one PyMuPDF's text
@@ -491,14 +643,16 @@ def unmade_params(code: str) -> list[Stub]:
     return found
 
 
-def unread_params(code: str) -> list[Stub]:
+def unread_params(code: str, config_yaml: str = "") -> list[Stub]:
     """Each class's predict, when `__init__` makes arrays of self.params (by names written
     out) that neither it nor any method but step reads: written apart, adam's `__init__`
     made "w1" and "w2" and its predict returned `inputs @ w1`, scores 16 wide for 3
     classes, and only the test that each array changes the loss failed (papers-43). Told
     which beside its own body, it wrote the same twice (papers-44): shown a body that reads
-    each array into a local first, it is asked to go on from there. Where a method reads
-    self.params whole (a loop over its arrays), nothing is said."""
+    each array into a local first, it is asked to go on from there, each array's shape
+    beside it (param_shapes, by `config_yaml`: shown no shapes, it used both arrays on the
+    inputs, papers-45). Where a method reads self.params whole (a loop over its arrays),
+    nothing is said."""
     found = []
     for cls, methods in _classes(code):
         init, predict = methods.get("__init__"), methods.get("predict")
@@ -533,11 +687,20 @@ def unread_params(code: str) -> list[Stub]:
         if whole or not unread:
             continue
         names = ", ".join(f'self.params["{k}"]' for k in unread[:6])
-        reads = [  # each array read into a local, first: the model goes on to use them
-            f'{local} = self.params["{k}"]'
+        shapes = param_shapes(code, config_yaml)
+        locals_ = {
+            k: local
             for k in dict.fromkeys(made)
             if (local := _attribute(k)) not in {"self", "inputs", "np", "gradients", *OPS_NAMES}
+        }
+        reads = [  # each array read into a local, first: the model goes on to use them
+            f'{local} = self.params["{k}"]' + (f"  # {shapes[k]}" if k in shapes else "")
+            for k, local in locals_.items()
         ]
+        chain = shape_chain({locals_[k]: shapes.get(k, "") for k in locals_})
+        reads.append(
+            chain or f"# inputs: (n_samples, {N_FEATURES}); the scores: (n_samples, {N_CLASSES})"
+        )
         found.append(
             Stub(
                 name="predict",
@@ -554,6 +717,31 @@ def unread_params(code: str) -> list[Stub]:
             )
         )
     return found
+
+
+def shape_chain(shapes: Mapping[str, str]) -> str:
+    """The one way the arrays of `shapes` (by local name, in the order __init__ makes them)
+    take the inputs to the scores, as a comment: `# inputs (n_samples, 8) @ w1 -> (n_samples,
+    16) @ w2 -> the scores (n_samples, 3)`, each matrix taken, in order, where its rows
+    match the width so far, each vector added where it matches it; "" when some array is
+    left out or its shape is not known. Shown the shapes alone, adam's predict returned
+    relu(inputs @ w1 + w2 @ inputs); shown the chain, inputs @ w1 @ w2."""
+    dims: dict[str, tuple[int, ...]] = {}
+    for name, shape in shapes.items():
+        if not re.fullmatch(r"\((\d+)(, \d+)?,?\)", shape):
+            return ""
+        dims[name] = tuple(int(d) for d in re.findall(r"\d+", shape))
+    width, steps, left = N_FEATURES, [f"# inputs (n_samples, {N_FEATURES})"], dict(dims)
+    while left:
+        then = next((n for n, d in left.items() if d == (width,)), None)  # a bias, first
+        then = then or next((n for n, d in left.items() if len(d) == 2 and d[0] == width), None)
+        if then is None:
+            return ""
+        taken = left.pop(then)
+        width = taken[-1]
+        end = " the scores" if not left else ""
+        steps.append(f"{'@' if len(taken) == 2 else '+'} {then} ->{end} (n_samples, {width})")
+    return " ".join(steps) if width == N_CLASSES and len(steps) > 1 else ""
 
 
 def _literal_keys(target: ast.expr, value: ast.expr) -> list[str]:

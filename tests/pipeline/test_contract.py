@@ -1192,8 +1192,8 @@ def test_only_arrays_init_makes_by_name_and_nothing_reads_are_named() -> None:
     assert stub.afresh
     assert stub.shown == (
         'w1 = self.params["w1"]\nw2 = self.params["w2"]\nb = self.params["b"]\n'
-        'v = self.params["v"]\n'
-    )
+        'v = self.params["v"]\n# inputs: (n_samples, 8); the scores: (n_samples, 3)\n'
+    )  # (shapes not known: no chain, the inputs' and the scores' shapes)
     by_pattern = code.replace("self.params['b']", "sum(self.params[f'w{k}'] for k in '12')")
     [stub] = unread_params(by_pattern)  # f'w{k}' reads w2 as it may spell it
     assert stub.why.startswith('reads no self.params["b"], self.params["v"], which')
@@ -1201,3 +1201,79 @@ def test_only_arrays_init_makes_by_name_and_nothing_reads_are_named() -> None:
     assert unread_params(whole) == []  # reads them all
     made_otherwise = code.replace("self.params['v'] = 4", "self.params.update(v=4)")
     assert unread_params(made_otherwise) == []  # made in a way not read: nothing said
+
+
+def test_the_shapes_of_the_arrays_init_makes_are_worked_out_from_config_and_the_data() -> None:
+    from papercoder.agents.contract import param_shapes
+
+    code = (
+        "class Model:\n"
+        "    def __init__(self, cfg, n_features, n_classes):\n"
+        "        hidden = min(cfg['training']['units'], 16)\n"
+        "        self.depth = cfg.get('num_layers', 2)\n"
+        "        rng = np.random.default_rng(0)\n"
+        "        self.params = {\n"
+        "            'w1': rng.normal(0.0, 0.1, size=(n_features, hidden)),\n"
+        "            'w2': rng.standard_normal((hidden, n_classes)) * 0.1,\n"
+        "        }\n"
+        "        self.params['b'] = np.zeros(hidden * 2)\n"
+        "        self.params['e'] = np.random.randn(cfg['paper']['d_model'], self.depth + 1)\n"
+        "        self.params['u'] = np.ones((width, 3))\n"
+        "        self.params['s'] = 0.5\n"
+    )
+    # units is the paper's 1000, taken at 16; d_model 512 at 16; num_layers 2 as read
+    config = "paper:\n  d_model: 512\ntraining:\n  units: 1000\n  num_layers: 2\n"
+    assert param_shapes(code, config) == {
+        "w1": "(8, 16)",
+        "w2": "(16, 3)",
+        "b": "(32,)",
+        "e": "(16, 3)",
+        "u": "(width, 3)",  # a size not worked out: as the code spells it
+    }
+    assert param_shapes("x = 1\n", config) == {}
+    assert param_shapes(code, ": not yaml [")["w1"] == "(8, hidden)"
+
+
+def test_the_chain_of_shapes_from_the_inputs_to_the_scores_is_the_one_they_allow() -> None:
+    from papercoder.agents.contract import shape_chain
+
+    assert shape_chain({"w2": "(16, 3)", "w1": "(8, 16)"}) == (
+        "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) @ w2 -> the scores (n_samples, 3)"
+    )
+    deep = {"w1": "(8, 16)", "w2": "(16, 16)", "b1": "(16,)", "w3": "(16, 3)", "b3": "(3,)"}
+    assert shape_chain(deep) == (
+        "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) + b1 -> (n_samples, 16)"
+        " @ w2 -> (n_samples, 16) @ w3 -> (n_samples, 3) + b3 -> the scores (n_samples, 3)"
+    )
+    assert shape_chain({"w1": "(8, 16)", "w2": "(8, 3)"}) == ""  # no chain takes w2
+    assert shape_chain({"w1": "(8, 16)", "w2": "(16, 16)"}) == ""  # never reaches 3
+    assert shape_chain({"w1": "(8, hidden)", "w2": "(16, 3)"}) == ""  # a shape not known
+    assert shape_chain({"w": "(8, 3)", "extra": "(5, 5)"}) == ""  # an array left out
+    assert shape_chain({}) == ""
+
+
+def test_predict_asked_for_the_arrays_it_leaves_out_is_shown_their_shapes_and_chain() -> None:
+    from papercoder.agents.contract import unread_params
+
+    code = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        h = min(config['hidden_units'], 16)\n"
+        "        self.params = {'w1': np.zeros((n_features, h)), 'w2': np.zeros((h, n_classes))}\n"
+        "    def predict(self, x):\n"
+        "        return x @ self.params['w1']\n"
+    )
+    [stub] = unread_params(code, "model:\n  hidden_units: 1000\n")
+    assert stub.shown == (
+        'w1 = self.params["w1"]  # (8, 16)\nw2 = self.params["w2"]  # (16, 3)\n'
+        "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) @ w2 -> the scores (n_samples, 3)\n"
+    )
+
+
+def test_the_data_has_the_sizes_the_shapes_are_worked_out_with() -> None:
+    from papercoder.agents.contract import DATA, N_CLASSES, N_FEATURES, skeleton
+
+    space: dict[str, object] = {}
+    exec(compile(skeleton(DATA, "t"), "data.py", "exec"), space)
+    inputs, targets = space["make_data"]()  # type: ignore[operator]
+    assert inputs.shape[1] == N_FEATURES and len(set(targets.tolist())) == N_CLASSES
