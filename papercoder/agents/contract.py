@@ -658,13 +658,7 @@ def unread_params(code: str, config_yaml: str = "") -> list[Stub]:
         init, predict = methods.get("__init__"), methods.get("predict")
         if init is None or predict is None or _made_params(init) is None:
             continue
-        made = [
-            key
-            for node in ast.walk(init)
-            if isinstance(node, ast.Assign)
-            for target in node.targets
-            for key in _literal_keys(target, node.value)
-        ]
+        made = _made_names(init)
         readers = [m for name, m in methods.items() if name not in ("__init__", "step")]
         keys: list[re.Pattern[str]] = []
         whole = False
@@ -687,20 +681,6 @@ def unread_params(code: str, config_yaml: str = "") -> list[Stub]:
         if whole or not unread:
             continue
         names = ", ".join(f'self.params["{k}"]' for k in unread[:6])
-        shapes = param_shapes(code, config_yaml)
-        locals_ = {
-            k: local
-            for k in dict.fromkeys(made)
-            if (local := _attribute(k)) not in {"self", "inputs", "np", "gradients", *OPS_NAMES}
-        }
-        reads = [  # each array read into a local, first: the model goes on to use them
-            f'{local} = self.params["{k}"]' + (f"  # {shapes[k]}" if k in shapes else "")
-            for k, local in locals_.items()
-        ]
-        chain = shape_chain({locals_[k]: shapes.get(k, "") for k in locals_})
-        reads.append(
-            chain or f"# inputs: (n_samples, {N_FEATURES}); the scores: (n_samples, {N_CLASSES})"
-        )
         found.append(
             Stub(
                 name="predict",
@@ -713,10 +693,43 @@ def unread_params(code: str, config_yaml: str = "") -> list[Stub]:
                 ),
                 faults=len(unread),
                 afresh=True,  # told which, beside its own body, adam's came back as it was
-                shown="\n".join(reads) + "\n",
+                shown=_reads_body(code, config_yaml, made),
             )
         )
     return found
+
+
+def _made_names(init: ast.FunctionDef) -> list[str]:
+    """The names written out that `init` gives arrays of self.params, once each, in order."""
+    made = [
+        key
+        for node in ast.walk(init)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        for key in _literal_keys(target, node.value)
+    ]
+    return list(dict.fromkeys(made))
+
+
+def _reads_body(code: str, config_yaml: str, made: list[str]) -> str:
+    """The start of predict a re-ask shows: each array of `made` read into a local, its
+    shape beside it (param_shapes), then the chain the shapes allow from the inputs to the
+    scores (shape_chain), or where there is none, the shapes of both."""
+    shapes = param_shapes(code, config_yaml)
+    locals_ = {
+        k: local
+        for k in made
+        if (local := _attribute(k)) not in {"self", "inputs", "np", "gradients", *OPS_NAMES}
+    }
+    reads = [  # each array read into a local, first: the model goes on to use them
+        f'{local} = self.params["{k}"]' + (f"  # {shapes[k]}" if k in shapes else "")
+        for k, local in locals_.items()
+    ]
+    chain = shape_chain({locals_[k]: shapes.get(k, "") for k in locals_})
+    reads.append(
+        chain or f"# inputs: (n_samples, {N_FEATURES}); the scores: (n_samples, {N_CLASSES})"
+    )
+    return "\n".join(reads) + "\n"
 
 
 def shape_chain(shapes: Mapping[str, str]) -> str:
@@ -742,6 +755,160 @@ def shape_chain(shapes: Mapping[str, str]) -> str:
         end = " the scores" if not left else ""
         steps.append(f"{'@' if len(taken) == 2 else '+'} {then} ->{end} (n_samples, {width})")
     return " ".join(steps) if width == N_CLASSES and len(steps) > 1 else ""
+
+
+def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
+    """Each class's predict, when it multiplies (or adds) arrays whose shapes cannot meet:
+    papers-45's adam predict returned `np.dot(inputs, w1) + np.dot(relu(np.dot(inputs,
+    w2)), w2)` with w2 (16, 3) on inputs 8 wide, gcn's multiplied its (8, 16) array by the
+    inputs (papers-39), a ValueError at every check that repairs did not fix. The shapes
+    are those of param_shapes and the inputs' (n_samples, 8), followed through predict's
+    straight-line statements up to its first loop or branch (what is not followed is not
+    judged: a shape not known, a call not read here). Asked for afresh, shown the body
+    unread_params shows: each array read into a local with its shape, and the chain the
+    shapes allow."""
+    found = []
+    for cls, methods in _classes(code):
+        predict = methods.get("predict")
+        if predict is None or len(predict.args.args) < 2:
+            continue
+        shapes = {
+            key: tuple(int(d) for d in re.findall(r"\d+", shape))
+            for key, shape in param_shapes(code, config_yaml).items()
+            if re.fullmatch(r"\((\d+)(, \d+)*,?\)", shape)
+        }
+        follow = _Shapes(predict.args.args[1].arg, shapes)
+        fault = follow.body(predict.body)
+        init = methods.get("__init__")
+        if fault is None or init is None:
+            continue
+        found.append(
+            Stub(
+                name="predict",
+                qualname=f"{cls.name}.predict",
+                line=predict.lineno,
+                why=(
+                    f"computes {fault}, shapes that do not fit (a ValueError at every check):"
+                    " its body starts by reading each array __init__ makes, its shape beside"
+                    " it; go on from there and compute the output from them"
+                ),
+                faults=1,
+                afresh=True,
+                shown=_reads_body(code, config_yaml, _made_names(init)),
+            )
+        )
+    return found
+
+
+_Shape = tuple[int | str, ...]  # an array's shape: "n" for the number of samples
+_KEEPS_SHAPE = {"relu", "sigmoid", "softmax", "log_softmax", "tanh", "exp", "abs", "sqrt"}
+
+
+class _Misfit(Exception):
+    """Two shapes predict puts together that cannot meet, as the message says."""
+
+
+class _Shapes:
+    """The shapes of predict's values, followed through its statements (misshapen)."""
+
+    def __init__(self, inputs: str, params: dict[str, tuple[int, ...]]) -> None:
+        self.params = params
+        self.known: dict[str, _Shape | None] = {inputs: ("n", N_FEATURES)}
+
+    def body(self, statements: list[ast.stmt]) -> str | None:
+        """The first misfit of `statements`, as `expression: (a) by (b)`; None for none."""
+        try:
+            self.follow(statements)
+        except _Misfit as misfit:
+            return str(misfit)
+        return None
+
+    def follow(self, statements: list[ast.stmt]) -> bool:
+        """Follow `statements`, a loop's body once; False at a statement not followed (a
+        branch, a `with`, a `try`), after which nothing is."""
+        for statement in statements:
+            if isinstance(statement, ast.Assign | ast.AugAssign | ast.AnnAssign):
+                value = statement.value
+                if isinstance(statement, ast.AugAssign):
+                    value = ast.BinOp(left=statement.target, op=statement.op, right=statement.value)
+                shape = self.of(value) if value is not None else None
+                for target in _bound(statement):
+                    for name in (n for n in ast.walk(target) if isinstance(n, ast.Name)):
+                        self.known[name.id] = shape if target is name else None
+            elif isinstance(statement, ast.Return) and statement.value is not None:
+                self.of(statement.value)
+            elif isinstance(statement, ast.For) and not statement.orelse:
+                for name in (n for n in ast.walk(statement.target) if isinstance(n, ast.Name)):
+                    self.known[name.id] = None
+                if not self.follow(statement.body):
+                    return False
+            elif not isinstance(statement, ast.Expr | ast.Pass):
+                return False
+        return True
+
+    def of(self, node: ast.expr) -> _Shape | None:
+        """The shape of `node`'s value; None where it is not known."""
+        if isinstance(node, ast.Name):
+            return self.known.get(node.id)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return ()
+        if isinstance(node, ast.Subscript) and (key := _params_key(node)) is not None:
+            return self.params.get(key)
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            shape = self.of(node.value)
+            return shape[::-1] if shape is not None else None
+        if isinstance(node, ast.BinOp):
+            left, right = self.of(node.left), self.of(node.right)
+            if isinstance(node.op, ast.MatMult):
+                return _product(node, left, right)
+            if isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+                return _broadcast(node, left, right)
+            return None
+        if isinstance(node, ast.Call):
+            return self.called(node)
+        return None
+
+    def called(self, node: ast.Call) -> _Shape | None:
+        """The shape of a call's value: np.dot and np.matmul multiply; a function that keeps
+        its argument's shape (relu, np.tanh, np.maximum(0, x)) keeps it."""
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        shapes = [self.of(a) for a in node.args]
+        if name in ("dot", "matmul") and len(shapes) == 2 and not node.keywords:
+            return _product(node, shapes[0], shapes[1])
+        if name in _KEEPS_SHAPE and shapes:
+            return shapes[0]
+        if name in ("maximum", "minimum") and len(shapes) == 2:
+            return _broadcast(node, shapes[0], shapes[1])
+        return None
+
+
+def _product(node: ast.expr, left: _Shape | None, right: _Shape | None) -> _Shape | None:
+    """The shape of left @ right (2-D and 1-D arrays); _Misfit where they cannot meet."""
+    if left is None or right is None or not left or not right or max(len(left), len(right)) > 2:
+        return None
+    if left[-1] != right[0]:
+        raise _Misfit(f"{ast.unparse(node)}: {_shown(left)} by {_shown(right)}")
+    return left[:-1] + right[1:]
+
+
+def _broadcast(node: ast.expr, left: _Shape | None, right: _Shape | None) -> _Shape | None:
+    """The shape of left + right by numpy's broadcasting; _Misfit where it cannot be."""
+    if left is None or right is None:
+        return None
+    shape: list[int | str] = []
+    for a, b in zip(left[::-1], right[::-1], strict=False):
+        if a != b and 1 not in (a, b):
+            raise _Misfit(f"{ast.unparse(node)}: {_shown(left)} and {_shown(right)}")
+        shape.append(b if a == 1 else a)
+    longer = left if len(left) > len(right) else right
+    return longer[: len(longer) - len(shape)] + tuple(shape[::-1])
+
+
+def _shown(shape: _Shape) -> str:
+    """A shape as predict is told it: (n_samples, 8)."""
+    dims = ["n_samples" if d == "n" else str(d) for d in shape]
+    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
 
 
 def _literal_keys(target: ast.expr, value: ast.expr) -> list[str]:

@@ -1277,3 +1277,66 @@ def test_the_data_has_the_sizes_the_shapes_are_worked_out_with() -> None:
     exec(compile(skeleton(DATA, "t"), "data.py", "exec"), space)
     inputs, targets = space["make_data"]()  # type: ignore[operator]
     assert inputs.shape[1] == N_FEATURES and len(set(targets.tolist())) == N_CLASSES
+
+
+MISSHAPEN_INIT = (
+    "class Model:\n"
+    "    def __init__(self, config, n_features, n_classes):\n"
+    "        h = min(config['hidden_units'], 16)\n"
+    "        self.params = {'w1': np.zeros((n_features, h)), 'b1': np.zeros(h),\n"
+    "                       'w2': np.zeros((h, n_classes))}\n"
+    "    def predict(self, inputs):\n"
+    "        w1, w2 = self.params['w1'], self.params['w2']\n"
+    "        b1 = self.params['b1']\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "fault"),
+    [  # papers-45's adam: its (16, 3) array on the inputs, 8 wide
+        (
+            "return np.dot(inputs, self.params['w1']) + np.dot(relu(np.dot(inputs,"
+            " self.params['w2'])), self.params['w2'])",
+            "np.dot(inputs, self.params['w2']): (n_samples, 8) by (16, 3)",
+        ),
+        # papers-39's gcn: its (8, 16) array times the inputs, in a loop (followed once)
+        (
+            "H = inputs\n        for _ in range(2):\n            H = relu(np.dot(b1 * 0 +"
+            " self.params['w1'], H))\n        return H",
+            "np.dot(b1 * 0 + self.params['w1'], H): (8, 16) by (n_samples, 8)",
+        ),
+        ("x = inputs\n        x += b1\n        return x", "x + b1: (n_samples, 8) and (16,)"),
+        ("return (inputs @ self.params['w1']).T @ self.params['w2']", None),  # (16, n) @ (16, 3)
+        (
+            "h = relu(inputs @ self.params['w1'] + b1)\n"
+            "        return softmax(h @ self.params['w2'])",
+            "",
+        ),
+        ("return np.maximum(0, inputs @ self.params['w1'].T)", None),  # (8, 16).T is (16, 8)
+        ("x, y = inputs, 1\n        return x @ self.params['w2']", ""),  # x: not known
+        ("if inputs.ndim:\n            pass\n        return inputs @ self.params['w2']", ""),
+        ("return inputs @ self.params['u']", ""),  # u: a shape not known
+        ("return np.dot(inputs.reshape(-1), self.params['w2'])", ""),  # a call not read here
+    ],
+)
+def test_predict_putting_together_arrays_whose_shapes_cannot_meet_is_asked_for_again(
+    body: str, fault: str | None
+) -> None:
+    from papercoder.agents.contract import misshapen
+
+    code = f"{MISSHAPEN_INIT}        {body}\n"
+    found = misshapen(code, "model:\n  hidden_units: 1000\n")
+    if fault == "":
+        assert found == []
+        return
+    [stub] = found
+    assert stub.qualname == "Model.predict" and stub.afresh and stub.faults == 1
+    if fault is not None:
+        assert stub.why.startswith(f"computes {fault}, shapes that do not fit")
+    assert (
+        stub.shown.endswith(  # b1, w2 left to place: the chain the shapes allow
+            "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) + b1 -> (n_samples, 16) @ w2 ->"
+            " the scores (n_samples, 3)\n"
+        )
+        or "(width, 2)" in stub.shown
+    )
