@@ -495,8 +495,7 @@ class Builder:
         )
         order = list(contract.WRITTEN_BY_MODEL)
         self.link(order, contract.MAIN)
-        config = self.repo / "config.yaml"
-        yaml_text = config.read_text("utf-8") if config.is_file() else ""
+        yaml_text = self.config_yaml()
         sizes = contract.paper_sizes(yaml_text)
         names = contract.setting_names(yaml_text)
         self.mend_model(names, sizes)
@@ -545,12 +544,13 @@ class Builder:
         (contract.whole_params_to_gradients), state kept by array started as anything but
         a dict (contract.state_by_array), a variable named as the function it calls
         (contract.unshadowed), given the paper's `sizes`, the arrays sized by them
-        (contract.capped_sizes) and, given its L2 `penalties` (after the loss was asked
-        for again, told of them), one no method reads added to the loss
-        (contract.penalty_added)."""
+        (contract.capped_sizes), a product in predict whose arrays' shapes meet only the
+        other way round swapped (contract.swapped_products) and, given its L2 `penalties`
+        (after the loss was asked for again, told of them), one no method reads added to the
+        loss (contract.penalty_added)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
-        for mend, fix, why in self.mends(names, sizes, penalties):
+        for mend, fix, why in self.mends(names, sizes, penalties, self.config_yaml()):
             code, what = mend(code)
             if what:
                 what_fix = fix.format(", ".join(what))
@@ -571,7 +571,7 @@ class Builder:
     ) -> str:
         """model.py's `code` as mend_model would leave it, nothing recorded: what an answer
         is judged by when asked for (fill_stubs' `judged`)."""
-        for mend, _, _ in self.mends(names, sizes, penalties):
+        for mend, _, _ in self.mends(names, sizes, penalties, self.config_yaml()):
             code, _ = mend(code)
         return code
 
@@ -580,6 +580,7 @@ class Builder:
         names: list[str],
         sizes: dict[str, int] | None,
         penalties: Collection[str] = (),
+        config_yaml: str = "",
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
         """mend_model's mends, in order, each with what it fixed and why."""
         return [
@@ -630,7 +631,18 @@ class Builder:
                 "the paper's sizes and depth for its real data or network; the synthetic data"
                 " is tiny, and gradients() takes only so many numbers",
             ),
+            (
+                partial(contract.swapped_products, config_yaml=config_yaml),
+                "swapped in predict {}",
+                "the arrays' shapes meet that way round alone (the paper's W·x of a column is"
+                " x @ W of a row per sample): the other is a ValueError",
+            ),
         ]
+
+    def config_yaml(self) -> str:
+        """The repository's config.yaml ("" where there is none)."""
+        config = self.repo / "config.yaml"
+        return config.read_text("utf-8") if config.is_file() else ""
 
     def write_tool_files(self, paper: Paper) -> bool:
         """Write the contract's files that are the tool's, as the tool has them; whether any

@@ -772,12 +772,7 @@ def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
         predict = methods.get("predict")
         if predict is None or len(predict.args.args) < 2:
             continue
-        shapes = {
-            key: tuple(int(d) for d in re.findall(r"\d+", shape))
-            for key, shape in param_shapes(code, config_yaml).items()
-            if re.fullmatch(r"\((\d+)(, \d+)*,?\)", shape)
-        }
-        follow = _Shapes(predict.args.args[1].arg, shapes)
+        follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml))
         fault = follow.body(predict.body)
         init = methods.get("__init__")
         if fault is None or init is None:
@@ -800,6 +795,56 @@ def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
     return found
 
 
+def swapped_products(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
+    """`code` with each product in predict whose shapes meet only the other way round
+    swapped (`np.dot(w0, inputs)`, w0 (8, 16), as `np.dot(inputs, w0)`), and what was: the
+    paper writes W·x of a column, the code takes a row of features per sample, and the
+    1.5B model, shown `inputs @ w0 -> (n_samples, 16)` above its line, wrote
+    `np.dot(w0, inputs) @ w1` for gcn. Of two arrays whose product cannot be taken one way,
+    the other is the only one there is. The shapes are followed as misshapen follows them;
+    the code as it is when it does not parse."""
+    done: list[str] = []
+    for _ in range(MOST_SWAPS):
+        try:
+            classes = _classes(code)
+        except SyntaxError:
+            break
+        node = next((n for _, m in classes if (n := _first_swap(code, m, config_yaml))), None)
+        if node is None:
+            break
+        if isinstance(node, ast.BinOp):
+            swapped: ast.expr = ast.BinOp(left=node.right, op=node.op, right=node.left)
+        else:
+            swapped = ast.Call(func=node.func, args=node.args[::-1], keywords=[])
+        done.append(f"{ast.unparse(node)} as {ast.unparse(swapped)}")
+        code = _edited(code, [_span(node, ast.unparse(swapped))])
+    return code, done
+
+
+MOST_SWAPS = 4
+
+
+def _first_swap(
+    code: str, methods: dict[str, ast.FunctionDef], config_yaml: str
+) -> ast.BinOp | ast.Call | None:
+    """The first product of `methods`' predict that meets only the other way round."""
+    predict = methods.get("predict")
+    if predict is None or len(predict.args.args) < 2:
+        return None
+    follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml), swap=True)
+    follow.body(predict.body)
+    return follow.swapped[0] if follow.swapped else None
+
+
+def _known_shapes(code: str, config_yaml: str) -> dict[str, tuple[int, ...]]:
+    """The shapes of param_shapes worked out to numbers, as tuples."""
+    return {
+        key: tuple(int(d) for d in re.findall(r"\d+", shape))
+        for key, shape in param_shapes(code, config_yaml).items()
+        if re.fullmatch(r"\((\d+)(, \d+)*,?\)", shape)
+    }
+
+
 _Shape = tuple[int | str, ...]  # an array's shape: "n" for the number of samples
 _KEEPS_SHAPE = {"relu", "sigmoid", "softmax", "log_softmax", "tanh", "exp", "abs", "sqrt"}
 
@@ -811,9 +856,11 @@ class _Misfit(Exception):
 class _Shapes:
     """The shapes of predict's values, followed through its statements (misshapen)."""
 
-    def __init__(self, inputs: str, params: dict[str, tuple[int, ...]]) -> None:
+    def __init__(self, inputs: str, params: dict[str, tuple[int, ...]], swap: bool = False) -> None:
         self.params = params
         self.known: dict[str, _Shape | None] = {inputs: ("n", N_FEATURES)}
+        self.swap = swap  # a product that fits the other way round: noted, not a misfit
+        self.swapped: list[ast.BinOp | ast.Call] = []
 
     def body(self, statements: list[ast.stmt]) -> str | None:
         """The first misfit of `statements`, as `expression: (a) by (b)`; None for none."""
@@ -824,8 +871,8 @@ class _Shapes:
         return None
 
     def follow(self, statements: list[ast.stmt]) -> bool:
-        """Follow `statements`, a loop's body once; False at a statement not followed (a
-        branch, a `with`, a `try`), after which nothing is."""
+        """Follow `statements`, a loop's body once; False at a return or at a statement not
+        followed (a branch, a `with`, a `try`), after which nothing is."""
         for statement in statements:
             if isinstance(statement, ast.Assign | ast.AugAssign | ast.AnnAssign):
                 value = statement.value
@@ -835,8 +882,10 @@ class _Shapes:
                 for target in _bound(statement):
                     for name in (n for n in ast.walk(target) if isinstance(n, ast.Name)):
                         self.known[name.id] = shape if target is name else None
-            elif isinstance(statement, ast.Return) and statement.value is not None:
-                self.of(statement.value)
+            elif isinstance(statement, ast.Return):
+                if statement.value is not None:
+                    self.of(statement.value)
+                return False  # what follows is not run
             elif isinstance(statement, ast.For) and not statement.orelse:
                 for name in (n for n in ast.walk(statement.target) if isinstance(n, ast.Name)):
                     self.known[name.id] = None
@@ -860,13 +909,27 @@ class _Shapes:
         if isinstance(node, ast.BinOp):
             left, right = self.of(node.left), self.of(node.right)
             if isinstance(node.op, ast.MatMult):
-                return _product(node, left, right)
+                return self.product(node, left, right)
             if isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
                 return _broadcast(node, left, right)
             return None
         if isinstance(node, ast.Call):
             return self.called(node)
         return None
+
+    def product(
+        self, node: ast.BinOp | ast.Call, left: _Shape | None, right: _Shape | None
+    ) -> _Shape | None:
+        """The shape of left @ right (2-D and 1-D arrays); _Misfit where they cannot meet,
+        unless, swapping, they meet the other way round."""
+        if not left or not right or max(len(left), len(right)) > 2:
+            return None
+        if left[-1] == right[0]:
+            return left[:-1] + right[1:]
+        if self.swap and right[-1] == left[0] and not self.swapped:
+            self.swapped.append(node)
+            return right[:-1] + left[1:]
+        raise _Misfit(f"{ast.unparse(node)}: {_shown(left)} by {_shown(right)}")
 
     def called(self, node: ast.Call) -> _Shape | None:
         """The shape of a call's value: np.dot and np.matmul multiply; a function that keeps
@@ -875,21 +938,12 @@ class _Shapes:
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         shapes = [self.of(a) for a in node.args]
         if name in ("dot", "matmul") and len(shapes) == 2 and not node.keywords:
-            return _product(node, shapes[0], shapes[1])
+            return self.product(node, shapes[0], shapes[1])
         if name in _KEEPS_SHAPE and shapes:
             return shapes[0]
         if name in ("maximum", "minimum") and len(shapes) == 2:
             return _broadcast(node, shapes[0], shapes[1])
         return None
-
-
-def _product(node: ast.expr, left: _Shape | None, right: _Shape | None) -> _Shape | None:
-    """The shape of left @ right (2-D and 1-D arrays); _Misfit where they cannot meet."""
-    if left is None or right is None or not left or not right or max(len(left), len(right)) > 2:
-        return None
-    if left[-1] != right[0]:
-        raise _Misfit(f"{ast.unparse(node)}: {_shown(left)} by {_shown(right)}")
-    return left[:-1] + right[1:]
 
 
 def _broadcast(node: ast.expr, left: _Shape | None, right: _Shape | None) -> _Shape | None:

@@ -1340,3 +1340,32 @@ def test_predict_putting_together_arrays_whose_shapes_cannot_meet_is_asked_for_a
         )
         or "(width, 2)" in stub.shown
     )
+
+
+def test_a_product_whose_shapes_meet_only_the_other_way_round_is_swapped() -> None:
+    from papercoder.agents.contract import misshapen, swapped_products
+
+    config = "model:\n  hidden_units: 1000\n"
+    w1, w2 = "self.params['w1']", "self.params['w2']"
+    # gcn's answer shown the chain (W·x of the paper, a row per sample here)
+    code = f"{MISSHAPEN_INIT}        return np.dot({w1}, inputs) @ {w2}\n"
+    assert misshapen(code, config) != []
+    mended, done = swapped_products(code, config)
+    assert done == [f"np.dot({w1}, inputs) as np.dot(inputs, {w1})"]
+    assert mended == code.replace(f"np.dot({w1}, inputs)", f"np.dot(inputs, {w1})")
+    assert misshapen(mended, config) == []
+    # the operands of @ keep their grouping
+    matmul = f"{MISSHAPEN_INIT}        h = relu({w1}.T.T @ (inputs + 0))\n        return h\n"
+    mended, done = swapped_products(matmul, config)
+    assert done == [f"{w1}.T.T @ (inputs + 0) as (inputs + 0) @ {w1}.T.T"]
+    assert f"        h = relu((inputs + 0) @ {w1}.T.T)\n" in mended
+    # two swaps, one after the other; a product that fits neither way is left to misshapen
+    both = f"{MISSHAPEN_INIT}        return np.dot({w2}, np.dot({w1}, inputs))\n"
+    assert swapped_products(both, config)[0].endswith(
+        f"        return np.dot(np.dot(inputs, {w1}), {w2})\n"
+    )
+    neither = f"{MISSHAPEN_INIT}        return inputs @ {w2}\n"
+    assert swapped_products(neither, config) == (neither, [])
+    right = f"{MISSHAPEN_INIT}        return relu(inputs @ {w1} + b1) @ {w2}\n"
+    assert swapped_products(right, config) == (right, [])
+    assert swapped_products("def (:\n", config) == ("def (:\n", [])
