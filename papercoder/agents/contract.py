@@ -681,22 +681,27 @@ def unread_params(code: str, config_yaml: str = "") -> list[Stub]:
         if whole or not unread:
             continue
         names = ", ".join(f'self.params["{k}"]' for k in unread[:6])
-        found.append(
-            Stub(
-                name="predict",
-                qualname=f"{cls.name}.predict",
-                line=predict.lineno,
-                why=(
-                    f"reads no {names}, which __init__ makes for the model: its body starts"
-                    " by reading each array __init__ makes; go on from there and compute the"
-                    " output from every one of them, as the paper's model does"
-                ),
-                faults=len(unread),
-                afresh=True,  # told which, beside its own body, adam's came back as it was
-                shown=_reads_body(code, config_yaml, made),
-            )
+        why = (
+            f"reads no {names}, which __init__ makes for the model: its body starts by reading"
+            " each array __init__ makes; go on from there and compute the output from every"
+            " one of them, as the paper's model does"
         )
+        # (afresh: told which, beside its own body, adam's came back as it was)
+        found.append(_afresh(cls, predict, why, len(unread), _reads_body(code, config_yaml, made)))
     return found
+
+
+def _afresh(cls: ast.ClassDef, method: ast.FunctionDef, why: str, faults: int, shown: str) -> Stub:
+    """The stub of `cls`'s `method` to ask for afresh, shown `shown` as its body."""
+    return Stub(
+        name=method.name,
+        qualname=f"{cls.name}.{method.name}",
+        line=method.lineno,
+        why=why,
+        faults=faults,
+        afresh=True,
+        shown=shown,
+    )
 
 
 def _made_names(init: ast.FunctionDef) -> list[str]:
@@ -763,10 +768,10 @@ def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
     w2)), w2)` with w2 (16, 3) on inputs 8 wide, gcn's multiplied its (8, 16) array by the
     inputs (papers-39), a ValueError at every check that repairs did not fix. The shapes
     are those of param_shapes and the inputs' (n_samples, 8), followed through predict's
-    straight-line statements up to its first loop or branch (what is not followed is not
-    judged: a shape not known, a call not read here). Asked for afresh, shown the body
-    unread_params shows: each array read into a local with its shape, and the chain the
-    shapes allow."""
+    statements, a loop's body once, up to its first branch, `with` or `try` (what is not
+    followed is not judged: a shape not known, a call not read here). Asked for afresh,
+    shown the body unread_params shows: each array read into a local with its shape, and
+    the chain the shapes allow."""
     found = []
     for cls, methods in _classes(code):
         predict = methods.get("predict")
@@ -777,21 +782,13 @@ def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
         init = methods.get("__init__")
         if fault is None or init is None:
             continue
-        found.append(
-            Stub(
-                name="predict",
-                qualname=f"{cls.name}.predict",
-                line=predict.lineno,
-                why=(
-                    f"computes {fault}, shapes that do not fit (a ValueError at every check):"
-                    " its body starts by reading each array __init__ makes, its shape beside"
-                    " it; go on from there and compute the output from them"
-                ),
-                faults=1,
-                afresh=True,
-                shown=_reads_body(code, config_yaml, _made_names(init)),
-            )
+        why = (
+            f"computes {fault}, shapes that do not fit (a ValueError at every check): its body"
+            " starts by reading each array __init__ makes, its shape beside it; go on from"
+            " there and compute the output from them"
         )
+        shown = _reads_body(code, config_yaml, _made_names(init))
+        found.append(_afresh(cls, predict, why, 1, shown))
     return found
 
 
