@@ -512,14 +512,16 @@ class Builder:
             ),
         )
         self.complete(order, shared, analyses, more, judged)
-        # the L2 penalty the loss asked for again still leaves out, the tool adds
+        # the L2 penalty the loss asked for again still leaves out, and the dropout predict
+        # leaves out, the tool adds
         penalties = contract.penalty_settings(yaml_text)
-        self.mend_model(names, sizes, penalties)
+        dropouts = contract.dropout_settings(yaml_text)
+        self.mend_model(names, sizes, penalties, dropouts)
         again = self.with_state_set(order, shared, analyses, more, judged)
         if again:  # what the methods written again need (adam's step now reading self.m)
             self.record_fix(*again)
             GitRepo(self.repo).commit(f"code: wrote {len(again)} functions again, for the others")
-            self.mend_model(names, sizes, penalties)
+            self.mend_model(names, sizes, penalties, dropouts)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -536,6 +538,7 @@ class Builder:
         names: list[str],
         sizes: dict[str, int] | None = None,
         penalties: Collection[str] = (),
+        dropouts: Collection[str] = (),
     ) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
         bare (contract.settings_from_names), from self.params or from self unset
@@ -547,10 +550,11 @@ class Builder:
         (contract.capped_sizes), a product in predict whose arrays' shapes meet only the
         other way round swapped (contract.swapped_products) and, given its L2 `penalties`
         (after the loss was asked for again, told of them), one no method reads added to the
-        loss (contract.penalty_added)."""
+        loss (contract.penalty_added), and given its `dropouts`, the dropout no method
+        applies added after predict's hidden activations (contract.dropout_added)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
-        for mend, fix, why in self.mends(names, sizes, penalties, self.config_yaml()):
+        for mend, fix, why in self.mends(names, sizes, penalties, self.config_yaml(), dropouts):
             code, what = mend(code)
             if what:
                 what_fix = fix.format(", ".join(what))
@@ -581,6 +585,7 @@ class Builder:
         sizes: dict[str, int] | None,
         penalties: Collection[str] = (),
         config_yaml: str = "",
+        dropouts: Collection[str] = (),
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
         """mend_model's mends, in order, each with what it fixed and why."""
         return [
@@ -594,6 +599,12 @@ class Builder:
                 "adds to loss the paper's L2 penalty on the weights, {} · ½Σ‖w‖²",
                 "the setting of an L2 penalty (weight decay) that no method read: asked again,"
                 " the loss came back as it was",
+            ),
+            (
+                partial(contract.dropout_added, names=dropouts),
+                "applies the paper's dropout after predict's hidden activations, at {}",
+                "the setting of a dropout rate no method read: ops.dropout draws a mask at each"
+                " training step, and passes the value through while evaluating",
             ),
             (
                 partial(contract.settings_from_params, names=names),

@@ -1504,6 +1504,102 @@ def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     return _edited(code, edits), [setting]
 
 
+# a setting of dropout's rate: gcn's `dropout_rate: 0.5`, the Transformer's `P_drop: 0.1`
+_DROPOUT = re.compile(r"dropout|drop_?rate|p_?drop", re.I)
+_ACTIVATIONS = {"relu", "sigmoid", "tanh"}  # a hidden layer's output, dropped out after
+
+
+def dropout_settings(config_yaml: str) -> list[str]:
+    """The settings of config.yaml that are a dropout rate (_DROPOUT) the paper states (not
+    an assumption: the planner gave adam's `dropout: 0.5` unasked): a number between 0 and
+    1."""
+    try:
+        loaded = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return []
+    cited = _cited(config_yaml)
+    return [
+        key
+        for key, value in _leaves(loaded)
+        if _DROPOUT.search(key)
+        and key in cited
+        and _attribute(key).isidentifier()
+        and isinstance(value, float)
+        and 0 < value < 1
+    ]
+
+
+def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """`code` with the paper's dropout applied in Model.predict where a setting of
+    config.yaml (`names`: dropout_settings) is one and no method reads it: each hidden
+    activation (relu, sigmoid or tanh called on a value predict goes on to use, not the
+    output it returns) becomes `dropout(<it>, self.<setting>, <key>)`, ops.py's dropout,
+    which draws a new mask at each training step and passes the value through while
+    evaluating (the tests and main.py evaluate the loss so); and the settings so used. The
+    contract's predict is deterministic and the 1.5B model read no dropout (gcn, papers-46):
+    the rate's meaning is fixed, its place after each hidden layer is dropout's own
+    (Srivastava et al.). The code as it is when it does not parse, or has no such setting,
+    no predict or no hidden activation."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
+    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)} if model else {}
+    predict = methods.get("predict")
+    if not names or predict is None or model is None:
+        return code, []
+    used = [n for m in model.body if m is not methods.get("__init__") for n in ast.walk(m)]
+    read = {
+        plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
+        for n in used
+        if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str))
+    }
+    read |= {n.id for n in used if isinstance(n, ast.Name)}  # a call of dropout
+    if any(plain(n) in read for n in names) or "dropout" in read:
+        return code, []
+    returned = {id(r.value) for r in _own_nodes(predict) if isinstance(r, ast.Return)}
+    hidden = [
+        n
+        for n in _own_nodes(predict)
+        if isinstance(n, ast.Call)
+        and id(n) not in returned
+        and (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", ""))
+        in _ACTIVATIONS
+    ]
+    inner = {id(s) for n in hidden for s in ast.walk(n) if s is not n}
+    hidden = [n for n in hidden if id(n) not in inner]  # relu(relu(x)): the outer one
+    if not hidden:
+        return code, []
+    setting = next(iter(names))
+    edits = [
+        _span(n, f"dropout({ast.get_source_segment(code, n)}, self.{_attribute(setting)}, {i})")
+        for i, n in enumerate(sorted(hidden, key=lambda n: (n.lineno, n.col_offset)), 1)
+    ]
+    edits.append(_imported_from_ops(tree, code, "dropout"))
+    return _edited(code, edits), [setting]
+
+
+def _imported_from_ops(tree: ast.Module, code: str, name: str) -> tuple[int, int, int, int, str]:
+    """The edit that imports `name` from ops: into `from ops import ...` where there is one,
+    else a line of its own after the imports."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "ops" and node.level == 0:
+            if any(a.name in (name, "*") and not a.asname for a in node.names):
+                return _span(node, ast.get_source_segment(code, node) or "")  # there already
+            if not any(a.asname for a in node.names):
+                names = sorted({a.name for a in node.names} | {name})
+                return _span(node, f"from ops import {', '.join(names)}")
+    last = max(
+        (n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)),
+        key=lambda n: n.end_lineno or n.lineno,
+        default=None,
+    )
+    row = (last.end_lineno or last.lineno) + 1 if last else 1
+    return (row, 0, row, 0, f"from ops import {name}\n")
+
+
 def _squares_params(function: ast.FunctionDef) -> bool:
     """Whether `function` reads self.params and squares something (`(w**2).sum()`,
     np.square, a norm): a penalty of its own, under whatever name it reads its weight by."""
@@ -2120,6 +2216,7 @@ paper): model.Model's step asks gradients(lambda: self.loss(inputs, targets), se
 gradient of the loss with respect to each parameter instead of deriving it by hand.
 """
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -2132,7 +2229,8 @@ def gradients(loss: Callable[[], Any], params: dict[str, np.ndarray]) -> dict[st
     """The gradient of loss() with respect to each array of params, by central
     differences: {name: an array of params[name]'s shape}. Each number of each array is
     nudged in place and put back, so loss() must compute its value from these same arrays
-    (Model.params), and must return one finite number."""
+    (Model.params), and must return one finite number. Each call is a training step:
+    ops.dropout draws new masks for it."""
     assert isinstance(params, dict) and params, (
         "gradients(loss, params): params must be a non-empty dict of name -> float array"
         f" (Model.params), not {params!r:.80}"
@@ -2145,6 +2243,9 @@ def gradients(loss: Callable[[], Any], params: dict[str, np.ndarray]) -> dict[st
             " coefficients) on self"
         )
         assert values.flags.writeable, f"gradients: params[{name!r}] is a read-only array"
+    ops = sys.modules.get("ops")  # a step: ops.dropout draws its masks anew, then the same
+    if ops is not None and hasattr(ops, "STEP"):  # for each loss() here
+        ops.STEP[0] += 1
     size = sum(values.size for values in params.values())
     assert size <= LIMIT, (
         f"gradients: params hold {size} numbers, more than {LIMIT}: size them by n_features,"
@@ -2188,7 +2289,35 @@ them instead of writing its own. Each is stable for any finite input: no overflo
 exponential, no log of zero.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
+
+STEP = [0]  # the count of training steps (gradients() counts them): dropout's masks by step
+EVALUATING = [False]
+
+
+def dropout(x: np.ndarray, rate: float, key: int = 0) -> np.ndarray:
+    """Inverted dropout: each entry of x kept with probability 1 - rate and scaled by
+    1 / (1 - rate), the rest zeroed; the mask drawn anew at each training step (from the
+    step's count and key, so the loss is the same at each of gradients()' calls within a
+    step: give each place a key of its own). x itself within evaluating() or at rate 0."""
+    x = np.asarray(x, dtype=float)
+    if EVALUATING[-1] or not 0 < rate < 1:
+        return x
+    keep = np.random.default_rng((STEP[0], key)).random(x.shape) >= rate
+    return np.where(keep, x / (1.0 - rate), 0.0)
+
+
+@contextmanager
+def evaluating() -> Iterator[None]:
+    """Within it, dropout passes its input through: the method as it is used, not trained."""
+    EVALUATING.append(True)
+    try:
+        yield
+    finally:
+        EVALUATING.pop()
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -2323,6 +2452,7 @@ from typing import Any
 
 from data import N_CLASSES, make_data
 from model import Model
+from ops import evaluating
 from settings import load_settings
 
 CONFIG = load_settings()
@@ -2338,11 +2468,14 @@ def main(argv: list[str] | None = None) -> Any:
     steps = args.steps if args.steps is not None else (5 if args.smoke else 200)
     inputs, targets = make_data()
     model = Model(CONFIG, inputs.shape[1], N_CLASSES)
-    print(f"loss before training: {model.loss(inputs, targets)}")
+    with evaluating():  # the losses printed without dropout
+        print(f"loss before training: {model.loss(inputs, targets)}")
     for number in range(1, steps + 1):
         model.step(inputs, targets)
-        print(f"step {number}: loss {model.loss(inputs, targets)}")
-    last = model.loss(inputs, targets)
+        with evaluating():
+            print(f"step {number}: loss {model.loss(inputs, targets)}")
+    with evaluating():
+        last = model.loss(inputs, targets)
     print(f"loss after {steps} steps: {last}")
     return last
 
@@ -2364,6 +2497,7 @@ import numpy as np
 from data import N_CLASSES, make_data
 from gradients import gradients
 from model import Model
+from ops import evaluating
 from settings import load_settings
 
 CONFIG = load_settings()
@@ -2414,10 +2548,12 @@ def test_a_step_changes_the_predictions() -> None:
 
 def test_training_lowers_the_loss() -> None:
     model, inputs, targets = fresh()
-    first = number(model.loss(inputs, targets), "Model.loss")
+    with evaluating():  # (without dropout: each step draws its own masks)
+        first = number(model.loss(inputs, targets), "Model.loss")
     for _ in range(STEPS):
         model.step(inputs, targets)
-    last = number(model.loss(inputs, targets), "Model.loss")
+    with evaluating():
+        last = number(model.loss(inputs, targets), "Model.loss")
     assert np.isfinite(last)
     assert last < first
 """

@@ -1369,3 +1369,120 @@ def test_a_product_whose_shapes_meet_only_the_other_way_round_is_swapped() -> No
     right = f"{MISSHAPEN_INIT}        return relu(inputs @ {w1} + b1) @ {w2}\n"
     assert swapped_products(right, config) == (right, [])
     assert swapped_products("def (:\n", config) == ("def (:\n", [])
+
+
+GCN_LIKE = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+training:
+  dropout_rate: 0.5  # Section 6.1 (verified)
+  dropout: 0.3  # assumption: cited 'Section 2', which does not state it
+  p_drop: 2.0  # Section 6.1 (verified)
+  hidden_units: 16  # Section 6.1 (verified)
+  learning_rate: 0.5  # Section 6.1 (verified)
+"""
+
+DROPOUT_MODEL = '''"""The method."""
+
+from typing import Any
+
+import numpy as np
+
+from gradients import gradients
+from ops import cross_entropy, relu, sigmoid
+
+
+class Model:
+    def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
+        rng = np.random.default_rng(0)
+        h = min(config["training"]["hidden_units"], 16)
+        self.params = {
+            "w1": rng.normal(0.0, 0.5, size=(n_features, h)),
+            "w2": rng.normal(0.0, 0.5, size=(h, h)),
+            "w3": rng.normal(0.0, 0.5, size=(h, n_classes)),
+        }
+        self.learning_rate = config["training"]["learning_rate"]
+
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        hidden = relu(inputs @ self.params["w1"])
+        hidden = sigmoid(relu(hidden @ self.params["w2"]))
+        return relu(hidden @ self.params["w3"])
+
+    def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        return cross_entropy(self.predict(inputs), targets)
+
+    def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        grads = gradients(lambda: self.loss(inputs, targets), self.params)
+        for name, grad in grads.items():
+            self.params[name] = self.params[name] - self.learning_rate * grad
+'''
+
+
+def test_the_dropout_rate_the_paper_states_is_one_a_number_between_0_and_1() -> None:
+    from papercoder.agents.contract import dropout_settings
+
+    # (the assumption is the planner's, not the paper's; 2.0 is no rate)
+    assert dropout_settings(GCN_LIKE) == ["dropout_rate"]
+    assert dropout_settings("a: [") == []
+
+
+def test_the_dropout_no_method_applies_is_added_after_predicts_hidden_activations(
+    tmp_path: Path,
+) -> None:
+    from papercoder.agents.contract import dropout_added, settings_from_params
+
+    mended, added = dropout_added(DROPOUT_MODEL, ["dropout_rate"])
+    assert added == ["dropout_rate"]
+    assert "from ops import cross_entropy, dropout, relu, sigmoid\n" in mended
+    # each hidden layer's output, the outer call of two; not the output returned
+    assert '        hidden = dropout(relu(inputs @ self.params["w1"]), self.dropout_rate, 1)\n' in (
+        mended
+    )
+    assert (
+        '        hidden = dropout(sigmoid(relu(hidden @ self.params["w2"])), self.dropout_rate, 2)'
+        in mended
+    )
+    assert '        return relu(hidden @ self.params["w3"])\n' in mended
+    # __init__ keeps the rate on self, as for any setting read from self unset
+    mended, kept = settings_from_params(mended, ["dropout_rate", "hidden_units", "learning_rate"])
+    assert kept == ["dropout_rate"]
+    # and the tool's tests and smoke run pass it: dropout off while evaluating
+    for path in contract.WRITTEN_BY_TOOL:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(contract.skeleton(path, "A paper"), "utf-8")
+    (tmp_path / "config.yaml").write_text(GCN_LIKE, "utf-8")
+    (tmp_path / "model.py").write_text(mended, "utf-8")
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "5 passed" in tests.stdout, tests.stdout
+    assert run_in(tmp_path, "main.py", "--smoke").returncode == 0
+    count = "p = {'w': np.ones(2)}; [gradients(lambda: float(p['w'].sum()), p) for _ in 'ab']"
+    script = f"import numpy as np, ops; from gradients import gradients; {count}; print(ops.STEP)"
+    assert run_in(tmp_path, "-c", script).stdout == "[2]\n"  # a step at each call: new masks
+    # nothing when a method reads the rate or calls dropout already, or nothing is hidden
+    assert dropout_added(mended, ["dropout_rate"]) == (mended, [])
+    own = DROPOUT_MODEL.replace("return relu(", "return dropout(hidden, 0.1) @ relu(")
+    assert dropout_added(own, ["dropout_rate"]) == (own, [])
+    flat = DROPOUT_MODEL.replace("relu(inputs", "(inputs").replace("sigmoid(relu(h", "((h")
+    assert dropout_added(flat, ["dropout_rate"]) == (flat, [])
+    assert dropout_added(DROPOUT_MODEL, []) == (DROPOUT_MODEL, [])
+    # an import of its own where ops is imported under other names
+    aliased = DROPOUT_MODEL.replace("sigmoid\n", "sigmoid as s\n").replace("= sigmoid(", "= s(")
+    mended, _ = dropout_added(aliased, ["dropout_rate"])
+    assert "from ops import cross_entropy, relu, sigmoid as s\nfrom ops import dropout\n" in mended
+
+
+def test_dropout_draws_a_mask_by_step_and_passes_through_while_evaluating(
+    tmp_path: Path,
+) -> None:
+    ops = _tool_module(tmp_path, contract.OPS)
+    x = np.ones((50, 40))
+    first = ops.dropout(x, 0.5, 1)
+    assert np.array_equal(first, ops.dropout(x, 0.5, 1))  # the same within a step
+    assert set(np.unique(first)) == {0.0, 2.0}  # kept ones scaled by 1 / (1 - rate)
+    assert 0.4 < np.mean(first == 0) < 0.6
+    assert not np.array_equal(first, ops.dropout(x, 0.5, 2))  # a place of its own
+    ops.STEP[0] += 1  # (gradients() counts a step)
+    assert not np.array_equal(first, ops.dropout(x, 0.5, 1))  # anew at the next step
+    with ops.evaluating():
+        assert np.array_equal(ops.dropout(x, 0.5, 1), x)
+    assert np.array_equal(ops.dropout(x, 0.0, 1), x)
+    assert not np.array_equal(ops.dropout(x, 0.5, 1), x)  # training again after it
