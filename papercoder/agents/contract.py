@@ -1635,7 +1635,7 @@ def _own_nodes(function: ast.FunctionDef) -> Iterator[ast.AST]:
 # beta2 and epsilon, a momentum, a learning rate's schedule) or, the rest, the objective's
 # (distillation's temperature and alpha, a weight decay); the network's sizes and depth,
 # its initialisation and the data's counts are the tiny data's here (and __init__'s, asked
-# last), and dropout is randomness predict avoids
+# last), and dropout the tool adds (dropout_added)
 _OF_STEP = re.compile(
     r"^(beta|β)|momentum|^(eps|epsilon|ϵ|ε)$|^rho|^decay|decay_?rate|^lr|learning|step_?size"
     r"|warm_?up|schedule|optimi[sz]er|nesterov|clip",
