@@ -1280,13 +1280,17 @@ def _functions_with_owner(tree: ast.Module) -> Iterator[tuple[_Function, str]]:
 def unfinished(source: str, *more: Callable[[str], list[Stub]]) -> list[Stub]:
     """The functions of `source` to write again, once each: an `__init__` that leaves unset
     what the other methods read (unset_in_init), a function reading names nothing defines
-    (undefined_reads), and what `more` finds, said in one `why` when several hold."""
+    (undefined_reads), and what `more` finds, said in one `why` when several hold, asked
+    afresh with the first start of a body one of them shows (gcn's predict, told beside its
+    own body of the `W1` it never read, came back as it was, twice, while the start that
+    reads each array was another finding's, papers-48)."""
     merged: dict[str, Stub] = {}
     found = [*unset_in_init(source), *undefined_reads(source)]
     for stub in [*found, *(stub for find in more for stub in find(source))]:
         if (known := merged.get(stub.qualname)) is not None:
             why, faults = f"{known.why}; and it {stub.why}", known.faults + stub.faults
-            stub = known.model_copy(update={"why": why, "faults": faults})
+            shown = {"afresh": True, "shown": stub.shown} if stub.shown and not known.shown else {}
+            stub = known.model_copy(update={"why": why, "faults": faults, **shown})
         merged[stub.qualname] = stub
     return sorted(merged.values(), key=lambda s: s.line)
 

@@ -632,6 +632,11 @@ class Builder:
                 " AttributeError",
             ),
             (
+                contract.arrays_read_by_name,
+                "reads {} from self.params, the array of that name __init__ makes",
+                "a name nothing defined, spelled as an array of self.params: a NameError",
+            ),
+            (
                 contract.unshadowed,
                 "renamed in {} the variables named as a function they call",
                 "the assignment made the name local, so the call failed (UnboundLocalError, F823)",

@@ -771,6 +771,24 @@ def test_a_function_reading_names_nothing_defines_is_asked_for_again() -> None:
     assert undefined_reads("def f():\n    return rng.normal()\n")[0].why.startswith("reads `rng`")
 
 
+def test_a_function_several_findings_name_is_asked_afresh_with_the_body_one_shows() -> None:
+    """gcn's predict (papers-48) read a `W1` nothing defined and left self.params["w1"]
+    unread: told both beside its own body, it came back as it was; the start of a body the
+    second finding shows is what it is asked to go on from."""
+    from papercoder.agents.stubs import Stub
+    from papercoder.link import unfinished
+
+    def shown(_: str) -> list[Stub]:
+        start = 'w1 = self.params["w1"]\n'
+        return [Stub(name="__init__", qualname="Model.__init__", line=5, why="x", shown=start)]
+
+    [stub] = unfinished(ADAM_INIT, shown)
+    assert stub.afresh and stub.shown == 'w1 = self.params["w1"]\n' and stub.faults == 5
+    assert stub.why.startswith("does not set self.t") and stub.why.endswith("; and it x")
+    [plain] = unfinished(ADAM_INIT)
+    assert not plain.afresh and not plain.shown
+
+
 def test_an_answer_that_leaves_fewer_faults_is_taken_and_one_with_as_many_is_not() -> None:
     """Asked for adam's __init__ again, the 1.5B model set self.t and not self.config; the
     answer was thrown away whole, and the unset self.t failed the checks too."""

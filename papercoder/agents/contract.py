@@ -1286,6 +1286,52 @@ def whole_params_to_gradients(code: str) -> tuple[str, list[str]]:
     return (_edited(code, edits), names) if edits else (code, [])
 
 
+def arrays_read_by_name(code: str) -> tuple[str, list[str]]:
+    """`code` with each name a method reads that nothing defines, spelled as one of the
+    arrays `__init__` makes (`W1` for "w1", case and underscores aside: one array alone),
+    read from self.params at the start of the method (`W1 = self.params["w1"]`), and the
+    names so read: gcn's predict read `W0 = self.params["w0"]` and went on to `@ W1`, never
+    read, a NameError at every check; asked again, told so, it came back as it was, twice
+    (papers-48). The code as it is when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    undefined = undefined_names(tree)
+    rows = source_lines(code)
+    edits: list[tuple[int, int, int, int, str]] = []
+    done: list[str] = []
+    for _, methods in _classes(code):
+        init = methods.get("__init__")
+        made = _made_names(init) if init is not None else []
+        spellings = [re.sub(r"_", "", k).lower() for k in made]
+        spelled = {s: k for s, k in zip(spellings, made, strict=True) if spellings.count(s) == 1}
+        for method in (m for m in methods.values() if m is not init):
+            called = {id(c.func) for c in ast.walk(method) if isinstance(c, ast.Call)}
+            names = sorted(
+                {
+                    n.id
+                    for n in ast.walk(method)
+                    if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Load)
+                    and n.id in undefined
+                    and id(n) not in called
+                    and re.sub(r"_", "", n.id).lower() in spelled
+                }
+            )
+            keys = [spelled[re.sub(r"_", "", n).lower()] for n in names]
+            start = _body_start(method, rows)
+            if not names or start is None or len(set(keys)) < len(keys):
+                continue
+            row, indent = start
+            text = "".join(
+                f'{indent}{n} = self.params["{k}"]\n' for n, k in zip(names, keys, strict=True)
+            )
+            edits.append((row, 0, row, 0, text))
+            done += [f"{method.name}'s {n}" for n in names]
+    return (_edited(code, edits), done) if edits else (code, [])
+
+
 def _body_start(function: ast.FunctionDef, rows: list[str]) -> tuple[int, str] | None:
     """Where a line goes first in `function`'s body, after its docstring: the row, as ast
     counts them, and the body's indentation; None for a body on the `def` line."""

@@ -1486,3 +1486,31 @@ def test_dropout_draws_a_mask_by_step_and_passes_through_while_evaluating(
         assert np.array_equal(ops.dropout(x, 0.5, 1), x)
     assert np.array_equal(ops.dropout(x, 0.0, 1), x)
     assert not np.array_equal(ops.dropout(x, 0.5, 1), x)  # training again after it
+
+
+def test_a_name_nothing_defines_spelled_as_an_array_is_read_from_the_params() -> None:
+    from papercoder.agents.contract import arrays_read_by_name
+
+    code = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        self.params = {'w0': 1.0, 'w_1': 2.0, 'b': 3.0, 'B': 4.0}\n"
+        "    def predict(self, inputs):\n"
+        '        """The output."""\n'
+        "        W0 = self.params['w0']\n"
+        "        return relu(inputs @ W0) @ W1 + W_0 + b_\n"
+        "    def loss(self, inputs, targets):\n"
+        "        return float(np.sum(W1)) + B\n"
+    )
+    mended, done = arrays_read_by_name(code)
+    # (b_ and B might be "b" or "B": left alone)
+    assert done == ["predict's W1", "predict's W_0", "loss's W1"]
+    assert mended == code.replace(
+        '"""The output."""\n',
+        '"""The output."""\n        W1 = self.params["w_1"]\n        W_0 = self.params["w0"]\n',
+    ).replace(
+        "    def loss(self, inputs, targets):\n",
+        '    def loss(self, inputs, targets):\n        W1 = self.params["w_1"]\n',
+    )
+    assert arrays_read_by_name(mended) == (mended, [])
+    assert arrays_read_by_name("def (:\n") == ("def (:\n", [])
