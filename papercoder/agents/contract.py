@@ -1486,16 +1486,20 @@ _NOT_A_PENALTY = re.compile(r"l1|entropy|kl|clip|norm|dropout", re.I)
 
 
 def penalty_settings(config_yaml: str) -> list[str]:
-    """The settings of config.yaml that are an L2 penalty's weight (_PENALTY): a number
+    """The settings of config.yaml that are an L2 penalty's weight (_PENALTY) the paper
+    states (not an assumption: the planner gave the Transformer's config a `weight_decay:
+    0.0001` the paper has nowhere, and the tool added it to the loss, papers-49): a number
     between 0 and 1 (not `regularization: l2`)."""
     try:
         loaded = yaml.safe_load(config_yaml)
     except yaml.YAMLError:
         return []
+    cited = _cited(config_yaml)
     return [
         key
         for key, value in _leaves(loaded)
         if _PENALTY.search(key)
+        and key in cited
         and not _NOT_A_PENALTY.search(key)
         and _attribute(key).isidentifier()
         and isinstance(value, int | float)

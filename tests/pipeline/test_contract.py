@@ -1065,12 +1065,14 @@ def test_an_l2_penalty_no_method_reads_is_added_to_the_loss() -> None:
     )
 
     yaml_text = (
-        "paper:\n  l2_regularization: 0.0005  # Section 6.1\n  regularization: l2\n"
-        "training:\n  weight_decay: 1.0e-4  # Section 3.4\n  l2_clip: 2.0\n  decay: true\n"
-        "  weight-decay: 0.0005\n  l1_regularization: 0.001\n  entropy_regularization: 0.01\n"
-        "  l2_norm_clip: 0.5\n  lambda_l2: 0.0005\n"
+        "paper:\n  l2_regularization: 0.0005  # Section 6.1\n  regularization: l2  # S 1\n"
+        "training:\n  weight_decay: 1.0e-4  # Section 3.4\n  l2_clip: 2.0  # S 1\n"
+        "  decay: true  # S 1\n  weight-decay: 0.0005  # S 2\n  l1_regularization: 0.001  # S 1\n"
+        "  entropy_regularization: 0.01  # S 1\n  l2_norm_clip: 0.5  # S 1\n"
+        "  lambda_l2: 0.0005  # Table 2\n  l2: 0.1  # assumption: the paper has none\n"
+        "  l2_weight: 0.1\n"
     )
-    assert penalty_settings(yaml_text) == [
+    assert penalty_settings(yaml_text) == [  # (not one assumed, nor one cited nowhere)
         "l2_regularization",
         "weight_decay",
         "weight-decay",
