@@ -1613,10 +1613,7 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     hidden = [
         n
         for n in _own_nodes(predict)
-        if isinstance(n, ast.Call)
-        and id(n) not in returned
-        and (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", ""))
-        in _ACTIVATIONS
+        if isinstance(n, ast.Call) and id(n) not in returned and _activation(n)
     ]
     inner = {id(s) for n in hidden for s in ast.walk(n) if s is not n}
     hidden = [n for n in hidden if id(n) not in inner]  # relu(relu(x)): the outer one
@@ -1629,6 +1626,16 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     ]
     edits.append(_imported_from_ops(tree, code, "dropout"))
     return _edited(code, edits), [setting]
+
+
+def _activation(call: ast.Call) -> bool:
+    """Whether `call` is an activation: relu, sigmoid or tanh, or np.maximum of 0 and a
+    value (the Transformer's feed-forward, max(0, xW_1 + b_1), papers-49)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name == "maximum" and len(call.args) == 2:
+        return any(isinstance(a, ast.Constant) and a.value == 0 for a in call.args)
+    return name in _ACTIVATIONS
 
 
 def _imported_from_ops(tree: ast.Module, code: str, name: str) -> tuple[int, int, int, int, str]:

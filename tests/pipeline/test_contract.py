@@ -1466,6 +1466,16 @@ def test_the_dropout_no_method_applies_is_added_after_predicts_hidden_activation
     flat = DROPOUT_MODEL.replace("relu(inputs", "(inputs").replace("sigmoid(relu(h", "((h")
     assert dropout_added(flat, ["dropout_rate"]) == (flat, [])
     assert dropout_added(DROPOUT_MODEL, []) == (DROPOUT_MODEL, [])
+    # the Transformer's feed-forward, max(0, xW_1 + b_1): np.maximum of 0 and a value
+    ffn = DROPOUT_MODEL.replace("relu(inputs @", "np.maximum(0, inputs @").replace(
+        'self.params["w1"])', 'self.params["w1"] + 0)'
+    )
+    mended, _ = dropout_added(ffn, ["dropout_rate"])
+    assert "dropout(np.maximum(0, inputs @ self.params['w1'] + 0), self.dropout_rate, 1)" in (
+        mended.replace('"', "'")
+    )
+    other = ffn.replace("np.maximum(0,", "np.maximum(0.5,")
+    assert "dropout(np.maximum" not in dropout_added(other, ["dropout_rate"])[0]
     # an import of its own where ops is imported under other names
     aliased = DROPOUT_MODEL.replace("sigmoid\n", "sigmoid as s\n").replace("= sigmoid(", "= s(")
     mended, _ = dropout_added(aliased, ["dropout_rate"])
