@@ -2544,8 +2544,9 @@ if __name__ == "__main__":
 _TEST_MODEL = (
     '''"""Tests of model.Model on data.make_data's data, written by PaperCoder: the same for
 every paper. They judge the method by what it does: its objective is one finite number, the
-same for the same parameters, that each array of its parameters changes; a step changes the
-method's output; and training lowers the objective."""
+same for the same parameters, that each array of its parameters changes; scores judged
+against the labels are one per class; a step changes the method's output; and training
+lowers the objective."""
 
 from typing import Any
 
@@ -2554,7 +2555,7 @@ import numpy as np
 from data import N_CLASSES, make_data
 from gradients import gradients
 from model import Model
-from ops import evaluating
+from ops import cross_entropy, evaluating
 from settings import load_settings
 
 CONFIG = load_settings()
@@ -2601,6 +2602,28 @@ def test_a_step_changes_the_predictions() -> None:
     model.step(inputs, targets)
     after = arrays(model.predict(inputs))
     assert any(a.shape != b.shape or not np.allclose(a, b) for a, b in zip(before, after))
+
+
+def test_the_scores_the_loss_judges_are_one_per_class(monkeypatch: Any) -> None:
+    import model as module
+
+    shapes: list[tuple[int, ...]] = []
+    judged = module.__dict__.get("cross_entropy", cross_entropy)
+
+    def scores_of(scores: Any, targets: Any) -> float:
+        if np.ndim(targets) == 1:  # (against int labels: a teacher's probabilities agree)
+            shapes.append(np.shape(scores))
+        return judged(scores, targets)
+
+    monkeypatch.setattr(module, "cross_entropy", scores_of, raising=False)
+    model, inputs, targets = fresh()
+    model.loss(inputs, targets)
+    wrong = sorted({s for s in shapes if len(s) != 2 or s[1] != N_CLASSES})
+    assert not wrong, (
+        f"Model.loss takes cross_entropy of scores of shape {wrong[0]} for labels of"
+        f" {N_CLASSES} classes: predict must give one score per class, (n_samples,"
+        f" {N_CLASSES}), its last array of self.params n_classes wide"
+    )
 
 
 def test_training_lowers_the_loss() -> None:

@@ -99,7 +99,7 @@ def test_a_small_build_keeps_the_contract_and_its_tests_pass(
     assert not any("values.flags.writeable" in a for a in asked)
     tests = run_in(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout
-    assert "5 passed" in tests.stdout
+    assert "6 passed" in tests.stdout
     # and the types check finds nothing in them (the sandbox's configuration of mypy)
     ini = Path(__file__).resolve().parents[2] / "sandbox" / "mypy.ini"
     types = run_in(repo, "-m", "mypy", "--config-file", str(ini), "--cache-dir", "/dev/null", ".")
@@ -1454,7 +1454,7 @@ def test_the_dropout_no_method_applies_is_added_after_predicts_hidden_activation
     (tmp_path / "config.yaml").write_text(GCN_LIKE, "utf-8")
     (tmp_path / "model.py").write_text(mended, "utf-8")
     tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
-    assert tests.returncode == 0 and "5 passed" in tests.stdout, tests.stdout
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
     assert run_in(tmp_path, "main.py", "--smoke").returncode == 0
     count = "p = {'w': np.ones(2)}; [gradients(lambda: float(p['w'].sum()), p) for _ in 'ab']"
     script = f"import numpy as np, ops; from gradients import gradients; {count}; print(ops.STEP)"
@@ -1526,3 +1526,21 @@ def test_a_name_nothing_defines_spelled_as_an_array_is_read_from_the_params() ->
     )
     assert arrays_read_by_name(mended) == (mended, [])
     assert arrays_read_by_name("def (:\n") == ("def (:\n", [])
+
+
+def test_the_contract_tests_fail_scores_that_are_not_one_per_class(tmp_path: Path) -> None:
+    """resnet's predict (papers-49) returned inputs @ w1, 16 wide, and its loss took the
+    cross-entropy of that for labels of 3 classes: the five other tests passed."""
+    for path in contract.WRITTEN_BY_TOOL:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(contract.skeleton(path, "A paper"), "utf-8")
+    (tmp_path / "config.yaml").write_text(GCN_LIKE, "utf-8")
+    wide = DROPOUT_MODEL.replace("size=(h, n_classes)", "size=(h, h)")
+    for model, failing in (
+        (wide, ["test_the_scores_the_loss_judges_are_one_per_class"]),
+        (DROPOUT_MODEL, []),
+    ):
+        (tmp_path / "model.py").write_text(model, "utf-8")
+        tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+        failed = [line for line in tests.stdout.splitlines() if line.startswith("FAILED")]
+        assert [line.split("::")[1].split(" ")[0] for line in failed] == failing, tests.stdout
