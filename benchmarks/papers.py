@@ -165,7 +165,8 @@ def main() -> None:
         run = next(iter(sorted(runs.glob(f"{name}-*"))), runs / name)
         rows.append(summarise(name, run, time.monotonic() - started, done.returncode))
         rows[-1]["code"] = code
-        if done.returncode not in (0, 1):
+        if done.returncode not in (0, 1) or rows[-1]["stage"] != "verify":
+            # (an exit 1 before verifying: a stage failed, and says why on its last line)
             rows[-1]["error"] = (done.stderr.strip().splitlines() or [""])[-1]
         print(json.dumps(rows[-1]), flush=True)
         if args.json:
