@@ -19,7 +19,7 @@ import builtins
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeGuard
 
 import yaml
@@ -1242,17 +1242,7 @@ def undefined_reads(source: str) -> list[Stub]:
     undefined = undefined_names(tree)
     found = []
     for node, owner in _functions_with_owner(tree):
-        called = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
-        names = sorted(
-            {
-                n.id
-                for n in ast.walk(node)
-                if isinstance(n, ast.Name)
-                and isinstance(n.ctx, ast.Load)
-                and n.id in undefined
-                and id(n) not in called
-            }
-        )
+        names = read_undefined(node, undefined)
         if names:
             listed = ", ".join(f"`{n}`" for n in names)
             why = f"reads {listed}, which nothing defines; define each before it is used"
@@ -1266,6 +1256,21 @@ def undefined_reads(source: str) -> list[Stub]:
                 )
             )
     return found
+
+
+def read_undefined(function: ast.AST, undefined: Collection[str]) -> list[str]:
+    """The names of `undefined` that `function` reads, not only calls, sorted."""
+    called = {id(c.func) for c in ast.walk(function) if isinstance(c, ast.Call)}
+    return sorted(
+        {
+            n.id
+            for n in ast.walk(function)
+            if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)
+            and n.id in undefined
+            and id(n) not in called
+        }
+    )
 
 
 def _functions_with_owner(tree: ast.Module) -> Iterator[tuple[_Function, str]]:

@@ -43,7 +43,7 @@ from papercoder import prompts
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub, stubs
 from papercoder.fidelity import plain, unread_settings, unused_settings
-from papercoder.link import undefined_names
+from papercoder.link import read_undefined, undefined_names
 from papercoder.paper.model import Equation
 from papercoder.repo import interfaces, source_lines
 
@@ -1307,18 +1307,8 @@ def arrays_read_by_name(code: str) -> tuple[str, list[str]]:
         spellings = [re.sub(r"_", "", k).lower() for k in made]
         spelled = {s: k for s, k in zip(spellings, made, strict=True) if spellings.count(s) == 1}
         for method in (m for m in methods.values() if m is not init):
-            called = {id(c.func) for c in ast.walk(method) if isinstance(c, ast.Call)}
-            names = sorted(
-                {
-                    n.id
-                    for n in ast.walk(method)
-                    if isinstance(n, ast.Name)
-                    and isinstance(n.ctx, ast.Load)
-                    and n.id in undefined
-                    and id(n) not in called
-                    and re.sub(r"_", "", n.id).lower() in spelled
-                }
-            )
+            read = read_undefined(method, undefined)
+            names = [n for n in read if re.sub(r"_", "", n).lower() in spelled]
             keys = [spelled[re.sub(r"_", "", n).lower()] for n in names]
             start = _body_start(method, rows)
             if not names or start is None or len(set(keys)) < len(keys):
@@ -1490,6 +1480,16 @@ def penalty_settings(config_yaml: str) -> list[str]:
     states (not an assumption: the planner gave the Transformer's config a `weight_decay:
     0.0001` the paper has nowhere, and the tool added it to the loss, papers-49): a number
     between 0 and 1 (not `regularization: l2`)."""
+    return [
+        k
+        for k in _stated_fractions(config_yaml)
+        if _PENALTY.search(k) and not _NOT_A_PENALTY.search(k)
+    ]
+
+
+def _stated_fractions(config_yaml: str) -> list[str]:
+    """The settings config.yaml cites from the paper (not an assumption's) whose value is a
+    number between 0 and 1, by a name Python can keep on self."""
     try:
         loaded = yaml.safe_load(config_yaml)
     except yaml.YAMLError:
@@ -1498,9 +1498,7 @@ def penalty_settings(config_yaml: str) -> list[str]:
     return [
         key
         for key, value in _leaves(loaded)
-        if _PENALTY.search(key)
-        and key in cited
-        and not _NOT_A_PENALTY.search(key)
+        if key in cited
         and _attribute(key).isidentifier()
         and isinstance(value, int | float)
         and not isinstance(value, bool)
@@ -1519,11 +1517,9 @@ def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     the setting's meaning, not the model's reading of the paper.
     The code as it is when it does not parse, or has no such setting or loss."""
     try:
-        tree = ast.parse(code)
+        tree, model, methods = _model_class(code)
     except SyntaxError:
         return code, []
-    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
-    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)} if model else {}
     loss = methods.get("loss")
     if not names or loss is None:
         return code, []
@@ -1563,20 +1559,7 @@ def dropout_settings(config_yaml: str) -> list[str]:
     """The settings of config.yaml that are a dropout rate (_DROPOUT) the paper states (not
     an assumption: the planner gave adam's `dropout: 0.5` unasked): a number between 0 and
     1."""
-    try:
-        loaded = yaml.safe_load(config_yaml)
-    except yaml.YAMLError:
-        return []
-    cited = _cited(config_yaml)
-    return [
-        key
-        for key, value in _leaves(loaded)
-        if _DROPOUT.search(key)
-        and key in cited
-        and _attribute(key).isidentifier()
-        and isinstance(value, float)
-        and 0 < value < 1
-    ]
+    return [k for k in _stated_fractions(config_yaml) if _DROPOUT.search(k)]
 
 
 def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
@@ -1591,11 +1574,9 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     (Srivastava et al.). The code as it is when it does not parse, or has no such setting,
     no predict or no hidden activation."""
     try:
-        tree = ast.parse(code)
+        tree, model, methods = _model_class(code)
     except SyntaxError:
         return code, []
-    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
-    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)} if model else {}
     predict = methods.get("predict")
     if not names or predict is None or model is None:
         return code, []
@@ -1655,6 +1636,17 @@ def _imported_from_ops(tree: ast.Module, code: str, name: str) -> tuple[int, int
     )
     row = (last.end_lineno or last.lineno) + 1 if last else 1
     return (row, 0, row, 0, f"from ops import {name}\n")
+
+
+def _model_class(
+    code: str,
+) -> tuple[ast.Module, ast.ClassDef | None, dict[str, ast.FunctionDef]]:
+    """`code` parsed, its class Model (None when it has none) and that class's methods by
+    name; SyntaxError when it does not parse."""
+    tree = ast.parse(code)
+    model = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model"), None)
+    methods = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)} if model else {}
+    return tree, model, methods
 
 
 def _squares_params(function: ast.FunctionDef) -> bool:
