@@ -499,7 +499,7 @@ class Builder:
         sizes = contract.paper_sizes(yaml_text)
         names = contract.setting_names(yaml_text)
         self.mend_model(names, sizes)
-        judged = partial(self.mended, names=names, sizes=sizes)
+        judged = partial(self.mended, names=names, sizes=sizes, config_yaml=yaml_text)
         more = (
             contract.recursive,
             contract.unmade_params,
@@ -571,11 +571,11 @@ class Builder:
         code: str,
         names: list[str],
         sizes: dict[str, int],
-        penalties: Collection[str] = (),
+        config_yaml: str = "",
     ) -> str:
         """model.py's `code` as mend_model would leave it, nothing recorded: what an answer
         is judged by when asked for (fill_stubs' `judged`)."""
-        for mend, _, _ in self.mends(names, sizes, penalties, self.config_yaml()):
+        for mend, _, _ in self.mends(names, sizes, (), config_yaml):
             code, _ = mend(code)
         return code
 

@@ -1525,13 +1525,7 @@ def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
         return code, []
     outside = [t for t in tree.body if t is not model]
     outside += [m for m in model.body if m is not methods.get("__init__")] if model else []
-    used = [n for t in outside for n in ast.walk(t)]
-    read = {  # by a method, not kept by __init__ alone (`self.l2 = config["l2"]`)
-        plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
-        for n in used
-        if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
-        or (isinstance(n, ast.Constant) and isinstance(n.value, str))
-    }
+    read = _read_by(outside)  # by a method, not kept by __init__ alone (`self.l2 = ...`)
     if any(plain(n) in read for n in names) or _squares_params(loss):
         return code, []  # one penalty is the loss's already (weight_decay beside an l2)
     returns = [r for r in _own_nodes(loss) if isinstance(r, ast.Return) and r.value is not None]
@@ -1580,15 +1574,10 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     predict = methods.get("predict")
     if not names or predict is None or model is None:
         return code, []
-    used = [n for m in model.body if m is not methods.get("__init__") for n in ast.walk(m)]
-    read = {
-        plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
-        for n in used
-        if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
-        or (isinstance(n, ast.Constant) and isinstance(n.value, str))
-    }
-    read |= {n.id for n in used if isinstance(n, ast.Name)}  # a call of dropout
-    if any(plain(n) in read for n in names) or "dropout" in read:
+    outside = [m for m in model.body if m is not methods.get("__init__")]
+    read = _read_by(outside)
+    calls = {n.id for m in outside for n in ast.walk(m) if isinstance(n, ast.Name)}
+    if any(plain(n) in read for n in names) or "dropout" in read | calls:
         return code, []
     returned = {id(r.value) for r in _own_nodes(predict) if isinstance(r, ast.Return)}
     hidden = [
@@ -1636,6 +1625,18 @@ def _imported_from_ops(tree: ast.Module, code: str, name: str) -> tuple[int, int
     )
     row = (last.end_lineno or last.lineno) + 1 if last else 1
     return (row, 0, row, 0, f"from ops import {name}\n")
+
+
+def _read_by(nodes: Iterable[ast.AST]) -> set[str]:
+    """The settings `nodes` read, by plain name: an attribute loaded (`self.l2`) or a string
+    (`config["l2"]`)."""
+    return {
+        plain(n.attr) if isinstance(n, ast.Attribute) else plain(str(n.value))
+        for node in nodes
+        for n in ast.walk(node)
+        if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load))
+        or (isinstance(n, ast.Constant) and isinstance(n.value, str))
+    }
 
 
 def _model_class(

@@ -1419,6 +1419,14 @@ class Model:
 '''
 
 
+def _tool_files(root: Path, config: str) -> None:
+    """The contract's files that are the tool's, and `config` as config.yaml, in `root`."""
+    for path in contract.WRITTEN_BY_TOOL:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(contract.skeleton(path, "A paper"), "utf-8")
+    (root / "config.yaml").write_text(config, "utf-8")
+
+
 def test_the_dropout_rate_the_paper_states_is_one_a_number_between_0_and_1() -> None:
     from papercoder.agents.contract import dropout_settings
 
@@ -1448,10 +1456,7 @@ def test_the_dropout_no_method_applies_is_added_after_predicts_hidden_activation
     mended, kept = settings_from_params(mended, ["dropout_rate", "hidden_units", "learning_rate"])
     assert kept == ["dropout_rate"]
     # and the tool's tests and smoke run pass it: dropout off while evaluating
-    for path in contract.WRITTEN_BY_TOOL:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(contract.skeleton(path, "A paper"), "utf-8")
-    (tmp_path / "config.yaml").write_text(GCN_LIKE, "utf-8")
+    _tool_files(tmp_path, GCN_LIKE)
     (tmp_path / "model.py").write_text(mended, "utf-8")
     tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
@@ -1531,10 +1536,7 @@ def test_a_name_nothing_defines_spelled_as_an_array_is_read_from_the_params() ->
 def test_the_contract_tests_fail_scores_that_are_not_one_per_class(tmp_path: Path) -> None:
     """resnet's predict (papers-49) returned inputs @ w1, 16 wide, and its loss took the
     cross-entropy of that for labels of 3 classes: the five other tests passed."""
-    for path in contract.WRITTEN_BY_TOOL:
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(contract.skeleton(path, "A paper"), "utf-8")
-    (tmp_path / "config.yaml").write_text(GCN_LIKE, "utf-8")
+    _tool_files(tmp_path, GCN_LIKE)
     wide = DROPOUT_MODEL.replace("size=(h, n_classes)", "size=(h, h)")
     for model, failing in (
         (wide, ["test_the_scores_the_loss_judges_are_one_per_class"]),
