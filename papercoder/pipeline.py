@@ -548,7 +548,8 @@ class Builder:
         a dict (contract.state_by_array), a variable named as the function it calls
         (contract.unshadowed), given the paper's `sizes`, the arrays sized by them
         (contract.capped_sizes), a product in predict whose arrays' shapes meet only the
-        other way round swapped (contract.swapped_products) and, given its L2 `penalties`
+        other way round swapped (contract.swapped_products), a readout to one score per class
+        where no array makes them (contract.readout_added) and, given its L2 `penalties`
         (after the loss was asked for again, told of them), one no method reads added to the
         loss (contract.penalty_added), and given its `dropouts`, the dropout no method
         applies added after predict's hidden activations (contract.dropout_added)."""
@@ -652,6 +653,12 @@ class Builder:
                 "swapped in predict {}",
                 "the arrays' shapes meet that way round alone (the paper's W·x of a column is"
                 " x @ W of a row per sample): the other is a ValueError",
+            ),
+            (
+                partial(contract.readout_added, config_yaml=config_yaml),
+                "reads the scores out of {}",
+                "the contract's scores are one per class of the synthetic data, and no array"
+                " __init__ made had that many columns: the paper's own head is for its task",
             ),
         ]
 

@@ -731,9 +731,12 @@ def _reads_body(code: str, config_yaml: str, made: list[str]) -> str:
         for k, local in locals_.items()
     ]
     chain = shape_chain({locals_[k]: shapes.get(k, "") for k in locals_})
-    reads.append(
-        chain or f"# inputs: (n_samples, {N_FEATURES}); the scores: (n_samples, {N_CLASSES})"
+    known = _known_shapes(code, config_yaml)
+    unscored = all(k in known for k in made) and not any(  # readout_added makes them
+        len(s) == 2 and s[-1] == N_CLASSES for s in known.values()
     )
+    scores = "" if unscored else f"; the scores: (n_samples, {N_CLASSES})"
+    reads.append(chain or f"# inputs: (n_samples, {N_FEATURES}){scores}")
     return "\n".join(reads) + "\n"
 
 
@@ -742,13 +745,16 @@ def shape_chain(shapes: Mapping[str, str]) -> str:
     take the inputs to the scores, as a comment: `# inputs (n_samples, 8) @ w1 -> (n_samples,
     16) @ w2 -> the scores (n_samples, 3)`, each matrix taken, in order, where its rows
     match the width so far, each vector added where it matches it; "" when some array is
-    left out or its shape is not known. Shown the shapes alone, adam's predict returned
-    relu(inputs @ w1 + w2 @ inputs); shown the chain, inputs @ w1 @ w2."""
+    left out or its shape is not known. Where no array has n_classes columns, the chain
+    ends in "the output" at its own width (readout_added makes the scores of it). Shown the
+    shapes alone, adam's predict returned relu(inputs @ w1 + w2 @ inputs); shown the chain,
+    inputs @ w1 @ w2."""
     dims: dict[str, tuple[int, ...]] = {}
     for name, shape in shapes.items():
         if not re.fullmatch(r"\((\d+)(, \d+)?,?\)", shape):
             return ""
         dims[name] = tuple(int(d) for d in re.findall(r"\d+", shape))
+    scored = any(len(d) == 2 and d[-1] == N_CLASSES for d in dims.values())
     width, steps, left = N_FEATURES, [f"# inputs (n_samples, {N_FEATURES})"], dict(dims)
     while left:
         then = next((n for n, d in left.items() if d == (width,)), None)  # a bias, first
@@ -757,9 +763,9 @@ def shape_chain(shapes: Mapping[str, str]) -> str:
             return ""
         taken = left.pop(then)
         width = taken[-1]
-        end = " the scores" if not left else ""
+        end = (" the scores" if scored else " the output") if not left else ""
         steps.append(f"{'@' if len(taken) == 2 else '+'} {then} ->{end} (n_samples, {width})")
-    return " ".join(steps) if width == N_CLASSES and len(steps) > 1 else ""
+    return " ".join(steps) if (width == N_CLASSES or not scored) and len(steps) > 1 else ""
 
 
 def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
@@ -821,6 +827,88 @@ def swapped_products(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
 MOST_SWAPS = 4
 
 
+def readout_added(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
+    """`code` with a readout to the scores where Model makes no array of n_classes columns
+    and predict returns, as its shapes are followed (misshapen's), a value (n_samples, d)
+    for d other than n_classes: `__init__` makes self.params["readout"] of shape (d,
+    n_classes), and predict's output (inside a softmax, sigmoid or log_softmax it returns)
+    is multiplied by it; and what was. The paper's network ends in its own task's head
+    (the Transformer's vocabulary, resnet's 1000 classes) and the contract asks one score
+    per class of the synthetic data: the 1.5B model made no such array for either
+    (papers-49; resnet's scores were 16 wide, transformer's __init__ had nothing to reach 3
+    with), and asked again for predict it could not make one. The code as it is when it
+    does not parse, an array is made that is not written out or whose shape is not known,
+    or predict's return is not reached or not known."""
+    try:
+        tree, model, methods = _model_class(code)
+    except SyntaxError:
+        return code, []
+    init, predict = methods.get("__init__"), methods.get("predict")
+    if model is None or init is None or predict is None or len(predict.args.args) < 2:
+        return code, []
+    made, patterns = _made_names(init), _made_params(init)
+    shapes = _known_shapes(code, config_yaml)
+    numpy = any(
+        isinstance(n, ast.Import) and any(a.name == "numpy" and a.asname == "np" for a in n.names)
+        for n in tree.body
+    )
+    if (
+        not numpy
+        or not made
+        or patterns is None
+        or any(not any(p.fullmatch(k) for k in made) for p in patterns)  # one made in a loop
+        or any(k not in shapes for k in made)
+        or any(len(s) == 2 and s[-1] == N_CLASSES for s in shapes.values())
+    ):
+        return code, []
+    follow = _Shapes(predict.args.args[1].arg, shapes)
+    returns = [n for n in _own_nodes(predict) if isinstance(n, ast.Return)]
+    if follow.body(predict.body) is not None or len(returns) != 1 or len(follow.returned) != 1:
+        return code, []
+    returned, shape = follow.returned[0]
+    if returned.value is None or shape is None or len(shape) != 2 or shape[0] != "n":
+        return code, []
+    width = shape[1]
+    if not isinstance(width, int) or width == N_CLASSES:
+        return code, []
+    scores = returned.value
+    while isinstance(scores, ast.Call) and _called_name(scores) in _SCORED and scores.args:
+        scores = scores.args[0]  # softmax(h @ readout), not softmax(h) @ readout
+    text = ast.get_source_segment(code, scores) or ast.unparse(scores)
+    atomic = isinstance(scores, ast.Name | ast.Call | ast.Subscript | ast.Attribute)
+    read = f'{text if atomic else f"({text})"} @ self.params["{READOUT}"]'
+    making = [  # the statements of __init__'s own body that make arrays of self.params
+        s
+        for s in init.body
+        if isinstance(s, ast.Assign) and any(_literal_keys(t, s.value) for t in s.targets)
+    ]
+    last = max(making, key=lambda s: s.end_lineno or s.lineno, default=None)
+    if last is None:
+        return code, []
+    classes = init.args.args[3].arg if len(init.args.args) > 3 else str(N_CLASSES)
+    row = (last.end_lineno or last.lineno) + 1
+    indent = " " * last.col_offset
+    made_line = (
+        f"{indent}# the scores, one per class: predict's output is {width} wide (a readout)\n"
+        f'{indent}self.params["{READOUT}"] = np.random.default_rng(1).normal('
+        f"0.0, 0.5, size=({width}, {classes}))\n"
+    )
+    edited = _edited(code, [_span(scores, read), (row, 0, row, 0, made_line)])
+    return edited, [
+        f"predict's output, {width} wide, to {N_CLASSES} by a readout ({width}, {N_CLASSES})"
+    ]
+
+
+READOUT = "readout"
+_SCORED = {"softmax", "log_softmax", "sigmoid"}
+
+
+def _called_name(call: ast.Call) -> str:
+    """The name a call calls: `relu` of relu(x) and of ops.relu(x)."""
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 def _first_swap(
     code: str, methods: dict[str, ast.FunctionDef], config_yaml: str
 ) -> ast.BinOp | ast.Call | None:
@@ -858,6 +946,7 @@ class _Shapes:
         self.known: dict[str, _Shape | None] = {inputs: ("n", N_FEATURES)}
         self.swap = swap  # a product that fits the other way round: noted, not a misfit
         self.swapped: list[ast.BinOp | ast.Call] = []
+        self.returned: list[tuple[ast.Return, _Shape | None]] = []  # the return reached
 
     def body(self, statements: list[ast.stmt]) -> str | None:
         """The first misfit of `statements`, as `expression: (a) by (b)`; None for none."""
@@ -880,8 +969,8 @@ class _Shapes:
                     for name in (n for n in ast.walk(target) if isinstance(n, ast.Name)):
                         self.known[name.id] = shape if target is name else None
             elif isinstance(statement, ast.Return):
-                if statement.value is not None:
-                    self.of(statement.value)
+                shape = self.of(statement.value) if statement.value is not None else None
+                self.returned.append((statement, shape))
                 return False  # what follows is not run
             elif isinstance(statement, ast.For) and not statement.orelse:
                 for name in (n for n in ast.walk(statement.target) if isinstance(n, ast.Name)):
@@ -931,8 +1020,7 @@ class _Shapes:
     def called(self, node: ast.Call) -> _Shape | None:
         """The shape of a call's value: np.dot and np.matmul multiply; a function that keeps
         its argument's shape (relu, np.tanh, np.maximum(0, x)) keeps it."""
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = _called_name(node)
         shapes = [self.of(a) for a in node.args]
         if name in ("dot", "matmul") and len(shapes) == 2 and not node.keywords:
             return self.product(node, shapes[0], shapes[1])
@@ -1601,8 +1689,7 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
 def _activation(call: ast.Call) -> bool:
     """Whether `call` is an activation: relu, sigmoid or tanh, or np.maximum of 0 and a
     value (the Transformer's feed-forward, max(0, xW_1 + b_1), papers-49)."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    name = _called_name(call)
     if name == "maximum" and len(call.args) == 2:
         return any(isinstance(a, ast.Constant) and a.value == 0 for a in call.args)
     return name in _ACTIVATIONS

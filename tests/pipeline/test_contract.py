@@ -1248,7 +1248,11 @@ def test_the_chain_of_shapes_from_the_inputs_to_the_scores_is_the_one_they_allow
         " @ w2 -> (n_samples, 16) @ w3 -> (n_samples, 3) + b3 -> the scores (n_samples, 3)"
     )
     assert shape_chain({"w1": "(8, 16)", "w2": "(8, 3)"}) == ""  # no chain takes w2
-    assert shape_chain({"w1": "(8, 16)", "w2": "(16, 16)"}) == ""  # never reaches 3
+    # no array makes 3 columns: the chain ends in the output, for readout_added
+    assert shape_chain({"w1": "(8, 16)", "w2": "(16, 16)"}) == (
+        "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) @ w2 -> the output (n_samples, 16)"
+    )
+    assert shape_chain({"w1": "(8, 16)", "w2": "(16, 3)", "w3": "(16, 16)"}) == ""  # not 3
     assert shape_chain({"w1": "(8, hidden)", "w2": "(16, 3)"}) == ""  # a shape not known
     assert shape_chain({"w": "(8, 3)", "extra": "(5, 5)"}) == ""  # an array left out
     assert shape_chain({}) == ""
@@ -1417,6 +1421,59 @@ class Model:
         for name, grad in grads.items():
             self.params[name] = self.params[name] - self.learning_rate * grad
 '''
+
+
+READOUT_MODEL = DROPOUT_MODEL.replace(
+    '            "w3": rng.normal(0.0, 0.5, size=(h, n_classes)),\n', ""
+).replace('return relu(hidden @ self.params["w3"])', "return softmax(hidden + 1.0)")
+
+
+def test_the_scores_are_read_out_of_predicts_output_where_no_array_makes_them(
+    tmp_path: Path,
+) -> None:
+    from papercoder.agents.contract import misshapen, readout_added, unread_params
+
+    config = "training:\n  hidden_units: 1000  # Section 2 (verified)\n  learning_rate: 0.5\n"
+    mended, done = readout_added(READOUT_MODEL, config)
+    assert done == ["predict's output, 16 wide, to 3 by a readout (16, 3)"]
+    assert (
+        "        }\n"
+        "        # the scores, one per class: predict's output is 16 wide (a readout)\n"
+        '        self.params["readout"] = np.random.default_rng(1).normal(0.0, 0.5,'
+        " size=(16, n_classes))\n"
+    ) in mended
+    # inside the softmax it returns, not after it
+    assert '        return softmax((hidden + 1.0) @ self.params["readout"])\n' in mended
+    assert readout_added(mended, config) == (mended, [])  # the scores are made now
+    assert misshapen(mended, config) == [] and unread_params(mended, config) == []
+    # the tool's tests (one score per class among them) and smoke run pass it; not before
+    _tool_files(tmp_path, config)
+    (tmp_path / "model.py").write_text(
+        READOUT_MODEL.replace("cross_entropy, relu", "cross_entropy, relu, softmax"), "utf-8"
+    )
+    before = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert "1 failed" in before.stdout and "one_per_class" in before.stdout, before.stdout
+    (tmp_path / "model.py").write_text(
+        mended.replace("cross_entropy, relu", "cross_entropy, relu, softmax"), "utf-8"
+    )
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+    assert run_in(tmp_path, "main.py", "--smoke").returncode == 0
+    # nothing where an array makes the scores, predict's output is not known or misfits,
+    # or an array's shape is not known
+    assert readout_added(DROPOUT_MODEL, config) == (DROPOUT_MODEL, [])
+    unknown = READOUT_MODEL.replace("softmax(hidden + 1.0)", "softmax(self.head(hidden))")
+    assert readout_added(unknown, config) == (unknown, [])
+    misfit = READOUT_MODEL.replace("softmax(hidden + 1.0)", 'inputs @ self.params["w2"]')
+    assert readout_added(misfit, config) == (misfit, [])
+    branched = READOUT_MODEL.replace(
+        "        return softmax(",
+        "        if inputs.size:\n            return inputs\n        return softmax(",
+    )
+    assert readout_added(branched, config) == (branched, [])
+    sized = READOUT_MODEL.replace("size=(h, h)", "size=(h, width)")
+    assert readout_added(sized, config) == (sized, [])
+    assert readout_added("def broken(:\n", config) == ("def broken(:\n", [])
 
 
 def _tool_files(root: Path, config: str) -> None:
