@@ -327,25 +327,28 @@ _ARITHMETIC: dict[type[ast.operator], Callable[[int, int], int]] = {
 }
 
 
-def param_shapes(code: str, config_yaml: str) -> dict[str, str]:
+_Shape = tuple[int | str, ...]  # an array's shape: "n" for the number of samples
+
+
+def param_shapes(code: str, config_yaml: str) -> dict[str, _Shape]:
     """The shape of each array `__init__` makes in self.params by a name written out, as
     predict is shown it beside each (`w2 = self.params["w2"]  # (16, 3)`): the sizes it
     reads from config as the synthetic data's network takes them (size_cap), n_features
-    and n_classes as make_data gives them; a size not worked out here as the code spells
-    it. Told which arrays it left out, adam's predict used its (16, 3) array on the inputs,
-    8 wide, a shape error two repairs did not fix (papers-45). Arrays whose shape is not
-    read here are left out."""
+    and n_classes as make_data gives them, numbers; a size not worked out here as the code
+    spells it (`"hidden"`). Told which arrays it left out, adam's predict used its (16, 3)
+    array on the inputs, 8 wide, a shape error two repairs did not fix (papers-45). Arrays
+    whose shape is not read here are left out."""
     init = next((m["__init__"] for _, m in _classes(code) if "__init__" in m), None)
     if init is None:
         return {}
     names = [a.arg for a in init.args.args[1:]]
     sizes = _Sizes(names[0] if names else "config", config_yaml)
-    shapes: dict[str, str] = {}
+    shapes: dict[str, _Shape | None] = {}
     for node in ast.walk(init):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 shapes.update(sizes.assigned(target, node.value))
-    return {k: v for k, v in shapes.items() if v}
+    return {k: v for k, v in shapes.items() if v is not None}
 
 
 class _Sizes:
@@ -366,8 +369,8 @@ class _Sizes:
                 value = min(value, cap)
             self.settings.setdefault(plain(key), value)
 
-    def assigned(self, target: ast.expr, value: ast.expr) -> dict[str, str]:
-        """The shapes of the arrays `target = value` makes in self.params ("" where not
+    def assigned(self, target: ast.expr, value: ast.expr) -> dict[str, _Shape | None]:
+        """The shapes of the arrays `target = value` makes in self.params (None where not
         read here), noting a number it binds to a name or to self."""
         name = target.id if isinstance(target, ast.Name) else _self_attribute(target)
         if name is not None and not _is_params(target):
@@ -383,8 +386,9 @@ class _Sizes:
             return {key: self.shape(value)}
         return {}
 
-    def shape(self, value: ast.expr) -> str:
-        """The shape of the array the first of numpy's makers in `value` makes, as text."""
+    def shape(self, value: ast.expr) -> _Shape | None:
+        """The shape of the array the first of numpy's makers in `value` makes: each size a
+        number, or as the code spells it where not worked out here."""
         for node in ast.walk(value):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
                 continue
@@ -398,11 +402,12 @@ class _Sizes:
                 size = args[2]
             if size is not None:
                 dims = size.elts if isinstance(size, ast.Tuple | ast.List) else [size]
-                rows = [
-                    str(n) if isinstance(n := self.value(d), int) else ast.unparse(d) for d in dims
-                ]
-                return f"({rows[0]},)" if len(rows) == 1 else f"({', '.join(rows)})"
-        return ""
+                sizes: list[int | str] = []
+                for d in dims:
+                    n = self.value(d)
+                    sizes.append(n if isinstance(n, int) and _integer(n) else ast.unparse(d))
+                return tuple(sizes)
+        return None
 
     def value(self, node: ast.expr) -> object:
         """The value of `node`, where it is worked out from numbers, the names known and
@@ -727,20 +732,18 @@ def _reads_body(code: str, config_yaml: str, made: list[str]) -> str:
         if (local := _attribute(k)) not in {"self", "inputs", "np", "gradients", *OPS_NAMES}
     }
     reads = [  # each array read into a local, first: the model goes on to use them
-        f'{local} = self.params["{k}"]' + (f"  # {shapes[k]}" if k in shapes else "")
+        f'{local} = self.params["{k}"]' + (f"  # {_shown(shapes[k])}" if k in shapes else "")
         for k, local in locals_.items()
     ]
-    chain = shape_chain({locals_[k]: shapes.get(k, "") for k in locals_})
+    chain = shape_chain({locals_[k]: shapes.get(k, ("?",)) for k in locals_})
     known = _known_shapes(code, config_yaml)
-    unscored = all(k in known for k in made) and not any(  # readout_added makes them
-        len(s) == 2 and s[-1] == N_CLASSES for s in known.values()
-    )
+    unscored = all(k in known for k in made) and not _scores_made(known)  # readout_added
     scores = "" if unscored else f"; the scores: (n_samples, {N_CLASSES})"
     reads.append(chain or f"# inputs: (n_samples, {N_FEATURES}){scores}")
     return "\n".join(reads) + "\n"
 
 
-def shape_chain(shapes: Mapping[str, str]) -> str:
+def shape_chain(shapes: Mapping[str, _Shape]) -> str:
     """The one way the arrays of `shapes` (by local name, in the order __init__ makes them)
     take the inputs to the scores, as a comment: `# inputs (n_samples, 8) @ w1 -> (n_samples,
     16) @ w2 -> the scores (n_samples, 3)`, each matrix taken, in order, where its rows
@@ -749,12 +752,10 @@ def shape_chain(shapes: Mapping[str, str]) -> str:
     ends in "the output" at its own width (readout_added makes the scores of it). Shown the
     shapes alone, adam's predict returned relu(inputs @ w1 + w2 @ inputs); shown the chain,
     inputs @ w1 @ w2."""
-    dims: dict[str, tuple[int, ...]] = {}
-    for name, shape in shapes.items():
-        if not re.fullmatch(r"\((\d+)(, \d+)?,?\)", shape):
-            return ""
-        dims[name] = tuple(int(d) for d in re.findall(r"\d+", shape))
-    scored = any(len(d) == 2 and d[-1] == N_CLASSES for d in dims.values())
+    dims = _numbers(shapes)
+    if len(dims) < len(shapes) or any(len(d) > 2 for d in dims.values()):
+        return ""
+    scored = _scores_made(dims)
     width, steps, left = N_FEATURES, [f"# inputs (n_samples, {N_FEATURES})"], dict(dims)
     while left:
         then = next((n for n, d in left.items() if d == (width,)), None)  # a bias, first
@@ -858,7 +859,7 @@ def readout_added(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
         or patterns is None
         or any(not any(p.fullmatch(k) for k in made) for p in patterns)  # one made in a loop
         or any(k not in shapes for k in made)
-        or any(len(s) == 2 and s[-1] == N_CLASSES for s in shapes.values())
+        or _scores_made(shapes)
     ):
         return code, []
     follow = _Shapes(predict.args.args[1].arg, shapes)
@@ -922,15 +923,24 @@ def _first_swap(
 
 
 def _known_shapes(code: str, config_yaml: str) -> dict[str, tuple[int, ...]]:
-    """The shapes of param_shapes worked out to numbers, as tuples."""
+    """The shapes of param_shapes worked out to numbers."""
+    return _numbers(param_shapes(code, config_yaml))
+
+
+def _numbers(shapes: Mapping[str, _Shape]) -> dict[str, tuple[int, ...]]:
+    """Those of `shapes` whose every size is a number."""
     return {
-        key: tuple(int(d) for d in re.findall(r"\d+", shape))
-        for key, shape in param_shapes(code, config_yaml).items()
-        if re.fullmatch(r"\((\d+)(, \d+)*,?\)", shape)
+        k: tuple(d for d in shape if isinstance(d, int))
+        for k, shape in shapes.items()
+        if shape and all(isinstance(d, int) for d in shape)
     }
 
 
-_Shape = tuple[int | str, ...]  # an array's shape: "n" for the number of samples
+def _scores_made(shapes: Mapping[str, tuple[int, ...]]) -> bool:
+    """Whether an array of `shapes` has one column per class: one to make the scores with."""
+    return any(len(s) == 2 and s[-1] == N_CLASSES for s in shapes.values())
+
+
 _KEEPS_SHAPE = {"relu", "sigmoid", "softmax", "log_softmax", "tanh", "exp", "abs", "sqrt"}
 
 

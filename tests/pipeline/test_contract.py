@@ -1226,35 +1226,36 @@ def test_the_shapes_of_the_arrays_init_makes_are_worked_out_from_config_and_the_
     # units is the paper's 1000, taken at 16; d_model 512 at 16; num_layers 2 as read
     config = "paper:\n  d_model: 512\ntraining:\n  units: 1000\n  num_layers: 2\n"
     assert param_shapes(code, config) == {
-        "w1": "(8, 16)",
-        "w2": "(16, 3)",
-        "b": "(32,)",
-        "e": "(16, 3)",
-        "u": "(width, 3)",  # a size not worked out: as the code spells it
+        "w1": (8, 16),
+        "w2": (16, 3),
+        "b": (32,),
+        "e": (16, 3),
+        "u": ("width", 3),  # a size not worked out: as the code spells it
     }
     assert param_shapes("x = 1\n", config) == {}
-    assert param_shapes(code, ": not yaml [")["w1"] == "(8, hidden)"
+    assert param_shapes(code, ": not yaml [")["w1"] == (8, "hidden")
 
 
 def test_the_chain_of_shapes_from_the_inputs_to_the_scores_is_the_one_they_allow() -> None:
     from papercoder.agents.contract import shape_chain
 
-    assert shape_chain({"w2": "(16, 3)", "w1": "(8, 16)"}) == (
+    assert shape_chain({"w2": (16, 3), "w1": (8, 16)}) == (
         "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) @ w2 -> the scores (n_samples, 3)"
     )
-    deep = {"w1": "(8, 16)", "w2": "(16, 16)", "b1": "(16,)", "w3": "(16, 3)", "b3": "(3,)"}
+    deep = {"w1": (8, 16), "w2": (16, 16), "b1": (16,), "w3": (16, 3), "b3": (3,)}
     assert shape_chain(deep) == (
         "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) + b1 -> (n_samples, 16)"
         " @ w2 -> (n_samples, 16) @ w3 -> (n_samples, 3) + b3 -> the scores (n_samples, 3)"
     )
-    assert shape_chain({"w1": "(8, 16)", "w2": "(8, 3)"}) == ""  # no chain takes w2
+    assert shape_chain({"w1": (8, 16), "w2": (8, 3)}) == ""  # no chain takes w2
     # no array makes 3 columns: the chain ends in the output, for readout_added
-    assert shape_chain({"w1": "(8, 16)", "w2": "(16, 16)"}) == (
+    assert shape_chain({"w1": (8, 16), "w2": (16, 16)}) == (
         "# inputs (n_samples, 8) @ w1 -> (n_samples, 16) @ w2 -> the output (n_samples, 16)"
     )
-    assert shape_chain({"w1": "(8, 16)", "w2": "(16, 3)", "w3": "(16, 16)"}) == ""  # not 3
-    assert shape_chain({"w1": "(8, hidden)", "w2": "(16, 3)"}) == ""  # a shape not known
-    assert shape_chain({"w": "(8, 3)", "extra": "(5, 5)"}) == ""  # an array left out
+    assert shape_chain({"w1": (8, 16), "w2": (16, 3), "w3": (16, 16)}) == ""  # not 3
+    assert shape_chain({"w1": (8, "hidden"), "w2": (16, 3)}) == ""  # a shape not known
+    assert shape_chain({"w": (8, 3), "extra": (5, 5)}) == ""  # an array left out
+    assert shape_chain({"w": (8, 3), "cube": (3, 3, 3)}) == ""  # not a matrix nor a vector
     assert shape_chain({}) == ""
 
 
