@@ -837,15 +837,21 @@ def readout_added(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
     (the Transformer's vocabulary, resnet's 1000 classes) and the contract asks one score
     per class of the synthetic data: the 1.5B model made no such array for either
     (papers-49; resnet's scores were 16 wide, transformer's __init__ had nothing to reach 3
-    with), and asked again for predict it could not make one. The code as it is when it
-    does not parse, an array is made that is not written out or whose shape is not known,
-    or predict's return is not reached or not known."""
+    with), and asked again for predict it could not make one. Only where the loss takes the
+    cross_entropy of scores (the tool's test judges those one per class; t-SNE's embedding,
+    judged by its own loss, is left as it is). The code as it is when it does not parse, an
+    array is made that is not written out or whose shape is not known, or predict's return
+    is not reached or not known."""
     try:
         tree, model, methods = _model_class(code)
     except SyntaxError:
         return code, []
-    init, predict = methods.get("__init__"), methods.get("predict")
+    init, predict, loss = methods.get("__init__"), methods.get("predict"), methods.get("loss")
     if model is None or init is None or predict is None or len(predict.args.args) < 2:
+        return code, []
+    if loss is None or not any(  # scores judged against classes; not t-SNE's embedding
+        isinstance(n, ast.Call) and _called_name(n) == "cross_entropy" for n in _own_nodes(loss)
+    ):
         return code, []
     made, patterns = _made_names(init), _made_params(init)
     shapes = _known_shapes(code, config_yaml)

@@ -1475,6 +1475,12 @@ def test_the_scores_are_read_out_of_predicts_output_where_no_array_makes_them(
     sized = READOUT_MODEL.replace("size=(h, h)", "size=(h, width)")
     assert readout_added(sized, config) == (sized, [])
     assert readout_added("def broken(:\n", config) == ("def broken(:\n", [])
+    # an embedding judged by its own loss (t-SNE's), not scores against classes: as it is
+    embedding = READOUT_MODEL.replace(
+        "return cross_entropy(self.predict(inputs), targets)",
+        "return float(np.sum(self.predict(inputs) ** 2))",
+    )
+    assert embedding != READOUT_MODEL and readout_added(embedding, config) == (embedding, [])
 
 
 def _tool_files(root: Path, config: str) -> None:
