@@ -811,11 +811,19 @@ class Builder:
         state one of them keeps is news to `__init__`), and a function reading a name
         nothing defines (adam's `__init__` drawing from an `rng` it never made)."""
 
+        whys: dict[str, str] = {}  # why each was found, the first time: one may be found
+        # only once another is written again (distillation's predict, misshapen once its
+        # __init__ made arrays, papers-52)
+
         def targets(code: str) -> list[Stub]:
-            return unfinished(code, *more)
+            found = unfinished(code, *more)
+            for stub in found:
+                whys.setdefault(stub.qualname, stub.why)
+            return found
 
         fixes = []
         for path in order:
+            whys.clear()
             text = (self.repo / path).read_text("utf-8")
             found = targets(text)
             if not found:
@@ -825,7 +833,6 @@ class Builder:
             )
             if filled:
                 write_file(self.repo, path, code)
-            whys = {stub.qualname: stub.why for stub in found}
             fixes += [
                 PlanFix(turn="code", fix=f"{path}: asked for {name} again", why=f"it {whys[name]}")
                 for name in filled
