@@ -1193,10 +1193,11 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
     (`self.params["dropout_rate"] = config["training"]["dropout_rate"]`) kept on self
     instead (`self.dropout_rate = ...`), every read of it following; and the settings so
     moved; so too a number it starts there (glove's `self.params["step_count"] = 0`,
-    papers-36: the smoke run and two tests failed on it). gradients() differentiates every
-    array of self.params and refuses a number (gcn, papers-30: four tests failed on
-    params['dropout_rate']). A value that calls anything (an array made from a setting)
-    stays."""
+    papers-36: the smoke run and two tests failed on it), or puts in the dict it makes
+    self.params (distillation's `"beta1": 0.9` beside its array, papers-52). gradients()
+    differentiates every array of self.params and refuses a number (gcn, papers-30: four
+    tests failed on params['dropout_rate']). A value that calls anything (an array made
+    from a setting) stays."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -1210,17 +1211,27 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
             continue
         config = init.args.args[1].arg
         taken = {m.name for m in methods} | {"params"}
+
+        names: list[str] = []
         for node in (n for n in init.body if isinstance(n, ast.Assign)):
             [target] = node.targets if len(node.targets) == 1 else [None]
-            name = _params_key(target, ast.Store) if isinstance(target, ast.Subscript) else None
-            if not (
-                name is not None
-                and name.isidentifier()
-                and not keyword.iskeyword(name)
-                and name not in taken
-                and (_number(node.value) or _setting_of(node.value, config))
-            ):
-                continue
+            if isinstance(target, ast.Subscript):
+                name = _params_key(target, ast.Store)
+                if name is not None and _movable(name, node.value, taken, config):
+                    names.append(name)
+            elif target is not None and _is_params(target) and isinstance(node.value, ast.Dict):
+                # `self.params = {"w1": ..., "beta1": 0.9}` (distillation, papers-52)
+                entries = list(zip(node.value.keys, node.value.values, strict=True))
+                out = [
+                    (k.value, v)
+                    for k, v in entries
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                    if _movable(k.value, v, taken, config)
+                ]
+                if out:
+                    edits.append(_span(node, _dict_without(code, node, entries, out)))
+                    names += [k for k, _ in out]
+        for name in names:
             moved.append(name)
             uses = [
                 n
@@ -1231,6 +1242,41 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
     if not edits:
         return code, []
     return _edited(code, edits), sorted(set(moved))
+
+
+def _movable(name: str, value: ast.expr, taken: set[str], config: str) -> bool:
+    """Whether self.params' `name`, made as `value`, is a setting or a number to keep on
+    self instead: named as an attribute may be, and not as a method or self.params."""
+    return (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and name not in taken
+        and (_number(value) or _setting_of(value, config))
+    )
+
+
+def _dict_without(
+    code: str,
+    node: ast.Assign,
+    entries: list[tuple[ast.expr | None, ast.expr]],
+    out: list[tuple[str, ast.expr]],
+) -> str:
+    """The text of `node`, `self.params = {...}`, with the entries `out` taken out of the
+    dict and each set on self after it instead."""
+    indent = " " * node.col_offset
+    gone = {id(v) for _, v in out}
+
+    def text(n: ast.expr) -> str:
+        return ast.get_source_segment(code, n) or ast.unparse(n)
+
+    kept = [
+        f"{indent}    {text(k)}: {text(v)}," if k is not None else f"{indent}    **{text(v)},"
+        for k, v in entries
+        if id(v) not in gone
+    ]
+    target = text(node.targets[0])
+    made = f"{target} = {{\n" + "\n".join(kept) + f"\n{indent}}}" if kept else f"{target} = {{}}"
+    return made + "".join(f"\n{indent}self.{name} = {text(v)}" for name, v in out)
 
 
 def _setting_of(value: ast.expr, config: str) -> bool:

@@ -1069,6 +1069,38 @@ def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:
     assert moved == ["dropout", "step_count"]  # not a bool's
     assert '        self.step_count = 0\n        self.params["flag"] = True\n' in fixed
     assert 'x @ self.params["w"] * self.step_count * self.dropout' in fixed
+    # numbers and settings in the dict that makes self.params (distillation, papers-52)
+    within = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        self.params = {\n"
+        '            "w": np.zeros((n_features, n_classes)),\n'
+        '            "beta1": 0.9,\n'
+        '            "lr": config["training"]["lr"],\n'
+        '            "b": np.zeros(n_classes),\n'
+        "        }\n"
+        "    def step(self, x):\n"
+        '        self.params["w"] -= self.params["lr"] * (1 - self.params["beta1"])\n'
+    )
+    fixed, moved = settings_out_of_params(within)
+    assert moved == ["beta1", "lr"]
+    assert fixed == (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        self.params = {\n"
+        '            "w": np.zeros((n_features, n_classes)),\n'
+        '            "b": np.zeros(n_classes),\n'
+        "        }\n"
+        "        self.beta1 = 0.9\n"
+        '        self.lr = config["training"]["lr"]\n'
+        "    def step(self, x):\n"
+        '        self.params["w"] -= self.lr * (1 - self.beta1)\n'
+    )
+    assert settings_out_of_params(fixed) == (fixed, [])
+    only = within.replace('            "w": np.zeros((n_features, n_classes)),\n', "").replace(
+        '            "b": np.zeros(n_classes),\n', ""
+    )
+    assert "        self.params = {}\n        self.beta1 = 0.9\n" in settings_out_of_params(only)[0]
 
 
 def test_gradients_asked_of_one_array_are_asked_of_all_of_params() -> None:
