@@ -862,6 +862,7 @@ def readout_added(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
     if (
         not numpy
         or not made
+        or READOUT in made
         or patterns is None
         or any(not any(p.fullmatch(k) for k in made) for p in patterns)  # one made in a loop
         or any(k not in shapes for k in made)
