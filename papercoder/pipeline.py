@@ -516,12 +516,13 @@ class Builder:
         # leaves out, the tool adds
         penalties = contract.penalty_settings(yaml_text)
         dropouts = contract.dropout_settings(yaml_text)
-        self.mend_model(names, sizes, penalties, dropouts)
+        momentums = contract.momentum_settings(yaml_text)
+        self.mend_model(names, sizes, penalties, dropouts, momentums)
         again = self.with_state_set(order, shared, analyses, more, judged)
         if again:  # what the methods written again need (adam's step now reading self.m)
             self.record_fix(*again)
             GitRepo(self.repo).commit(f"code: wrote {len(again)} functions again, for the others")
-            self.mend_model(names, sizes, penalties, dropouts)
+            self.mend_model(names, sizes, penalties, dropouts, momentums)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -539,6 +540,7 @@ class Builder:
         sizes: dict[str, int] | None = None,
         penalties: Collection[str] = (),
         dropouts: Collection[str] = (),
+        momentums: Collection[str] = (),
     ) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
         bare (contract.settings_from_names), from self.params or from self unset
@@ -551,11 +553,14 @@ class Builder:
         other way round swapped (contract.swapped_products), a readout to one score per class
         where no array makes them (contract.readout_added) and, given its L2 `penalties`
         (after the loss was asked for again, told of them), one no method reads added to the
-        loss (contract.penalty_added), and given its `dropouts`, the dropout no method
-        applies added after predict's hidden activations (contract.dropout_added)."""
+        loss (contract.penalty_added), given its `momentums`, the momentum a plain gradient
+        descent in step leaves out (contract.momentum_added), and given its `dropouts`, the
+        dropout no method applies added after predict's hidden activations
+        (contract.dropout_added)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
-        for mend, fix, why in self.mends(names, sizes, penalties, self.config_yaml(), dropouts):
+        mends = self.mends(names, sizes, penalties, self.config_yaml(), dropouts, momentums)
+        for mend, fix, why in mends:
             code, what = mend(code)
             if what:
                 what_fix = fix.format(", ".join(what))
@@ -587,6 +592,7 @@ class Builder:
         penalties: Collection[str] = (),
         config_yaml: str = "",
         dropouts: Collection[str] = (),
+        momentums: Collection[str] = (),
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
         """mend_model's mends, in order, each with what it fixed and why."""
         return [
@@ -600,6 +606,12 @@ class Builder:
                 "adds to loss the paper's L2 penalty on the weights, {} · ½Σ‖w‖²",
                 "the setting of an L2 penalty (weight decay) that no method read: asked again,"
                 " the loss came back as it was",
+            ),
+            (
+                partial(contract.momentum_added, names=momentums),
+                "steps with the paper's momentum, {}, in a velocity kept by array",
+                "the setting of gradient descent's momentum that no method read: asked again,"
+                " the update came back as plain gradient descent",
             ),
             (
                 partial(contract.dropout_added, names=dropouts),

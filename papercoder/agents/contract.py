@@ -1695,6 +1695,136 @@ def penalty_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     return _edited(code, edits), [setting]
 
 
+def momentum_settings(config_yaml: str) -> list[str]:
+    """The settings of config.yaml that are the momentum of gradient descent (`momentum`,
+    `sgd_momentum`) the paper states (not an assumption's): a number between 0 and 1."""
+    return [k for k in _stated_fractions(config_yaml) if _MOMENTUM.search(k)]
+
+
+_MOMENTUM = re.compile(r"(^|[\W_])momentum$", re.I)
+VELOCITY = "velocity"
+
+
+def momentum_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """`code` with the paper's momentum in Model.step where a setting of config.yaml
+    (`names`: momentum_settings) is one and no method reads it, and step is plain gradient
+    descent: each update by the gradients of `grads = gradients(...)`, by a name a loop
+    binds (`param -= lr * grads[name]`) or written out, takes `self.velocity[name]`
+    instead, set just before it to `self.<setting> * self.velocity.get(name, 0.0) +
+    grads[name]` (the heavy ball: v ← μv + g, θ ← θ - εv); state_by_array starts
+    self.velocity as a dict and settings_from_params keeps the setting on self. Asked for
+    step again, told VGG's momentum of 0.9 and where the paper states it, the 1.5B model
+    wrote plain gradient descent with the learning rate alone (papers-52). The code as it
+    is when it does not parse, has no such setting or step, or step keeps state of its own
+    by array (Adam's moments), updates by no gradient, or uses self.velocity already."""
+    try:
+        _, model, methods = _model_class(code)
+    except SyntaxError:
+        return code, []
+    step = methods.get("step")
+    if not names or step is None or model is None:
+        return code, []
+    outside = [m for m in model.body if m is not methods.get("__init__")]
+    if any(plain(n) in _read_by(outside) for n in names):
+        return code, []
+    used = {
+        a
+        for n in ast.walk(model)
+        if isinstance(n, ast.expr) and (a := _self_attribute(n)) is not None
+    }
+    kept = {  # state step keeps by array: self.m[name], self.m.get(name)
+        a
+        for n in _own_nodes(step)
+        if isinstance(n, ast.Subscript) and (a := _self_attribute(n.value)) is not None
+    } | {
+        a
+        for n in _own_nodes(step)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "get"
+        and (a := _self_attribute(n.func.value)) is not None
+    }
+    if VELOCITY in used or kept - {"params"}:
+        return code, []
+    bound = [
+        n.targets[0].id
+        for n in _own_nodes(step)
+        if isinstance(n, ast.Assign)
+        and len(n.targets) == 1
+        and isinstance(n.targets[0], ast.Name)
+        and isinstance(n.value, ast.Call)
+        and _called_name(n.value) == "gradients"
+    ]
+    if len(bound) != 1:
+        return code, []
+    try:
+        updates = _updates_by(step.body, bound[0], set())
+    except _NotPlain:
+        return code, []
+    if not updates:
+        return code, []
+    setting = _attribute(next(iter(names)))
+    edits = []
+    for statement, reads in updates:
+        indent = " " * statement.col_offset
+        keys = list(dict.fromkeys(ast.get_source_segment(code, r.slice) or "" for r in reads))
+        before = "".join(
+            f"self.{VELOCITY}[{k}] = self.{setting} * self.{VELOCITY}.get({k}, 0.0)"
+            f" + {bound[0]}[{k}]\n{indent}"
+            for k in keys
+        )
+        row, col = statement.lineno, statement.col_offset
+        edits.append((row, col, row, col, before))
+        edits += [
+            _span(r, f"self.{VELOCITY}[{ast.get_source_segment(code, r.slice)}]") for r in reads
+        ]
+    return _edited(code, edits), [next(iter(names))]
+
+
+def _updates_by(
+    statements: list[ast.stmt], grads: str, looped: set[str]
+) -> list[tuple[ast.stmt, list[ast.Subscript]]]:
+    """The statements of `statements` (into loops and branches) that assign or augment by
+    `grads[key]`, each with its reads of `grads`: a key a loop around it binds, or written
+    out; _NotPlain where some read's key is neither (a comprehension's own variable)."""
+    found: list[tuple[ast.stmt, list[ast.Subscript]]] = []
+    for statement in statements:
+        if isinstance(statement, ast.For):
+            names = {n.id for n in ast.walk(statement.target) if isinstance(n, ast.Name)}
+            inner = _updates_by(statement.body, grads, looped | names)
+        elif isinstance(statement, ast.If | ast.While):
+            inner = _updates_by(statement.body + statement.orelse, grads, looped)
+        elif isinstance(statement, ast.Assign | ast.AugAssign):
+            reads = [
+                n
+                for n in ast.walk(statement)
+                if isinstance(n, ast.Subscript)
+                and isinstance(n.value, ast.Name)
+                and n.value.id == grads
+            ]
+            if not reads:
+                continue
+            if not all(
+                (isinstance(r.slice, ast.Name) and r.slice.id in looped)
+                or (isinstance(r.slice, ast.Constant) and isinstance(r.slice.value, str))
+                for r in reads
+            ):
+                raise _NotPlain(ast.unparse(statement))
+            inner = [(statement, reads)]
+        else:
+            if any(  # a read of the gradients not followed here: not plain descent
+                isinstance(n, ast.Name) and n.id == grads for n in ast.walk(statement)
+            ):
+                raise _NotPlain(ast.unparse(statement))
+            continue
+        found += inner
+    return found
+
+
+class _NotPlain(Exception):
+    """An update by the gradients momentum_added does not rewrite, as the message shows."""
+
+
 # a setting of dropout's rate: gcn's `dropout_rate: 0.5`, the Transformer's `P_drop: 0.1`
 _DROPOUT = re.compile(r"dropout|drop_?rate|p_?drop", re.I)
 _ACTIVATIONS = {"relu", "sigmoid", "tanh"}  # a hidden layer's output, dropped out after

@@ -1563,6 +1563,100 @@ def test_the_scores_are_read_out_of_predicts_output_where_no_array_makes_them(
     assert embedding != READOUT_MODEL and readout_added(embedding, config) == (embedding, [])
 
 
+MOMENTUM_YAML = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+training:
+  hidden_units: 16  # Section 3.1 (verified)
+  learning_rate: 0.5  # Section 3.1 (verified)
+  momentum: 0.9  # Section 3.1 (verified)
+  dropout_rate: 0.5  # assumption: cited 'Section 3.1', which does not state it
+"""
+
+
+def test_the_momentum_no_method_uses_is_added_to_a_plain_gradient_descent(
+    tmp_path: Path,
+) -> None:
+    from papercoder.agents.contract import (
+        momentum_added,
+        momentum_settings,
+        settings_from_params,
+        state_by_array,
+    )
+
+    assert momentum_settings(MOMENTUM_YAML) == ["momentum"]
+    assumed = "momentum: 0.9  # assumption: the paper does not state it"
+    assert (
+        momentum_settings(MOMENTUM_YAML.replace("momentum: 0.9  # Section 3.1 (verified)", assumed))
+        == []
+    )
+    # vgg's step, asked again told of its momentum, came back as plain descent (papers-52)
+    branched = DROPOUT_MODEL.replace(
+        "            self.params[name] = self.params[name] - self.learning_rate * grad\n",
+        "            if name.startswith('w'):\n"
+        "                self.params[name] -= self.learning_rate * grads[name]\n"
+        "            else:\n"
+        "                self.params[name] = self.params[name] - 0.5 * grads[name]\n",
+    )
+    mended, added = momentum_added(branched, ["momentum"])
+    assert added == ["momentum"]
+    assert (
+        "            if name.startswith('w'):\n"
+        "                self.velocity[name] = self.momentum * self.velocity.get(name, 0.0)"
+        " + grads[name]\n"
+        "                self.params[name] -= self.learning_rate * self.velocity[name]\n"
+        "            else:\n"
+        "                self.velocity[name] = self.momentum * self.velocity.get(name, 0.0)"
+        " + grads[name]\n"
+        "                self.params[name] = self.params[name] - 0.5 * self.velocity[name]\n"
+    ) in mended
+    # the velocity started as a dict and the momentum kept on self, as the mends after do
+    mended, started = state_by_array(mended)
+    mended, kept = settings_from_params(mended, ["momentum", "hidden_units", "learning_rate"])
+    assert started == ["velocity"] and kept == ["momentum"]
+    # and so the pipeline's mends leave it, given the paper's momentum
+    from papercoder.pipeline import Builder
+
+    names = ["hidden_units", "learning_rate", "momentum", "dropout_rate"]
+    piped = branched
+    for mend, _, _ in Builder.mends(names, {}, (), MOMENTUM_YAML, (), ["momentum"]):
+        piped, _ = mend(piped)
+    assert sorted(piped.splitlines()) == sorted(mended.splitlines())  # (in another order)
+    _tool_files(tmp_path, MOMENTUM_YAML)
+    (tmp_path / "model.py").write_text(mended, "utf-8")
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+    script = (
+        "from model import Model; from data import make_data, N_CLASSES;"
+        " from settings import load_settings; x, t = make_data();"
+        " m = Model(load_settings(), x.shape[1], N_CLASSES); m.step(x, t); g = m.velocity['w1'];"
+        " m.step(x, t); print(m.momentum, sorted(m.velocity), bool((m.velocity['w1'] != g).any()))"
+    )
+    assert run_in(tmp_path, "-c", script).stdout == "0.9 ['w1', 'w2', 'w3'] True\n"
+    # written out by name, too
+    named = DROPOUT_MODEL.replace(
+        "        for name, grad in grads.items():\n"
+        "            self.params[name] = self.params[name] - self.learning_rate * grad\n",
+        '        self.params["w1"] -= self.learning_rate * grads["w1"]\n',
+    )
+    assert (
+        '        self.velocity["w1"] = self.momentum * self.velocity.get("w1", 0.0) + grads["w1"]\n'
+        '        self.params["w1"] -= self.learning_rate * self.velocity["w1"]\n'
+    ) in momentum_added(named, ["momentum"])[0]
+    # nothing where a method reads the momentum, step keeps state by array of its own
+    # (Adam's moments), reads the gradients where the key is not a loop's (a comprehension),
+    # or by another name (DROPOUT_MODEL's `grad`), or there is no step or no such setting
+    reads = branched.replace("- 0.5 *", "- self.momentum *")
+    adam = branched.replace("self.learning_rate * grads[name]", "self.m[name]")
+    comprehension = DROPOUT_MODEL.replace(
+        "        for name, grad in grads.items():\n"
+        "            self.params[name] = self.params[name] - self.learning_rate * grad\n",
+        "        self.params = {k: v - grads[k] for k, v in self.params.items()}\n",
+    )
+    for code in (reads, adam, comprehension, DROPOUT_MODEL, "x = 1\n", "def f(:\n"):
+        assert momentum_added(code, ["momentum"]) == (code, [])
+    assert momentum_added(branched, []) == (branched, [])
+
+
 def _tool_files(root: Path, config: str) -> None:
     """The contract's files that are the tool's, and `config` as config.yaml, in `root`."""
     for path in contract.WRITTEN_BY_TOOL:
