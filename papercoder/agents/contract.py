@@ -2488,7 +2488,8 @@ def plain(name: Any) -> str:
 class Settings(dict[str, Any]):
     """config.yaml, or one of its sections. A name a section lacks is looked up in all of
     config.yaml (sections other than "smoke" first); a usual section name config.yaml does not
-    have (config["model"] where it has none) stands for all of config.yaml."""
+    have (config["model"] where it has none) stands for all of config.yaml, and where it is
+    the name of a setting of text, for both (Named)."""
 
     def __init__(self, values: dict[str, Any], whole: "Settings | None" = None) -> None:
         root = self if whole is None else whole
@@ -2508,6 +2509,8 @@ class Settings(dict[str, Any]):
 
     def __missing__(self, name: Any) -> Any:
         found = self.whole.found.get(plain(name), MISSING)
+        if plain(name) in SECTIONS and isinstance(found, str):
+            return Named(found, self.whole)  # optimizer: adam, read as either
         if plain(name) in SECTIONS and not isinstance(found, Settings):
             return self.whole  # config["model"]["hidden"] where model is no section
         if found is not MISSING:
@@ -2523,6 +2526,25 @@ class Settings(dict[str, Any]):
             return self[name]
         except KeyError:
             return default
+
+
+class Named(str):
+    """The text of a setting named as a usual section (optimizer: adam), read where no section
+    has it: equal to its text (config["optimizer"] == "adam"), and read as a section
+    (config["optimizer"]["beta1"]), all of config.yaml."""
+
+    whole: Settings
+
+    def __new__(cls, text: str, whole: Settings) -> "Named":
+        named = super().__new__(cls, text)
+        named.whole = whole
+        return named
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        return self.whole[key] if isinstance(key, str) else str.__getitem__(self, key)
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        return self.whole.get(name, default)
 
 
 def leaves(section: dict[str, Any], smoke: bool = False) -> Iterator[tuple[Any, Any, bool]]:

@@ -239,6 +239,12 @@ def test_settings_find_a_setting_read_from_the_wrong_section(tmp_path: Path) -> 
     # a usual section name that is a setting elsewhere, read as a section
     assert config["training"]["optimizer"]["beta1"] == 0.9
     assert config["paper"]["optimizer"] == "adam"
+    # and read where no section has it, as its text (distillation's `config['optimizer']`,
+    # papers-54: it was all of config.yaml, and its step raised "Unknown optimizer")
+    assert config["optimizer"] == config["training"]["optimizer"] == "adam"
+    assert config["optimizer"] != "sgd" and f"{config['optimizer']}" == "adam"
+    assert config["optimizer"]["beta1"] == config["optimizer"].get("beta1") == 0.9
+    assert config["optimizer"][0] == "a" and config["optimizer"].get("momentum", 0.5) == 0.5
     assert config["seed"] == 7 and config["training"]["seed"] == 7
     assert config["training"]["epsilon"] == 1e-08  # a Greek letter as its name
     assert config["training"]["learning_rate"] == 0.001
