@@ -2921,7 +2921,7 @@ def test_the_scores_the_loss_judges_are_one_per_class(monkeypatch: Any) -> None:
     )
 
 
-def test_training_lowers_the_loss() -> None:
+def test_steps_of_training_lower_the_loss() -> None:
     model, inputs, targets = fresh()
     with evaluating():  # (without dropout: each step draws its own masks)
         first = number(model.loss(inputs, targets), "Model.loss")

@@ -194,8 +194,10 @@ def _innermost_function(tree: ast.AST, line: int) -> _FunctionNode | None:
 
 def _tested(diag: Diagnostic, tree: ast.Module, files: dict[str, str]) -> Scope | None:
     """The repository function a failing test is about: the one its name names
-    (`test_gradient_matches…` → `gradients`), else one called on the failing line, else the
-    last one called before it."""
+    (`test_gradient_matches…` → `gradients`; of several, the one named first:
+    `test_steps_of_training_lower_the_loss` is about `step`, not the `loss` it also calls,
+    distillation, papers-55), else one called on the failing line, else the last one called
+    before it."""
     test = _innermost_function(tree, diag.line or 0)
     if test is None:
         return None
@@ -204,7 +206,10 @@ def _tested(diag: Diagnostic, tree: ast.Module, files: dict[str, str]) -> Scope 
         for node in ast.walk(test)
         if isinstance(node, ast.Call) and (name := _called_name(node)) is not None
     )
-    named = [name for _, _, name in calls if _names(test.name, name)]
+    named = sorted(
+        (name for _, _, name in calls if _names(test.name, name)),
+        key=lambda name: _named_at(test.name, name),
+    )
     on_line = [name for lineno, _, name in calls if lineno == diag.line]
     before = [name for lineno, _, name in reversed(calls) if lineno < (diag.line or 0)]
     for name in dict.fromkeys([*named, *on_line, *before]):
@@ -219,9 +224,14 @@ def _tested(diag: Diagnostic, tree: ast.Module, files: dict[str, str]) -> Scope 
 
 def _names(test_name: str, function: str) -> bool:
     """Whether a test's name names `function` (singular or plural, a word of it)."""
-    words = set(test_name.removeprefix("test_").split("_"))
+    return _named_at(test_name, function) >= 0
+
+
+def _named_at(test_name: str, function: str) -> int:
+    """The place of the first word of a test's name that names `function`; -1 for none."""
     stem = function.strip("_").rstrip("s")
-    return bool(stem) and any(w.rstrip("s") == stem for w in words)
+    words = test_name.removeprefix("test_").split("_")
+    return next((i for i, w in enumerate(words) if stem and w.rstrip("s") == stem), -1)
 
 
 def _called_name(call: ast.Call) -> str | None:

@@ -122,12 +122,12 @@ def _title(run_dir: Path) -> str:
     ("function", "reply", "failing"),
     [
         # an update against the gradient: training raises the loss
-        ("step", "step_up.py", ["test_training_lowers_the_loss"]),
+        ("step", "step_up.py", ["test_steps_of_training_lower_the_loss"]),
         # a step that counts but changes no parameter: nothing is learnt
         (
             "step",
             "step_idle.py",
-            ["test_a_step_changes_the_predictions", "test_training_lowers_the_loss"],
+            ["test_a_step_changes_the_predictions", "test_steps_of_training_lower_the_loss"],
         ),
         # an output that leaves out an array __init__ makes (adam's w2, papers-42: its
         # scores were 16 wide for 3 classes, and the four other tests passed)
@@ -143,7 +143,7 @@ def _title(run_dir: Path) -> str:
             "loss_counter.py",
             [
                 "test_the_loss_is_one_finite_number_the_same_each_time",
-                "test_training_lowers_the_loss",
+                "test_steps_of_training_lower_the_loss",
             ],
         ),
     ],

@@ -94,6 +94,36 @@ def test_a_failing_assertion_scopes_the_function_the_test_calls_with_the_test_be
     assert scope.spans[0].line is None and "def test_softmax_sums_to_one" in scope.test
 
 
+def test_a_failing_test_naming_two_functions_scopes_the_one_it_names_first() -> None:
+    # the loss is called first and named last: the test is about the update (distillation,
+    # papers-55: shown its loss three times, the repair changed nothing)
+    model = (
+        "class Model:\n"
+        "    def loss(self) -> float:\n"
+        "        return 1.0\n\n"
+        "    def step(self) -> None:\n"
+        "        pass\n"
+    )
+    test = (
+        "from model import Model\n\n\n"
+        "def test_steps_of_training_lower_the_loss() -> None:\n"
+        "    model = Model()\n"
+        "    first = model.loss()\n"
+        "    model.step()\n"
+        "    assert model.loss() < first\n"
+    )
+    failing = Diagnostic(
+        check="tests", file="tests/test_model.py", line=8, code="test-failure",
+        message="AssertionError: assert 1.0 < 1.0",
+    )  # fmt: skip
+    files = {"model.py": model, "tests/test_model.py": test}
+    scope = find_scope(report(failing), files)
+    assert scope is not None and scope.name == "step"
+    renamed = {**files, "tests/test_model.py": test.replace("steps_of_training", "training")}
+    scope = find_scope(report(failing), renamed)
+    assert scope is not None and scope.name == "loss"  # named alone
+
+
 def test_the_reply_replaces_the_functions_it_gives_reindented_and_unmarked() -> None:
     scope = find_scope(report(ATTRIBUTE.model_copy(update={"file": "model.py", "line": 6})), FILES)
     assert scope is not None
