@@ -655,7 +655,7 @@ class Builder:
                 "the assignment made the name local, so the call failed (UnboundLocalError, F823)",
             ),
             (
-                partial(contract.capped_sizes, sizes=sizes or {}),
+                partial(contract.capped_sizes, sizes=sizes or {}, config_yaml=config_yaml),
                 "capped its reads of {} (min(setting, cap))",
                 "the paper's sizes and depth for its real data or network; the synthetic data"
                 " is tiny, and gradients() takes only so many numbers",

@@ -289,16 +289,20 @@ def paper_sizes(config_yaml: str) -> dict[str, int]:
     return sizes
 
 
-def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
+def capped_sizes(code: str, sizes: dict[str, int], config_yaml: str = "") -> tuple[str, list[str]]:
     """`code` with each read of one of the paper's `sizes` from config capped at LARGEST
     (`min(config["paper"]["hidden_units"], 16)`; a depth at DEEPEST: size_cap), and what
     was capped: the tool caps the arrays at the tiny data's largest size and still reads
     the paper's value (asked again, distillation's __init__ came back as it was, 30 wide,
-    papers-20). The code as it is when it does not parse."""
+    papers-20). So too a setting of `config_yaml` by any name, larger than LARGEST, that
+    `__init__` reads as a size of an array it makes (vgg's image size `S: 224`, papers-55:
+    103,488 numbers, more than gradients() takes). The code as it is when it does not
+    parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code, []
+    sizes = {**_shape_sizes(code, config_yaml), **sizes}
     reads = _size_reads(tree, sizes)
     edits = [
         _span(n, f"min({ast.get_source_segment(code, n)}, {size_cap(key) or LARGEST})")
@@ -306,6 +310,42 @@ def capped_sizes(code: str, sizes: dict[str, int]) -> tuple[str, list[str]]:
     ]
     capped = {f"{key} ({sizes[key]}) at {size_cap(key) or LARGEST}" for _, key in reads}
     return _edited(code, edits), sorted(capped)
+
+
+def _shape_sizes(code: str, config_yaml: str) -> dict[str, int]:
+    """The settings `__init__` reads from config as a size of an array numpy makes there
+    (`size=(n_features, config["smoke"]["S"])`) whose value is a number larger than LARGEST,
+    by name."""
+    init = next((m["__init__"] for _, m in _classes(code) if "__init__" in m), None)
+    if init is None or len(init.args.args) < 2 or not config_yaml:
+        return {}
+    known = _Sizes(init.args.args[1].arg, config_yaml)
+    found: dict[str, int] = {}
+    for call in (n for n in ast.walk(init) if isinstance(n, ast.Call)):
+        for dim in _dims(call):
+            if isinstance(dim, ast.Subscript) and isinstance(dim.slice, ast.Constant):
+                value = known.setting(dim.value, dim.slice, None)
+                if _integer(value) and isinstance(value, int) and value > LARGEST:
+                    found[str(dim.slice.value)] = value
+    return found
+
+
+def _dims(call: ast.Call) -> list[ast.expr]:
+    """The sizes of the array a call of one of numpy's makers makes, as written; [] for
+    any other call."""
+    if not isinstance(call.func, ast.Attribute):
+        return []
+    func, args = call.func.attr, call.args
+    size = next((k.value for k in call.keywords if k.arg in ("size", "shape")), None)
+    if size is None and func in ("randn", "rand") and args:
+        return list(args)
+    if size is None and func in _MAKERS and args:
+        size = args[0]
+    elif size is None and func in _MAKERS_OF_RANGE and len(args) > 2:
+        size = args[2]
+    if size is None:
+        return []
+    return list(size.elts) if isinstance(size, ast.Tuple | ast.List) else [size]
 
 
 # the sizes make_data gives (data.py: N_FEATURES, N_CLASSES), by the names __init__ takes
@@ -390,18 +430,8 @@ class _Sizes:
         """The shape of the array the first of numpy's makers in `value` makes: each size a
         number, or as the code spells it where not worked out here."""
         for node in ast.walk(value):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-                continue
-            func, args = node.func.attr, node.args
-            size = next((k.value for k in node.keywords if k.arg in ("size", "shape")), None)
-            if size is None and func in ("randn", "rand") and args:
-                size = ast.Tuple(elts=list(args), ctx=ast.Load())
-            elif size is None and func in _MAKERS and args:
-                size = args[0]
-            elif size is None and func in _MAKERS_OF_RANGE and len(args) > 2:
-                size = args[2]
-            if size is not None:
-                dims = size.elts if isinstance(size, ast.Tuple | ast.List) else [size]
+            dims = _dims(node) if isinstance(node, ast.Call) else []
+            if dims:
                 sizes: list[int | str] = []
                 for d in dims:
                     n = self.value(d)

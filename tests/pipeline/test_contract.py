@@ -564,6 +564,29 @@ def test_a_read_of_the_paper_sizes_is_capped() -> None:
         capped_sizes(nested, sizes)[0]
         == f"def f(c):\n    return c[min(c['d_model']['hidden_units'], {LARGEST})]\n"
     )
+    # a setting of any name that __init__ makes an array's size (vgg's image size S: 224,
+    # papers-55: 103,488 numbers for gradients()), capped wherever it is read; not one
+    # read otherwise, nor one within the cap
+    config = "smoke:\n  S: 224\n  C: 3\ntraining:\n  epochs: 74\n"
+    image = (
+        "class Model:\n"
+        "    def __init__(self, config, n_features, n_classes):\n"
+        "        self.steps = config['training']['epochs']\n"
+        "        w = np.random.normal(0.0, 1.0, size=(n_features, config['smoke']['S']))\n"
+        "        self.params = {'w': w, 'b': np.zeros(config['smoke']['C'])}\n"
+        "    def predict(self, x):\n"
+        "        return x[:, : config['smoke']['S']]\n"
+    )
+    image_capped, names = capped_sizes(image, {}, config)
+    assert names == [f"S (224) at {LARGEST}"]
+    assert f"size=(n_features, min(config['smoke']['S'], {LARGEST})))" in image_capped
+    assert f"x[:, : min(config['smoke']['S'], {LARGEST})]" in image_capped
+    assert (
+        "config['training']['epochs']\n" in image_capped
+        and "np.zeros(config['smoke']['C'])" in image_capped
+    )
+    assert capped_sizes(image_capped, {}, config) == (image_capped, [])
+    assert capped_sizes(image, {}) == (image, [])  # no config.yaml: nothing known
     # a depth is capped at DEEPEST (resnet's 100 layers, papers-37), not at LARGEST
     deep = {"num_layers": 100, "hidden_units": 30}
     layered = "def f(c):\n    return [min(c['num_layers'], 16), c['paper']['num_layers']]\n"
