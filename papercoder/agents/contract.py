@@ -1747,14 +1747,10 @@ def momentum_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     wrote plain gradient descent with the learning rate alone (papers-52). The code as it
     is when it does not parse, has no such setting or step, or step keeps state of its own
     by array (Adam's moments), updates by no gradient, or uses self.velocity already."""
-    try:
-        _, model, methods = _model_class(code)
-    except SyntaxError:
+    found = _method_to_mend(code, names, "step")
+    if found is None:
         return code, []
-    step = methods.get("step")
-    if not names or step is None or model is None:
-        return code, []
-    outside = [m for m in model.body if m is not methods.get("__init__")]
+    _, model, step, outside = found
     if any(plain(n) in _read_by(outside) for n in names):
         return code, []
     used = {
@@ -1878,14 +1874,10 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     the rate's meaning is fixed, its place after each hidden layer is dropout's own
     (Srivastava et al.). The code as it is when it does not parse, or has no such setting,
     no predict or no hidden activation."""
-    try:
-        tree, model, methods = _model_class(code)
-    except SyntaxError:
+    found = _method_to_mend(code, names, "predict")
+    if found is None:
         return code, []
-    predict = methods.get("predict")
-    if not names or predict is None or model is None:
-        return code, []
-    outside = [m for m in model.body if m is not methods.get("__init__")]
+    tree, _, predict, outside = found
     read = _read_by(outside)
     calls = {n.id for m in outside for n in ast.walk(m) if isinstance(n, ast.Name)}
     if any(plain(n) in read for n in names) or "dropout" in read | calls:
@@ -1907,6 +1899,22 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     ]
     edits.append(_imported_from_ops(tree, code, "dropout"))
     return _edited(code, edits), [setting]
+
+
+def _method_to_mend(
+    code: str, names: Collection[str], name: str
+) -> tuple[ast.Module, ast.ClassDef, ast.FunctionDef, list[ast.stmt]] | None:
+    """For a mend by the settings `names`: `code` parsed, its class Model, Model's method
+    `name` and the statements of Model's body but `__init__` (where a setting read counts
+    as used); None when it does not parse, no setting is given, or either is missing."""
+    try:
+        tree, model, methods = _model_class(code)
+    except SyntaxError:
+        return None
+    method = methods.get(name)
+    if not names or method is None or model is None:
+        return None
+    return tree, model, method, [m for m in model.body if m is not methods.get("__init__")]
 
 
 def _activation(call: ast.Call) -> bool:
