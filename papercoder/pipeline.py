@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -512,17 +512,14 @@ class Builder:
             ),
         )
         self.complete(order, shared, analyses, more, judged)
-        # the L2 penalty the loss asked for again still leaves out, and the dropout predict
-        # leaves out, the tool adds
-        penalties = contract.penalty_settings(yaml_text)
-        dropouts = contract.dropout_settings(yaml_text)
-        momentums = contract.momentum_settings(yaml_text)
-        self.mend_model(names, sizes, penalties, dropouts, momentums)
+        # the L2 penalty the loss asked for again still leaves out, and the dropout and
+        # momentum predict and step leave out, the tool adds
+        self.mend_model(names, sizes, adds=True)
         again = self.with_state_set(order, shared, analyses, more, judged)
         if again:  # what the methods written again need (adam's step now reading self.m)
             self.record_fix(*again)
             GitRepo(self.repo).commit(f"code: wrote {len(again)} functions again, for the others")
-            self.mend_model(names, sizes, penalties, dropouts, momentums)
+            self.mend_model(names, sizes, adds=True)
         self.sync_requirements()
         if self.write_tool_files(paper):
             GitRepo(self.repo).commit("code: the contract's own files as PaperCoder wrote them")
@@ -538,9 +535,7 @@ class Builder:
         self,
         names: list[str],
         sizes: dict[str, int] | None = None,
-        penalties: Collection[str] = (),
-        dropouts: Collection[str] = (),
-        momentums: Collection[str] = (),
+        adds: bool = False,
     ) -> None:
         """Fix in model.py what needs no model, each recorded and committed: a setting read
         bare (contract.settings_from_names), from self.params or from self unset
@@ -551,16 +546,14 @@ class Builder:
         (contract.unshadowed), given the paper's `sizes`, the arrays sized by them
         (contract.capped_sizes), a product in predict whose arrays' shapes meet only the
         other way round swapped (contract.swapped_products), a readout to one score per class
-        where no array makes them (contract.readout_added) and, given its L2 `penalties`
-        (after the loss was asked for again, told of them), one no method reads added to the
-        loss (contract.penalty_added), given its `momentums`, the momentum a plain gradient
-        descent in step leaves out (contract.momentum_added), and given its `dropouts`, the
-        dropout no method applies added after predict's hidden activations
-        (contract.dropout_added)."""
+        where no array makes them (contract.readout_added) and, where it `adds` (once the
+        model was asked for them), the settings of config.yaml no method reads whose meaning
+        is fixed: an L2 penalty added to the loss (contract.penalty_added), a momentum to a
+        plain gradient descent in step (contract.momentum_added), a dropout after predict's
+        hidden activations (contract.dropout_added)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
-        mends = self.mends(names, sizes, penalties, self.config_yaml(), dropouts, momentums)
-        for mend, fix, why in mends:
+        for mend, fix, why in self.mends(names, sizes, self.config_yaml(), adds):
             code, what = mend(code)
             if what:
                 what_fix = fix.format(", ".join(what))
@@ -581,7 +574,7 @@ class Builder:
     ) -> str:
         """model.py's `code` as mend_model would leave it, nothing recorded: what an answer
         is judged by when asked for (fill_stubs' `judged`)."""
-        for mend, _, _ in self.mends(names, sizes, (), config_yaml):
+        for mend, _, _ in self.mends(names, sizes, config_yaml):
             code, _ = mend(code)
         return code
 
@@ -589,12 +582,14 @@ class Builder:
     def mends(
         names: list[str],
         sizes: dict[str, int] | None,
-        penalties: Collection[str] = (),
         config_yaml: str = "",
-        dropouts: Collection[str] = (),
-        momentums: Collection[str] = (),
+        adds: bool = False,
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
-        """mend_model's mends, in order, each with what it fixed and why."""
+        """mend_model's mends, in order, each with what it fixed and why; where it `adds`,
+        with the settings of config.yaml the tool adds (penalty, momentum, dropout)."""
+        penalties = contract.penalty_settings(config_yaml) if adds else []
+        momentums = contract.momentum_settings(config_yaml) if adds else []
+        dropouts = contract.dropout_settings(config_yaml) if adds else []
         return [
             (
                 partial(contract.settings_from_names, names=names),

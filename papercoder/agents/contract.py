@@ -766,7 +766,7 @@ def _reads_body(code: str, config_yaml: str, made: list[str]) -> str:
         for k, local in locals_.items()
     ]
     chain = shape_chain({locals_[k]: shapes.get(k, ("?",)) for k in locals_})
-    known = _known_shapes(code, config_yaml)
+    known = _numbers(shapes)
     unscored = all(k in known for k in made) and not _scores_made(known)  # readout_added
     scores = "" if unscored else f"; the scores: (n_samples, {N_CLASSES})"
     reads.append(chain or f"# inputs: (n_samples, {N_FEATURES}){scores}")

@@ -1647,7 +1647,7 @@ def test_the_momentum_no_method_uses_is_added_to_a_plain_gradient_descent(
 
     names = ["hidden_units", "learning_rate", "momentum", "dropout_rate"]
     piped = branched
-    for mend, _, _ in Builder.mends(names, {}, (), MOMENTUM_YAML, (), ["momentum"]):
+    for mend, _, _ in Builder.mends(names, {}, MOMENTUM_YAML, adds=True):
         piped, _ = mend(piped)
     assert sorted(piped.splitlines()) == sorted(mended.splitlines())  # (in another order)
     _tool_files(tmp_path, MOMENTUM_YAML)
