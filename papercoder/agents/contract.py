@@ -2633,6 +2633,11 @@ def gradients(loss: Callable[[], Any], params: dict[str, np.ndarray]) -> dict[st
             " coefficients) on self"
         )
         assert values.flags.writeable, f"gradients: params[{name!r}] is a read-only array"
+        assert np.isfinite(values).all(), (
+            f"gradients: params[{name!r}] holds {values[~np.isfinite(values)].flat[0]} before"
+            " the loss is taken: an update of it made it so; change each array by its"
+            " gradient times the learning rate"
+        )
     ops = sys.modules.get("ops")  # a step: ops.dropout draws its masks anew, then the same
     if ops is not None and hasattr(ops, "STEP"):  # for each loss() here
         ops.STEP[0] += 1

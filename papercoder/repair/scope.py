@@ -100,12 +100,14 @@ def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
         node = _innermost_function(tree, diag.line)
         if node is None:
             return None
-        if (made := _made_here(diag.file, files[diag.file], tree, diag)) is not None:
-            return made
-        if (emptied := _emptied_here(diag.file, tree, diag)) is not None:
-            return emptied
-        if (named := _named_here(diag.file, tree, diag)) is not None:
-            return named
+        elsewhere = (
+            _made_here(diag.file, files[diag.file], tree, diag),
+            _emptied_here(diag.file, tree, diag),
+            _grown_here(diag.file, tree, diag),
+            _named_here(diag.file, tree, diag),
+        )
+        if (cause := next((s for s in elsewhere if s is not None), None)) is not None:
+            return cause  # the line that caused the failure, not the one that raised it
         scope = _scope(diag.file, tree, node, diag, line=diag.line)
         if fix := suggested_fix(diag, files):  # the mark says what to write, not what is missing
             return scope.model_copy(update={"failure": f"{scope.failure}{_WRITE}{fix}`"})
@@ -380,6 +382,47 @@ def _named_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
     line = max(returns, default=target.end_lineno or target.lineno)
     failure = f"`{target.name}` returns what fails at line {diag.line}: {shown_message(diag)}"
     return _scope(path, tree, target, diag, line=line).model_copy(update={"failure": failure})
+
+
+_NOT_FINITE = re.compile(r"params\['(?P<name>\w+)'\] holds (?P<value>-?inf|nan)")
+
+
+def _grown_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
+    """For parameters that are no longer finite when the loss is taken (`gradients:
+    params['w1'] holds inf`): the line of the failing function that last changed that
+    array before the failing line (else its last such line: the previous step's), marked.
+    t-SNE (papers-55): step grew `w1 += lr * w1 * w1` fifty times before taking gradients;
+    told `loss() returned nan`, the 1.5B model sent the loss back unchanged three times."""
+    found = _NOT_FINITE.search(diag.message)
+    here = _innermost_function(tree, diag.line) if found and diag.line else None
+    if found is None or here is None or diag.line is None:
+        return None
+    changed = sorted(
+        node.lineno
+        for node in ast.walk(here)
+        if isinstance(node, ast.Assign | ast.AugAssign)
+        and any(
+            _is_entry(target, found["name"])
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        )
+    )
+    before = [line for line in changed if line < diag.line]
+    line = (before or changed or [None])[-1]
+    if line is None:
+        return None
+    failure = (
+        f"this line makes `params['{found['name']}']` {found['value']}, which fails at line"
+        f" {diag.line}: change the array by its gradient times the learning rate alone"
+    )
+    return _scope(path, tree, here, diag, line=line).model_copy(update={"failure": failure})
+
+
+def _is_entry(target: ast.expr, name: str) -> bool:
+    """Whether `target` is an entry of a params dict: `self.params["w1"]`, `params[name]`."""
+    if not isinstance(target, ast.Subscript) or not ast.unparse(target.value).endswith("params"):
+        return False
+    key = target.slice
+    return not isinstance(key, ast.Constant) or key.value == name
 
 
 def _maker_line(tree: ast.Module, operand: ast.expr, used: int) -> int | None:

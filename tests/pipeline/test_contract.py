@@ -312,6 +312,8 @@ def test_gradients_of_float32_parameters_are_close_and_a_failing_loss_restores_t
         # sized by the paper's real data: 1000 hidden units
         ({"w": np.ones((8, 1000))}, lambda p: 1.0, "8000 numbers, more than 5000"),
         ({"w": np.ones(2)}, lambda p: float("nan"), "returned nan, not a finite number"),
+        # grown past floats by the step itself before its gradients are taken (t-SNE)
+        ({"w": np.array([1.0, np.inf])}, lambda p: 1.0, r"params\['w'\] holds inf before"),
         ({}, lambda p: 1.0, "params must be a non-empty dict"),
         ({"w": np.ones(2, dtype=int)}, lambda p: 1.0, r"params\['w'\] must be a numpy array"),
         ({"w": np.ones(2)}, lambda p: p["w"] * 2.0, "loss\\(\\) must return one number"),

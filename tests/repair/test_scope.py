@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from papercoder.agents import contract
 from papercoder.agents.repairer import RepairRequest, picked_line, repair
 from papercoder.repair.digest import repair_targets
 from papercoder.repair.scope import MARK, find_scope, replace_scope, swapped_shape
@@ -466,3 +472,59 @@ def test_a_failure_naming_the_function_at_fault_marks_that_functions_return() ->
     elsewhere = diag.model_copy(update={"message": "AssertionError: fit() returned nan"})
     scope = find_scope(report(elsewhere), {"model.py": NAN})  # no `fit` here: the line stays
     assert scope is not None and scope.name == "step" and scope.spans[0].line == 10
+
+
+GROWN = """import numpy as np
+
+from gradients import gradients
+
+
+class Model:
+    def __init__(self) -> None:
+        self.learning_rate = 100.0
+        self.params = {"w1": np.full((2, 2), 2.0)}
+
+    def loss(self, x: np.ndarray) -> float:
+        return float(np.mean((x @ self.params["w1"]) ** 2))
+
+    def step(self, x: np.ndarray) -> None:
+        for _ in range(50):
+            self.params["w1"] += self.learning_rate * self.params["w1"] * self.params["w1"]
+        grads = gradients(lambda: self.loss(x), self.params)
+        self.params["w1"] -= self.learning_rate * grads["w1"]
+"""
+
+
+def test_parameters_grown_past_floats_mark_the_line_that_grew_them(tmp_path: Path) -> None:
+    """t-SNE (papers-55): step grew `w1` to inf before its gradients; told `loss() returned
+    nan` and shown the loss, the 1.5B model sent the loss back unchanged three times. The
+    tool's gradients now say which array is not finite, and the line that grew it is
+    marked."""
+    (tmp_path / "gradients.py").write_text(contract.skeleton(contract.GRADIENTS, "A paper"))
+    (tmp_path / "model.py").write_text(GROWN)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(tmp_path))
+        namespace: dict[str, object] = {}
+        exec(compile(GROWN, str(tmp_path / "model.py"), "exec"), namespace)
+        model = namespace["Model"]()  # type: ignore[operator]
+        with pytest.raises(AssertionError) as raised, np.errstate(over="ignore"):
+            model.step(np.ones((3, 2)))
+    diag = Diagnostic(
+        check="tests", file="model.py", line=17, code="test-failure",
+        message=f"tests.test_model.test_training: AssertionError: {raised.value}",
+    )  # fmt: skip
+    scope = find_scope(report(diag), {"model.py": GROWN})
+    assert scope is not None and scope.names() == ["step", "__init__"]
+    assert scope.marked_line({"model.py": GROWN}) == (
+        '            self.params["w1"] += self.learning_rate * self.params["w1"] *'
+        " self.params[\"w1\"]  # <-- error: this line makes `params['w1']` inf, which fails"
+        " at line 17: change the array by its gradient times the learning rate alone"
+    )
+    later = GROWN.replace(
+        "        for _ in range(50):\n"
+        '            self.params["w1"] += self.learning_rate * self.params["w1"] *'
+        ' self.params["w1"]\n',
+        "        x = x.copy()\n        x = x.copy()\n",
+    )
+    scope = find_scope(report(diag), {"model.py": later})  # grown by the previous step's update
+    assert scope is not None and scope.name == "step" and scope.spans[0].line == 18
