@@ -407,9 +407,9 @@ def _grown_here(path: str, tree: ast.Module, diag: Diagnostic) -> Scope | None:
         )
     )
     before = [line for line in changed if line < diag.line]
-    line = (before or changed or [None])[-1]
-    if line is None:
+    if not changed:
         return None
+    line = (before or changed)[-1]
     failure = (
         f"this line makes `params['{found['name']}']` {found['value']}, which fails at line"
         f" {diag.line}: change the array by its gradient times the learning rate alone"
