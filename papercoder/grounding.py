@@ -85,6 +85,7 @@ class Candidate(BaseModel):
     where: str
     quote: str
     also: list[str] = Field(default_factory=list, description="other names, e.g. a row's label")
+    heading: str = Field(default="", description="the title of the section that states it")
 
     def named(self, key: str) -> bool:
         return any(names_match(key, name) for name in (self.name, *self.also))
@@ -158,7 +159,9 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
     found: list[Candidate] = []
     seen: set[tuple[str, float]] = set()
 
-    def add(name: str, text: str, where: str, quote: str, also: str = "") -> None:
+    def add(
+        name: str, text: str, where: str, quote: str, also: str = "", heading: str = ""
+    ) -> None:
         value = parse_number(text)
         if value is None:
             return
@@ -170,6 +173,7 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
                 where=where,
                 quote=quote,
                 also=[also] if also else [],
+                heading=heading,
             )
         )
 
@@ -177,11 +181,13 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
         if where.startswith("Table"):
             continue
         flat = " ".join(text.split())
+        heading = text.split("\n", 1)[0] if where.startswith("Section") else ""
         for pattern in (_STATEMENT, _VALUE_NAMED, _PHRASE_BEFORE, _PHRASE_AFTER):
             for match in pattern.finditer(flat):
                 if pattern is _STATEMENT and not _plausible_symbol(match["name"]):
                     continue
-                add(match["name"], match["value"], where, _quote(flat, match.start(), match.end()))
+                quote = _quote(flat, match.start(), match.end())
+                add(match["name"], match["value"], where, quote, heading=heading)
     for table in paper.tables:
         for name, text, where, also in _table_values(table.number or "?", table.rows)[
             :TABLE_VALUES
@@ -492,17 +498,22 @@ def _group(name: str) -> str | None:
     return None
 
 
+# the sections that speak of the field, of others' work or of results, not of the settings
+_CLAIMS = re.compile(r"^\W*(introduction|related work|prior work|conclusions?)\b", re.I)
+
+
 def _a_setting(candidate: Candidate) -> bool:
     """Whether a stated value reads as a setting to carry: in prose, a value of a known
-    hyperparameter (its synonym group's) or a Greek symbol's, not a bound ("up to 10
+    hyperparameter (its synonym group's) or a Greek symbol's, not a claim (the abstract's, an
+    introduction's, related work's, conclusions'), a bound ("up to 10
     layers"), a share (50 %), an initial value (m_0 = 0) or a number of another phrase
     ("5·10−4) and dropout"); in a table, a cell of a settings table, not a results table."""
     if candidate.text.endswith("%") or candidate.value in (0.0, 1.0):
         return False
     if candidate.where.startswith("Table"):
         return any(head.lower() in _GENERIC for head in candidate.also)
-    if candidate.where == "Abstract":  # claims and ranges ("with 100 and 1000 layers")
-        return False
+    if candidate.where == "Abstract" or _CLAIMS.search(candidate.heading):
+        return False  # claims, ranges and others' work: "with over 100 layers" (ResNet, §1)
     if re.search(rf"\bup to\s+{re.escape(candidate.text)}", candidate.quote, re.I):
         return False
     after = candidate.quote.find(candidate.text)

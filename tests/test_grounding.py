@@ -282,6 +282,14 @@ def test_values_the_plan_left_out_are_carried_with_their_place() -> None:
         candidate("layers", 10, "Section 7", quote="deeper models with up to 10 layers"),
         candidate("dropout", 5e-4, "Section 3", "5·10−4", "decay (5·10−4) and dropout"),
         candidate("heads", 16, "Abstract"),
+        Candidate(  # a claim: "models with over 100 layers"
+            name="layers",
+            value=100,
+            text="100",
+            where="Section 1",
+            quote="",
+            heading="Introduction",
+        ),
         candidate("Pdrop", 0.1, "Section 5.4"),
         candidate("BLEU", 28.4, "Table 2 (row 'base', column 'BLEU')"),  # a result, not a setting
         candidate("m_0", 0, "Algorithm 1"),  # an initial value
@@ -373,6 +381,21 @@ def test_what_is_not_a_setting_of_the_method_is_not_carried(name: str, wrong: st
     config = ConfigPlan(entries=[ConfigEntry(key="seed", value=0, source="assumption")])
     _, added = carry_stated(config, extract(paper(name), limit=25))
     assert not [a for a in added if a.startswith(wrong)], added
+
+
+@needs_papers
+@pytest.mark.papers
+@pytest.mark.parametrize(
+    ("name", "right"),
+    [  # not the introduction's "over 100 layers" (resnet), "only 2 hidden layers" (seq2seq)
+        ("resnet", "paper.num_layers = 34 (Section 3.3)"),
+        ("seq2seq", "paper.num_layers = 4 (Section 3.4)"),
+    ],
+)
+def test_a_value_the_introduction_states_gives_way_to_the_methods(name: str, right: str) -> None:
+    config = ConfigPlan(entries=[ConfigEntry(key="seed", value=0, source="assumption")])
+    _, added = carry_stated(config, extract(paper(name), limit=25))
+    assert right in added, added
 
 
 def test_a_later_statement_of_a_value_the_plan_has_is_not_carried() -> None:
