@@ -669,6 +669,7 @@ def apply_line_edits(
     """Apply line-range edits bottom-up (so numbers stay valid); refuse overlapping or
     out-of-range ones, and anything the guards refuse, with the reason."""
     files = dict(files)
+    pinned = guards.pinned_paths(files)
     applied: list[Edit] = []
     rejected: list[Rejection] = []
     usable = []
@@ -684,7 +685,7 @@ def apply_line_edits(
         as_block = _as_block(edit, current)
         updated = apply_line_edit(edit, current)
         reason = guards.path_problem(edit.path, is_link) or guards.edit_problem(
-            edit.path, current, updated, whole_file=False
+            edit.path, current, updated, whole_file=False, pinned=pinned
         )
         if reason is None and updated == current:
             reason = "the edit changes nothing: the replacement equals the lines it replaces"

@@ -20,7 +20,7 @@ import re
 import tokenize
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
 
 from papercoder.repair.testchecks import dotted, empty, module_rebinds, tests_of
@@ -102,8 +102,21 @@ def path_problem(path: str, is_link: Callable[[str], bool]) -> str | None:
     return None
 
 
-def edit_problem(path: str, before: str | None, after: str, *, whole_file: bool) -> str | None:
-    """Why changing `path` from `before` (None: a new file) to `after` must be refused."""
+def edit_problem(
+    path: str,
+    before: str | None,
+    after: str,
+    *,
+    whole_file: bool,
+    pinned: Collection[str] = (),
+) -> str | None:
+    """Why changing `path` from `before` (None: a new file) to `after` must be refused;
+    `pinned`: the files pyproject.toml pins (pinned_paths)."""
+    if path in pinned:
+        return (
+            f"{path} is pinned by pyproject.toml's [tool.papercoder.pinned]: it judges the"
+            " code, so fix the code it points at"
+        )
     if whole_file and before is not None and before.count("\n") > WHOLE_FILE_MAX_LINES:
         return (
             f"whole-file rewrites are allowed for files under {WHOLE_FILE_MAX_LINES} lines;"
@@ -128,6 +141,20 @@ def config_problem(path: str, before: str, after: str) -> str | None:
     if name == "setup.cfg" and _cfg_tool(before) != _cfg_tool(after):
         return "setup.cfg's tool section configures the checks; fix the code instead"
     return None
+
+
+def pinned_paths(files: Mapping[str, str]) -> frozenset[str]:
+    """The files pyproject.toml's ``[tool.papercoder.pinned]`` pins by content (the small
+    profile's tests and tool files): they judge the code, and the checks fail when they
+    change (verify.checks.changed_pins), so no edit may touch them. VGG (papers-55): a
+    failure raised in gradients.py was answered by an edit of gradients.py's size check."""
+    try:
+        tool = tomllib.loads(files.get("pyproject.toml", "")).get("tool")
+    except tomllib.TOMLDecodeError:
+        return frozenset()
+    own = tool.get("papercoder") if isinstance(tool, dict) else None
+    pins = own.get("pinned") if isinstance(own, dict) else None
+    return frozenset(pins) if isinstance(pins, dict) else frozenset()
 
 
 def _plugins(text: str) -> set[str]:

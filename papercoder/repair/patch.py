@@ -110,6 +110,7 @@ def apply_edits(
 ) -> PatchResult:
     """Apply what may and can be applied; return the new files and what was refused, why."""
     files = dict(files)
+    pinned = guards.pinned_paths(files)
     applied: list[Edit] = []
     rejected: list[Rejection] = []
     for edit in (normalise(e, files) for e in edits):
@@ -138,7 +139,7 @@ def apply_edits(
                 )
             )
             continue
-        reason = guards.edit_problem(edit.path, current, updated, whole_file=whole)
+        reason = guards.edit_problem(edit.path, current, updated, whole_file=whole, pinned=pinned)
         if reason is not None:
             rejected.append(Rejection(path=edit.path, reason=reason))
             continue

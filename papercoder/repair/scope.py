@@ -18,6 +18,7 @@ import textwrap
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercoder.repair.digest import failing_diagnostics, is_test_file, shown_message
+from papercoder.repair.guards import pinned_paths
 from papercoder.repair.hints import MATMUL, matmul_sizes, suggested_fix
 from papercoder.repo import parse
 from papercoder.verify.diagnostics import Diagnostic
@@ -83,9 +84,14 @@ class Scope(BaseModel):
 
 def find_scope(report: VerifyReport, files: dict[str, str]) -> Scope | None:
     """The function the first failure (in repair order) points into, or None when it points
-    at no function: a syntax error, module-level code, a missing file."""
+    at no function: a syntax error, module-level code, a missing file. A failure raised in
+    a file pyproject.toml pins (the tool's gradients.py) is the code's that called it: no
+    edit may change a pinned file."""
+    pinned = pinned_paths(files)
     for diag in failing_diagnostics(report):
         if not diag.file or not diag.line or diag.file not in files:
+            continue
+        if diag.file in pinned and not is_test_file(diag.file):
             continue
         if not diag.file.endswith(".py"):
             return None

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from papercoder.agents.repairer import apply_line_edits
+from papercoder.repair.formats import LineEdit
 from papercoder.repair.guards import edit_problem
 from papercoder.repair.patch import Edit, apply_edits, parse_edits
+from papercoder.verify.checks import pinned
 from tests.repair.tricks import ALL, REPOS, TEST, TEST_FILE, Trick
 
 
@@ -118,3 +121,31 @@ def test_a_helper_defined_in_a_test_is_not_the_test_returning_early() -> None:
     )
     found = tests_of(ast.parse(source))
     assert not found["test_x"].early_return and found["test_y"].early_return
+
+
+HELPER = "def check(value):\n    assert value < 10, 'too large'\n"
+PINNED = {
+    "pyproject.toml": '[project]\nname = "r"\n\n' + pinned({"helper.py": HELPER}),
+    "helper.py": HELPER,
+    "model.py": "def size():\n    return 100\n",
+}
+
+
+def test_a_file_pyproject_pins_is_not_the_repairs_to_edit() -> None:
+    """VGG (papers-55): gradients.py's own size check raised, and the repair rewrote that
+    check; a pinned file judges the code, whatever the edit format."""
+    loosened = HELPER.replace("10", "1000")
+    whole = Edit(path="helper.py", search="", replace=loosened)
+    block = Edit(path="helper.py", search="value < 10", replace="value < 1000")
+    fix = Edit(path="model.py", search="return 100", replace="return 1")
+    result = apply_edits(PINNED, [whole, block, fix])
+    assert [e.path for e in result.applied] == ["model.py"]
+    assert [r.reason for r in result.rejected] == [
+        "helper.py is pinned by pyproject.toml's [tool.papercoder.pinned]: it judges the code,"
+        " so fix the code it points at"
+    ] * 2
+    assert result.files["helper.py"] == HELPER
+    lines = LineEdit(path="helper.py", start_line=2, end_line=2, replacement="    pass\n")
+    assert "is pinned" in apply_line_edits(PINNED, [lines], lambda _: False).rejected[0].reason
+    unpinned = {**PINNED, "pyproject.toml": '[project]\nname = "r"\n'}
+    assert apply_edits(unpinned, [block]).applied == [block]

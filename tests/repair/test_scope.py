@@ -11,6 +11,7 @@ from papercoder.agents import contract
 from papercoder.agents.repairer import RepairRequest, picked_line, repair
 from papercoder.repair.digest import repair_targets
 from papercoder.repair.scope import MARK, find_scope, replace_scope, swapped_shape
+from papercoder.verify.checks import pinned
 from papercoder.verify.diagnostics import Diagnostic
 from papercoder.verify.report import CheckResult, VerifyReport
 from tests.repair.test_formats import Queue
@@ -528,3 +529,24 @@ def test_parameters_grown_past_floats_mark_the_line_that_grew_them(tmp_path: Pat
     )
     scope = find_scope(report(diag), {"model.py": later})  # grown by the previous step's update
     assert scope is not None and scope.name == "step" and scope.spans[0].line == 18
+
+
+def test_a_failure_raised_in_a_pinned_file_points_at_the_code_that_called_it() -> None:
+    """VGG (papers-55): the tool's test called gradients() itself, so its size check was
+    located in gradients.py, the first failure in file order; shown gradients.py, the model
+    loosened the check. The next failure, in the model's step, is the one shown."""
+    tool = "def gradients(params):\n    assert len(params) < 10, 'too many'\n    return params\n"
+    model = "def step(params):\n    return gradients(params)\n"
+    files = {
+        "pyproject.toml": pinned({"gradients.py": tool}),
+        "gradients.py": tool,
+        "model.py": model,
+    }
+    message = "AssertionError: too many"
+    in_tool = Diagnostic(check="tests", file="gradients.py", line=2, code="test-failure",
+                         message=message)  # fmt: skip
+    in_model = in_tool.model_copy(update={"file": "model.py"})
+    scope = find_scope(report(in_tool, in_model), files)
+    assert scope is not None and (scope.path, scope.name) == ("model.py", "step")
+    scope = find_scope(report(in_tool, in_model), {**files, "pyproject.toml": ""})
+    assert scope is not None and scope.path == "gradients.py"  # not pinned: its own fault
