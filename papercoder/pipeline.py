@@ -541,8 +541,9 @@ class Builder:
         bare (contract.settings_from_names), from self.params or from self unset
         (contract.settings_from_params), one kept in
         self.params (contract.settings_out_of_params), gradients asked of one array
-        (contract.whole_params_to_gradients), state kept by array started as anything but
-        a dict (contract.state_by_array), a variable named as the function it calls
+        (contract.whole_params_to_gradients), for a loss computed before gradients() is
+        called, the loss taken anew (contract.loss_taken_anew), state kept by array started
+        as anything but a dict (contract.state_by_array), a variable named as the function it calls
         (contract.unshadowed), given the paper's `sizes`, the arrays sized by them
         (contract.capped_sizes), a product in predict whose arrays' shapes meet only the
         other way round swapped (contract.swapped_products), a readout to one score per class
@@ -632,6 +633,12 @@ class Builder:
                 "asks gradients() for all of self.params, then takes {}",
                 "gradients(loss, params) takes the dict of every array; asked for one array,"
                 " it failed",
+            ),
+            (
+                contract.loss_taken_anew,
+                "asks gradients() for self.loss taken anew, not {} computed before",
+                "gradients() nudges each number of self.params and takes the loss again: a"
+                " value computed once does not change, and it fails",
             ),
             (
                 contract.state_by_array,

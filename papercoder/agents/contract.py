@@ -1225,7 +1225,8 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
     instead (`self.dropout_rate = ...`), every read of it following; and the settings so
     moved; so too a number it starts there (glove's `self.params["step_count"] = 0`,
     papers-36: the smoke run and two tests failed on it), or puts in the dict it makes
-    self.params (distillation's `"beta1": 0.9` beside its array, papers-52). gradients()
+    self.params (distillation's `"beta1": 0.9` beside its array, papers-52); one named as a
+    method (glove's `self.params["step"] = 0`, papers-56) as `step_count`. gradients()
     differentiates every array of self.params and refuses a number (gcn, papers-30: four
     tests failed on params['dropout_rate']). A value that calls anything (an array made
     from a setting) stays."""
@@ -1243,33 +1244,34 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
         config = init.args.args[1].arg
         taken = {m.name for m in methods} | {"params"}
 
-        names: list[str] = []
+        names: list[tuple[str, str]] = []  # (its key in self.params, its attribute)
         for node in (n for n in init.body if isinstance(n, ast.Assign)):
             [target] = node.targets if len(node.targets) == 1 else [None]
             if isinstance(target, ast.Subscript):
                 name = _params_key(target, ast.Store)
                 if name is not None and _movable(name, node.value, taken, config):
-                    names.append(name)
+                    names.append((name, _attribute_free(name, taken)))
             elif target is not None and _is_params(target) and isinstance(node.value, ast.Dict):
                 # `self.params = {"w1": ..., "beta1": 0.9}` (distillation, papers-52)
                 entries = list(zip(node.value.keys, node.value.values, strict=True))
-                out = [
-                    (k.value, v)
+                keyed = [
+                    (k.value, _attribute_free(k.value, taken), v)
                     for k, v in entries
                     if isinstance(k, ast.Constant) and isinstance(k.value, str)
                     if _movable(k.value, v, taken, config)
                 ]
-                if out:
+                if keyed:
+                    out = [(attribute, v) for _, attribute, v in keyed]
                     edits.append(_span(node, _dict_without(code, node, entries, out)))
-                    names += [k for k, _ in out]
-        for name in names:
+                    names += [(key, attribute) for key, attribute, _ in keyed]
+        for name, attribute in names:
             moved.append(name)
             uses = [
                 n
                 for n in ast.walk(cls)
                 if isinstance(n, ast.Subscript) and _params_key(n, ast.expr_context) == name
             ]
-            edits += [_span(n, f"self.{name}") for n in uses]
+            edits += [_span(n, f"self.{attribute}") for n in uses]
     if not edits:
         return code, []
     return _edited(code, edits), sorted(set(moved))
@@ -1277,13 +1279,20 @@ def settings_out_of_params(code: str) -> tuple[str, list[str]]:
 
 def _movable(name: str, value: ast.expr, taken: set[str], config: str) -> bool:
     """Whether self.params' `name`, made as `value`, is a setting or a number to keep on
-    self instead: named as an attribute may be, and not as a method or self.params."""
+    self instead (named as an attribute may be)."""
     return (
         name.isidentifier()
         and not keyword.iskeyword(name)
-        and name not in taken
+        and _attribute_free(name, taken) != ""
         and (_number(value) or _setting_of(value, config))
     )
+
+
+def _attribute_free(name: str, taken: set[str]) -> str:
+    """The attribute to keep self.params' `name` as: the name itself, or where a method or
+    self.params has it, `<name>_count` (glove's `self.params["step"] = 0`, papers-56, beside
+    its method step) or `<name>_value`; "" when all are taken."""
+    return next((a for a in (name, f"{name}_count", f"{name}_value") if a not in taken), "")
 
 
 def _dict_without(
@@ -1464,6 +1473,38 @@ def whole_params_to_gradients(code: str) -> tuple[str, list[str]]:
                 continue
             edits.append(_span(node, f"gradients({loss}, self.params)[{key}]"))
             names.append(key)
+    return (_edited(code, edits), names) if edits else (code, [])
+
+
+def loss_taken_anew(code: str) -> tuple[str, list[str]]:
+    """`code` with each `gradients(lambda: loss, ...)` in a method `step(self, inputs,
+    targets)` of a class with a `loss`, whose lambda returns a value computed before it (a
+    name, a number), asking `lambda: self.loss(inputs, targets)` instead; and the names so
+    replaced. gradients() nudges each number of self.params and takes the loss again: a
+    value computed once never changes (glove's step took `loss = cross_entropy(...)` and
+    handed `lambda: loss`, papers-56)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    edits: list[tuple[int, int, int, int, str]] = []
+    names: list[str] = []
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+        step = methods.get("step")
+        if step is None or "loss" not in methods or len(step.args.args) != 3:
+            continue
+        inputs, targets = (a.arg for a in step.args.args[1:])
+        for node in ast.walk(step):
+            if (
+                isinstance(node, ast.Call)
+                and _called_name(node) == "gradients"
+                and node.args
+                and isinstance(node.args[0], ast.Lambda)
+                and isinstance(node.args[0].body, ast.Name | ast.Constant)
+            ):
+                names.append(ast.unparse(node.args[0].body))
+                edits.append(_span(node.args[0], f"lambda: self.loss({inputs}, {targets})"))
     return (_edited(code, edits), names) if edits else (code, [])
 
 

@@ -1067,6 +1067,45 @@ def test_a_setting_read_bare_is_read_from_self() -> None:
     assert settings_from_names("def f(:\n", ["beta1"]) == ("def f(:\n", [])
 
 
+GLOVE_STEP = """class Model:
+    def loss(self, inputs, targets):
+        return cross_entropy(softmax(inputs @ self.params["w1"]), targets)
+
+    def step(self, inputs, targets):
+        loss = cross_entropy(softmax(inputs @ self.params["w1"]), targets)
+        grads = gradients(lambda: loss, self.params)
+        self.params["w1"] -= 0.1 * grads["w1"]
+"""
+
+
+def test_a_loss_computed_before_gradients_is_taken_anew(tmp_path: Path) -> None:
+    """glove (papers-56): step handed gradients `lambda: loss`, a number computed before;
+    nudging self.params cannot change it, and every check failed."""
+    from papercoder.agents.contract import loss_taken_anew
+
+    gradients = _tool_module(tmp_path, contract.GRADIENTS).gradients
+    ops = _tool_module(tmp_path, contract.OPS)
+    inputs, targets = np.ones((4, 2)), np.array([0, 1, 0, 1])
+
+    def stepped(code: str) -> Any:
+        namespace = {"gradients": gradients, **vars(ops)}
+        exec(code, namespace)
+        model = namespace["Model"]()
+        model.params = {"w1": np.array([[0.5, -0.5], [0.1, 0.2]])}
+        model.step(inputs, targets)
+        return model.params["w1"]
+
+    with pytest.raises(AssertionError, match="does not change"):
+        stepped(GLOVE_STEP)
+    fixed, names = loss_taken_anew(GLOVE_STEP)
+    assert names == ["loss"]
+    assert "grads = gradients(lambda: self.loss(inputs, targets), self.params)" in fixed
+    assert not np.allclose(stepped(fixed), [[0.5, -0.5], [0.1, 0.2]])
+    assert loss_taken_anew(fixed) == (fixed, [])
+    called = GLOVE_STEP.replace("lambda: loss,", "lambda: self.loss(inputs, targets) + 0.0,")
+    assert loss_taken_anew(called) == (called, [])  # a loss taken anew stays as written
+
+
 def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:
     """gcn (papers-30): __init__ put dropout_rate and four more settings in self.params,
     and gradients() refused the numbers at every check."""
@@ -1099,6 +1138,12 @@ def test_a_setting_init_puts_in_params_is_kept_on_self() -> None:
     fixed, moved = settings_out_of_params(glove)
     assert moved == ["dropout", "step_count"]  # not a bool's
     assert '        self.step_count = 0\n        self.params["flag"] = True\n' in fixed
+    assert 'x @ self.params["w"] * self.step_count * self.dropout' in fixed
+    # named as a method (glove, papers-56: `self.params["step"] = 0` beside step)
+    counted = glove.replace('"step_count"', '"step"') + "    def step(self):\n        pass\n"
+    fixed, moved = settings_out_of_params(counted)
+    assert moved == ["dropout", "step"]
+    assert "        self.step_count = 0\n" in fixed
     assert 'x @ self.params["w"] * self.step_count * self.dropout' in fixed
     # numbers and settings in the dict that makes self.params (distillation, papers-52)
     within = (
