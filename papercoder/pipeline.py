@@ -550,8 +550,9 @@ class Builder:
         where no array makes them (contract.readout_added) and, where it `adds` (once the
         model was asked for them), the settings of config.yaml no method reads whose meaning
         is fixed: an L2 penalty added to the loss (contract.penalty_added), a momentum to a
-        plain gradient descent in step (contract.momentum_added), a dropout after predict's
-        hidden activations (contract.dropout_added)."""
+        plain gradient descent in step (contract.momentum_added), predict's hidden layer
+        stacked to the paper's depth (contract.depth_added), a dropout after predict's hidden
+        activations (contract.dropout_added)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
         for mend, fix, why in self.mends(names, sizes, self.config_yaml(), adds):
@@ -587,10 +588,11 @@ class Builder:
         adds: bool = False,
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
         """mend_model's mends, in order, each with what it fixed and why; where it `adds`,
-        with the settings of config.yaml the tool adds (penalty, momentum, dropout)."""
+        with the settings of config.yaml the tool adds (penalty, momentum, depth, dropout)."""
         penalties = contract.penalty_settings(config_yaml) if adds else []
         momentums = contract.momentum_settings(config_yaml) if adds else []
         dropouts = contract.dropout_settings(config_yaml) if adds else []
+        depths = contract.depth_settings(config_yaml) if adds else []
         return [
             (
                 partial(contract.settings_from_names, names=names),
@@ -608,6 +610,12 @@ class Builder:
                 "steps with the paper's momentum, {}, in a velocity kept by array",
                 "the setting of gradient descent's momentum that no method read: asked again,"
                 " the update came back as plain gradient descent",
+            ),
+            (
+                partial(contract.depth_added, names=depths, config_yaml=config_yaml),
+                "stacks predict's hidden layer to the paper's depth, {} (capped at 4)",
+                "the setting of the network's depth that no method read: the model wrote one"
+                " hidden layer; the layers stacked are its own",
             ),
             (
                 partial(contract.dropout_added, names=dropouts),

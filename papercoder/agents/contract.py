@@ -1942,6 +1942,126 @@ def dropout_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     return _edited(code, edits), [setting]
 
 
+_DEPTH = re.compile(r"^((num|n|number)_(of_)?)?(hidden_)?layers$|^depth$", re.I)
+
+
+def depth_settings(config_yaml: str) -> list[str]:
+    """The settings of config.yaml that are the network's depth (_DEPTH: `num_layers`,
+    `layers`, `depth`) the paper states (not an assumption): a whole number above 1."""
+    try:
+        loaded = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return []
+    cited = _cited(config_yaml)
+    return list(
+        dict.fromkeys(
+            key
+            for key, value in _leaves(loaded)
+            if key in cited
+            and _DEPTH.search(key)
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and value > 1
+        )
+    )
+
+
+HIDDEN = "hidden"  # the arrays of the layers depth_added makes: hidden1, hidden2, ...
+
+
+def depth_added(code: str, names: Collection[str], config_yaml: str = "") -> tuple[str, list[str]]:
+    """`code` with the paper's depth where a setting of config.yaml (`names`:
+    depth_settings) is one and nothing reads it: predict's last hidden layer, a statement
+    of its own body `h = relu(...)` (or sigmoid, tanh) giving (n_samples, d), is followed by
+    as many more as make the setting's count of hidden layers (capped at DEEPEST), each
+    `h = relu(h @ self.params[f"hidden{layer}"])` of the same activation, and `__init__` makes
+    those arrays, d by d, after the arrays it makes; and the settings so used. The 1.5B model
+    wrote one hidden layer, whatever the paper's depth (resnet's 34 layers, the
+    Transformer's 6, papers-49), and read the setting nowhere: the layers stacked are the
+    model's own. The code as it is when it does not parse, or has no such setting or no
+    hidden layer of a known shape, or when a method or a loop of `__init__` reads one."""
+    found = _method_to_mend(code, names, "predict")
+    if found is None:
+        return code, []
+    _, model, predict, outside = found
+    init = next(
+        (m for m in model.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None
+    )
+    if init is None or len(predict.args.args) < 2 or _depth_read(names, init, outside):
+        return code, []
+    hidden = [
+        (i, s)
+        for i, s in enumerate(predict.body)
+        if isinstance(s, ast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], ast.Name)
+        and isinstance(s.value, ast.Call)
+        and _called_name(s.value) in _ACTIVATIONS
+        and len(s.value.args) == 1
+        and not s.value.keywords
+    ]
+    if not hidden:
+        return code, []
+    at, statement = hidden[-1]
+    follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml))
+    if not follow.follow(predict.body[: at + 1]):
+        return code, []
+    target = statement.targets[0]
+    assert isinstance(target, ast.Name) and isinstance(statement.value, ast.Call)
+    shape = follow.known.get(target.id)
+    if shape is None or len(shape) != 2 or shape[0] != "n" or not isinstance(shape[1], int):
+        return code, []
+    width, setting = shape[1], next(iter(names))
+    making = [
+        s
+        for s in init.body
+        if isinstance(s, ast.Assign) and any(_literal_keys(t, s.value) for t in s.targets)
+    ]
+    last = max(making, key=lambda s: s.end_lineno or s.lineno, default=None)
+    if last is None:
+        return code, []
+    act = ast.get_source_segment(code, statement.value.func) or _called_name(statement.value)
+    count = f"min(self.{_attribute(setting)}, {DEEPEST})"
+    layers = f"range({len(hidden) + 1}, {count} + 1)"
+    inner = " " * statement.col_offset
+    stacked = (
+        f"\n{inner}for layer in {layers}:  # the paper's depth ({setting})\n"
+        f'{inner}    {target.id} = {act}({target.id} @ self.params[f"{HIDDEN}{{layer}}"])'
+    )
+    outer = " " * last.col_offset
+    made = (
+        f"{outer}for layer in {layers}:  # the paper's depth ({setting})\n"
+        f'{outer}    self.params[f"{HIDDEN}{{layer}}"] = np.random.default_rng(layer).normal('
+        f"0.0, {round(width**-0.5, 3)}, size=({width}, {width}))\n"
+    )
+    row = (last.end_lineno or last.lineno) + 1
+    end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
+    edits = [(*end, *end, stacked), (row, 0, row, 0, made)]
+    return _edited(code, edits), [setting]
+
+
+def _depth_read(names: Collection[str], init: ast.FunctionDef, outside: list[ast.stmt]) -> bool:
+    """Whether a depth setting of `names` is read: by a method, or by `__init__` other than
+    kept on self (`self.num_layers = config["num_layers"]`, read by no method, is unread)."""
+    wanted = {plain(n) for n in names}
+    if wanted & _read_by(outside):
+        return True
+    used = [  # all but `self.x = <a value>`: a loop, a comprehension or a range reads it
+        s
+        for s in init.body
+        if not (
+            isinstance(s, ast.Assign)
+            and all(isinstance(t, ast.Attribute) for t in s.targets)
+            and not any(
+                isinstance(n, ast.comprehension)
+                or (isinstance(n, ast.Call) and _called_name(n) == "range")
+                for n in ast.walk(s.value)
+            )
+        )
+    ]
+    return bool(wanted & _read_by(used))
+
+
 def _method_to_mend(
     code: str, names: Collection[str], name: str
 ) -> tuple[ast.Module, ast.ClassDef, ast.FunctionDef, list[ast.stmt]] | None:

@@ -1860,3 +1860,83 @@ def test_the_contract_tests_fail_scores_that_are_not_one_per_class(tmp_path: Pat
         tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
         failed = [line for line in tests.stdout.splitlines() if line.startswith("FAILED")]
         assert [line.split("::")[1].split(" ")[0] for line in failed] == failing, tests.stdout
+
+
+DEPTH_CONFIG = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+paper:
+  num_layers: 34  # Section 3.3 (stated there; the plan left it out)
+training:
+  learning_rate: 0.1  # Section 4.2 (verified)
+  epochs: 3  # assumption: the paper does not state it
+"""
+DEPTH_MODEL = '''"""The method of "A paper"."""
+
+from typing import Any
+
+import numpy as np
+
+from gradients import gradients
+from ops import cross_entropy, relu, softmax
+
+
+class Model:
+    def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
+        self.learning_rate = config["training"]["learning_rate"]
+        self.params = {
+            "w1": np.random.default_rng(0).normal(0.0, 0.5, size=(n_features, 16)),
+            "w2": np.random.default_rng(1).normal(0.0, 0.5, size=(16, n_classes)),
+        }
+
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        hidden = relu(inputs @ self.params["w1"])
+        return softmax(hidden @ self.params["w2"])
+
+    def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        return cross_entropy(self.predict(inputs), targets)
+
+    def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        grads = gradients(lambda: self.loss(inputs, targets), self.params)
+        for name in self.params:
+            self.params[name] -= self.learning_rate * grads[name]
+'''
+
+
+def test_the_depth_no_method_reads_stacks_predicts_hidden_layer(tmp_path: Path) -> None:
+    """resnet (papers-49): green, with one hidden layer and the paper's 34 layers read by
+    nothing. The tool's mends, in the pipeline's order, stack the model's own hidden layer
+    to the depth (capped at 4) and keep the setting on self; the tool's tests pass it."""
+    from papercoder.agents.contract import depth_added, depth_settings
+    from papercoder.fidelity import unread_settings
+    from papercoder.pipeline import Builder
+
+    assert depth_settings(DEPTH_CONFIG) == ["num_layers"]
+    assert depth_settings(DEPTH_CONFIG.replace("Section 3.3 (stated", "assumption (")) == []
+    assert unread_settings(DEPTH_CONFIG, [DEPTH_MODEL]) == ["num_layers"]
+    names, sizes = contract.setting_names(DEPTH_CONFIG), contract.paper_sizes(DEPTH_CONFIG)
+    code = DEPTH_MODEL
+    for mend, _, _ in Builder.mends(names, sizes, DEPTH_CONFIG, adds=True):
+        code, _ = mend(code)
+    assert unread_settings(DEPTH_CONFIG, [code]) == []
+    assert (
+        '        hidden = relu(inputs @ self.params["w1"])\n'
+        "        for layer in range(2, min(self.num_layers, 4) + 1):  # the paper's depth"
+        " (num_layers)\n"
+        '            hidden = relu(hidden @ self.params[f"hidden{layer}"])\n'
+        '        return softmax(hidden @ self.params["w2"])\n'
+    ) in code
+    assert 'self.num_layers = min(config["num_layers"], 4)' in code.replace("'", '"')
+    _tool_files(tmp_path, DEPTH_CONFIG)
+    (tmp_path / "model.py").write_text(code, "utf-8")
+    shown = "import yaml, model; from settings import load_settings; "
+    shown += "m = model.Model(load_settings(), 8, 3); print(sorted(m.params))"
+    assert run_in(tmp_path, "-c", shown).stdout == "['hidden2', 'hidden3', 'hidden4', 'w1', 'w2']\n"
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+    assert run_in(tmp_path, "main.py", "--smoke").returncode == 0
+    # nothing where a method reads the depth, nothing is hidden, or no depth is stated
+    looped = code.replace("min(self.num_layers, 4)", "self.num_layers")
+    assert depth_added(looped, ["num_layers"], DEPTH_CONFIG) == (looped, [])
+    flat = DEPTH_MODEL.replace("relu(inputs", "(inputs")
+    assert depth_added(flat, ["num_layers"], DEPTH_CONFIG) == (flat, [])
+    assert depth_added(DEPTH_MODEL, [], DEPTH_CONFIG) == (DEPTH_MODEL, [])
