@@ -1477,34 +1477,32 @@ def whole_params_to_gradients(code: str) -> tuple[str, list[str]]:
 
 
 def loss_taken_anew(code: str) -> tuple[str, list[str]]:
-    """`code` with each `gradients(lambda: loss, ...)` in a method `step(self, inputs,
-    targets)` of a class with a `loss`, whose lambda returns a value computed before it (a
+    """`code` with each `gradients(lambda: loss, ...)` in Model's `step(self, inputs,
+    targets)` where Model has a `loss`, whose lambda returns a value computed before it (a
     name, a number), asking `lambda: self.loss(inputs, targets)` instead; and the names so
     replaced. gradients() nudges each number of self.params and takes the loss again: a
     value computed once never changes (glove's step took `loss = cross_entropy(...)` and
     handed `lambda: loss`, papers-56)."""
     try:
-        tree = ast.parse(code)
+        _, model, methods = _model_class(code)
     except SyntaxError:
         return code, []
+    step = methods.get("step")
+    if model is None or step is None or "loss" not in methods or len(step.args.args) != 3:
+        return code, []
+    inputs, targets = (a.arg for a in step.args.args[1:])
     edits: list[tuple[int, int, int, int, str]] = []
     names: list[str] = []
-    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-        methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
-        step = methods.get("step")
-        if step is None or "loss" not in methods or len(step.args.args) != 3:
-            continue
-        inputs, targets = (a.arg for a in step.args.args[1:])
-        for node in ast.walk(step):
-            if (
-                isinstance(node, ast.Call)
-                and _called_name(node) == "gradients"
-                and node.args
-                and isinstance(node.args[0], ast.Lambda)
-                and isinstance(node.args[0].body, ast.Name | ast.Constant)
-            ):
-                names.append(ast.unparse(node.args[0].body))
-                edits.append(_span(node.args[0], f"lambda: self.loss({inputs}, {targets})"))
+    for node in ast.walk(step):
+        if (
+            isinstance(node, ast.Call)
+            and _called_name(node) == "gradients"
+            and node.args
+            and isinstance(node.args[0], ast.Lambda)
+            and isinstance(node.args[0].body, ast.Name | ast.Constant)
+        ):
+            names.append(ast.unparse(node.args[0].body))
+            edits.append(_span(node.args[0], f"lambda: self.loss({inputs}, {targets})"))
     return (_edited(code, edits), names) if edits else (code, [])
 
 
