@@ -612,12 +612,6 @@ class Builder:
                 " the update came back as plain gradient descent",
             ),
             (
-                partial(contract.depth_added, names=depths, config_yaml=config_yaml),
-                "stacks predict's hidden layer to the paper's depth, {} (capped at 4)",
-                "the setting of the network's depth that no method read: the model wrote one"
-                " hidden layer; the layers stacked are its own",
-            ),
-            (
                 partial(contract.dropout_added, names=dropouts),
                 "applies the paper's dropout after predict's hidden activations, at {}",
                 "the setting of a dropout rate no method read: ops.dropout draws a mask at each"
@@ -681,6 +675,12 @@ class Builder:
                 "reads the scores out of {}",
                 "the contract's scores are one per class of the synthetic data, and no array"
                 " __init__ made had that many columns: the paper's own head is for its task",
+            ),
+            (  # last: after the readout, the layers go between the hidden value and it
+                partial(contract.depth_added, names=depths, config_yaml=config_yaml),
+                "stacks predict's hidden layer to the paper's depth, {} (capped at 4)",
+                "the setting of the network's depth that no method read: the model wrote one"
+                " hidden layer; the layers stacked are its own",
             ),
         ]
 

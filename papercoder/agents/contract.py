@@ -1969,24 +1969,73 @@ HIDDEN = "hidden"  # the arrays of the layers depth_added makes: hidden1, hidden
 
 def depth_added(code: str, names: Collection[str], config_yaml: str = "") -> tuple[str, list[str]]:
     """`code` with the paper's depth where a setting of config.yaml (`names`:
-    depth_settings) is one and nothing reads it: predict's last hidden layer, a statement
-    of its own body `h = relu(...)` (or sigmoid, tanh) giving (n_samples, d), is followed by
-    as many more as make the setting's count of hidden layers (capped at DEEPEST), each
-    `h = relu(h @ self.params[f"hidden{layer}"])` of the same activation, and `__init__` makes
-    those arrays, d by d, after the arrays it makes; and the settings so used. The 1.5B model
-    wrote one hidden layer, whatever the paper's depth (resnet's 34 layers, the
-    Transformer's 6, papers-49), and read the setting nowhere: the layers stacked are the
-    model's own. The code as it is when it does not parse, or has no such setting or no
-    hidden layer of a known shape, or when a method or a loop of `__init__` reads one."""
+    depth_settings) is one and nothing reads it: predict's hidden value, of a known shape
+    (n_samples, d), is followed by as many more layers as make the setting's count of
+    layers (capped at DEEPEST), each `h = relu(h @ self.params[f"hidden{layer}"])`, and
+    `__init__` makes those arrays, d by d, near half the identity (the network starts as
+    the model wrote it, damped: a relu of a relu's output halved is that output halved; the
+    paper's learning rate at 4 layers of random arrays 1/√d wide made resnet's loss grow,
+    papers-49's repository), after the arrays it makes, keeping the setting on self, capped,
+    where it does not; and the settings so used. The hidden value is the last statement of
+    predict's own body `h = relu(...)` (or sigmoid, tanh: the layers stacked take the same),
+    else, where predict has none, the left
+    operand of the product its one return reads the scores out by (`softmax(x @ w1 @ w2)`,
+    papers-49's resnet: `x @ w1`), bound to a name of its own. The 1.5B model wrote one
+    hidden layer whatever the paper's depth (resnet's 34 layers, the Transformer's 6,
+    papers-49) and read the setting nowhere: the layers stacked are the model's own. The
+    code as it is when it does not parse, or has no such setting or no hidden value of a
+    known shape, or when a method or a loop of `__init__` reads one."""
     found = _method_to_mend(code, names, "predict")
     if found is None:
         return code, []
-    _, model, predict, outside = found
+    tree, model, predict, outside = found
     init = next(
         (m for m in model.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None
     )
     if init is None or len(predict.args.args) < 2 or _depth_read(names, init, outside):
         return code, []
+    making = [
+        s
+        for s in init.body
+        if isinstance(s, ast.Assign) and any(_literal_keys(t, s.value) for t in s.targets)
+    ]
+    last = max(making, key=lambda s: s.end_lineno or s.lineno, default=None)
+    layer = _hidden_layer(code, tree, predict, config_yaml)
+    if last is None or layer is None:
+        return code, []
+    edits, width, first = layer
+    setting = next(iter(names))
+    attribute, indent = _attribute(setting), " " * last.col_offset
+    layers = f"range({first}, min(self.{attribute}, {DEEPEST}) + 1)"
+    kept = any(  # `self.num_layers = ...` in __init__ already
+        isinstance(t, ast.Attribute) and t.attr == attribute
+        for n in ast.walk(init)
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+    )
+    config = init.args.args[1].arg
+    made = (
+        ("" if kept else f'{indent}self.{attribute} = min({config}["{setting}"], {DEEPEST})\n')
+        + f"{indent}for layer in {layers}:  # the paper's depth ({setting})\n"
+        + f'{indent}    self.params[f"{HIDDEN}{{layer}}"] = 0.5 * np.eye({width}) +'
+        + f" np.random.default_rng(layer).normal(0.0, 0.01, ({width}, {width}))\n"
+    )
+    row = (last.end_lineno or last.lineno) + 1
+    edits = [(a, b, c, d, t.replace("$LAYERS", layers)) for a, b, c, d, t in edits]
+    edits.append((row, 0, row, 0, made))
+    return _edited(code, edits), [setting]
+
+
+_Edit = tuple[int, int, int, int, str]
+
+
+def _hidden_layer(
+    code: str, tree: ast.Module, predict: ast.FunctionDef, config_yaml: str
+) -> tuple[list[_Edit], int, int] | None:
+    """For depth_added: the edits of predict that stack layers after its hidden value
+    (`$LAYERS` standing for the range of their numbers), the value's width, and the number
+    of the first layer stacked; None where predict has no hidden value of a known shape."""
+    follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml))
     hidden = [
         (i, s)
         for i, s in enumerate(predict.body)
@@ -1998,44 +2047,49 @@ def depth_added(code: str, names: Collection[str], config_yaml: str = "") -> tup
         and len(s.value.args) == 1
         and not s.value.keywords
     ]
-    if not hidden:
-        return code, []
-    at, statement = hidden[-1]
-    follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml))
-    if not follow.follow(predict.body[: at + 1]):
-        return code, []
-    target = statement.targets[0]
-    assert isinstance(target, ast.Name) and isinstance(statement.value, ast.Call)
-    shape = follow.known.get(target.id)
+    if hidden:  # `h = relu(...)`: more of the same after the last
+        at, statement = hidden[-1]
+        target, value = statement.targets[0], statement.value
+        assert isinstance(target, ast.Name) and isinstance(value, ast.Call)
+        shape = follow.known.get(target.id) if follow.follow(predict.body[: at + 1]) else None
+        act = ast.get_source_segment(code, value.func) or _called_name(value)
+        name, first, inner = target.id, len(hidden) + 1, " " * statement.col_offset
+        end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
+        text = (
+            f"\n{inner}for layer in $LAYERS:  # the paper's depth\n"
+            f'{inner}    {name} = {act}({name} @ self.params[f"{HIDDEN}{{layer}}"])'
+        )
+        edits = [(*end, *end, text)]
+    else:  # `return softmax(x @ w1 @ w2)`: the layers between `x @ w1` and `@ w2`
+        returned = predict.body[-1] if predict.body else None
+        if not isinstance(returned, ast.Return) or returned.value is None:
+            return None
+        if sum(isinstance(n, ast.Return) for n in _own_nodes(predict)) != 1:
+            return None
+        scores = returned.value
+        while isinstance(scores, ast.Call) and _called_name(scores) in _SCORED and scores.args:
+            scores = scores.args[0]
+        if isinstance(scores, ast.BinOp) and isinstance(scores.op, ast.MatMult):
+            left = scores.left
+        elif isinstance(scores, ast.Call) and _called_name(scores) == "dot" and scores.args:
+            left = scores.args[0]
+        else:
+            return None
+        taken = {n.id for n in ast.walk(predict) if isinstance(n, ast.Name)}
+        name = next(n for n in (HIDDEN, "deep", "deep_hidden", "_hidden") if n not in taken)
+        shape = follow.of(left) if follow.follow(predict.body[:-1]) else None
+        inner, first = " " * returned.col_offset, 2
+        text = (
+            f"{name} = {ast.get_source_segment(code, left) or ast.unparse(left)}\n"
+            f"{inner}for layer in $LAYERS:  # the paper's depth\n"
+            f'{inner}    {name} = relu({name} @ self.params[f"{HIDDEN}{{layer}}"])\n'
+        )
+        row = returned.lineno
+        edits = [(row, returned.col_offset, row, returned.col_offset, text + inner)]
+        edits += [_span(left, name), _imported_from_ops(tree, code, "relu")]
     if shape is None or len(shape) != 2 or shape[0] != "n" or not isinstance(shape[1], int):
-        return code, []
-    width, setting = shape[1], next(iter(names))
-    making = [
-        s
-        for s in init.body
-        if isinstance(s, ast.Assign) and any(_literal_keys(t, s.value) for t in s.targets)
-    ]
-    last = max(making, key=lambda s: s.end_lineno or s.lineno, default=None)
-    if last is None:
-        return code, []
-    act = ast.get_source_segment(code, statement.value.func) or _called_name(statement.value)
-    count = f"min(self.{_attribute(setting)}, {DEEPEST})"
-    layers = f"range({len(hidden) + 1}, {count} + 1)"
-    inner = " " * statement.col_offset
-    stacked = (
-        f"\n{inner}for layer in {layers}:  # the paper's depth ({setting})\n"
-        f'{inner}    {target.id} = {act}({target.id} @ self.params[f"{HIDDEN}{{layer}}"])'
-    )
-    outer = " " * last.col_offset
-    made = (
-        f"{outer}for layer in {layers}:  # the paper's depth ({setting})\n"
-        f'{outer}    self.params[f"{HIDDEN}{{layer}}"] = np.random.default_rng(layer).normal('
-        f"0.0, {round(width**-0.5, 3)}, size=({width}, {width}))\n"
-    )
-    row = (last.end_lineno or last.lineno) + 1
-    end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
-    edits = [(*end, *end, stacked), (row, 0, row, 0, made)]
-    return _edited(code, edits), [setting]
+        return None
+    return edits, shape[1], first
 
 
 def _depth_read(names: Collection[str], init: ast.FunctionDef, outside: list[ast.stmt]) -> bool:

@@ -1902,30 +1902,53 @@ class Model:
 '''
 
 
-def test_the_depth_no_method_reads_stacks_predicts_hidden_layer(tmp_path: Path) -> None:
+LINEAR = (
+    '        hidden = relu(inputs @ self.params["w1"])\n        return softmax(hidden @',
+    '        return softmax(inputs @ self.params["w1"] @',
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "stacked"),
+    [
+        (DEPTH_MODEL, '        hidden = relu(inputs @ self.params["w1"])\n'),
+        # resnet's (papers-49): no hidden activation; the layers go before the readout
+        (DEPTH_MODEL.replace(*LINEAR), '        hidden = inputs @ self.params["w1"]\n'),
+    ],
+    ids=["hidden", "linear"],
+)
+def test_the_depth_no_method_reads_stacks_predicts_hidden_layer(
+    tmp_path: Path, model: str, stacked: str
+) -> None:
     """resnet (papers-49): green, with one hidden layer and the paper's 34 layers read by
     nothing. The tool's mends, in the pipeline's order, stack the model's own hidden layer
-    to the depth (capped at 4) and keep the setting on self; the tool's tests pass it."""
+    to the depth (capped at 4), started near half the identity, and keep the setting on
+    self; the tool's tests pass it."""
     from papercoder.agents.contract import depth_added, depth_settings
     from papercoder.fidelity import unread_settings
     from papercoder.pipeline import Builder
 
     assert depth_settings(DEPTH_CONFIG) == ["num_layers"]
     assert depth_settings(DEPTH_CONFIG.replace("Section 3.3 (stated", "assumption (")) == []
-    assert unread_settings(DEPTH_CONFIG, [DEPTH_MODEL]) == ["num_layers"]
+    assert unread_settings(DEPTH_CONFIG, [model]) == ["num_layers"]
     names, sizes = contract.setting_names(DEPTH_CONFIG), contract.paper_sizes(DEPTH_CONFIG)
-    code = DEPTH_MODEL
+    code = model
     for mend, _, _ in Builder.mends(names, sizes, DEPTH_CONFIG, adds=True):
         code, _ = mend(code)
     assert unread_settings(DEPTH_CONFIG, [code]) == []
     assert (
-        '        hidden = relu(inputs @ self.params["w1"])\n'
-        "        for layer in range(2, min(self.num_layers, 4) + 1):  # the paper's depth"
-        " (num_layers)\n"
+        stacked + "        for layer in range(2, min(self.num_layers, 4) + 1):  # the paper's"
+        " depth\n"
         '            hidden = relu(hidden @ self.params[f"hidden{layer}"])\n'
         '        return softmax(hidden @ self.params["w2"])\n'
     ) in code
-    assert 'self.num_layers = min(config["num_layers"], 4)' in code.replace("'", '"')
+    assert (
+        '        self.num_layers = min(config["num_layers"], 4)\n'
+        "        for layer in range(2, min(self.num_layers, 4) + 1):  # the paper's depth"
+        " (num_layers)\n"
+        '            self.params[f"hidden{layer}"] = 0.5 * np.eye(16) +'
+        " np.random.default_rng(layer).normal(0.0, 0.01, (16, 16))\n"
+    ) in code
     _tool_files(tmp_path, DEPTH_CONFIG)
     (tmp_path / "model.py").write_text(code, "utf-8")
     shown = "import yaml, model; from settings import load_settings; "
@@ -1937,6 +1960,6 @@ def test_the_depth_no_method_reads_stacks_predicts_hidden_layer(tmp_path: Path) 
     # nothing where a method reads the depth, nothing is hidden, or no depth is stated
     looped = code.replace("min(self.num_layers, 4)", "self.num_layers")
     assert depth_added(looped, ["num_layers"], DEPTH_CONFIG) == (looped, [])
-    flat = DEPTH_MODEL.replace("relu(inputs", "(inputs")
-    assert depth_added(flat, ["num_layers"], DEPTH_CONFIG) == (flat, [])
-    assert depth_added(DEPTH_MODEL, [], DEPTH_CONFIG) == (DEPTH_MODEL, [])
+    unknown = model.replace("size=(n_features, 16)", "size=(n_features, self.width)")
+    assert depth_added(unknown, ["num_layers"], DEPTH_CONFIG) == (unknown, [])
+    assert depth_added(model, [], DEPTH_CONFIG) == (model, [])
