@@ -909,20 +909,52 @@ def readout_added(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
     width = shape[1]
     if not isinstance(width, int) or width == N_CLASSES:
         return code, []
+    return _read_out(code, init, returned, width)
+
+
+def readout_for(code: str, width: int) -> tuple[str, list[str]]:
+    """`code` with readout_added's readout where the tool's test saw `Model.loss` take the
+    cross_entropy of scores `width` wide, more or fewer than one per class: for a predict
+    whose shapes the tool cannot follow (seq2seq's loop over samples, papers-56: (32, 16)).
+    Only where predict has one return, the loss scores `self.predict(...)` and no readout
+    is made; the code as it is otherwise."""
+    try:
+        _, model, methods = _model_class(code)
+    except SyntaxError:
+        return code, []
+    init, predict, loss = methods.get("__init__"), methods.get("predict"), methods.get("loss")
+    if model is None or init is None or predict is None or loss is None or width == N_CLASSES:
+        return code, []
+    returns = [n for n in _own_nodes(predict) if isinstance(n, ast.Return)]
+    scored = any(
+        isinstance(n, ast.Call) and ast.unparse(n.func) == "self.predict" for n in _own_nodes(loss)
+    )
+    made = _made_names(init)
+    if len(returns) != 1 or returns[0].value is None or not scored or READOUT in made:
+        return code, []
+    return _read_out(code, init, returns[0], width)
+
+
+def _read_out(
+    code: str, init: ast.FunctionDef, returned: ast.Return, width: int
+) -> tuple[str, list[str]]:
+    """`code` with predict's `returned` value (inside a softmax, sigmoid or log_softmax it
+    returns) multiplied by self.params["readout"], which `__init__` makes (`width`,
+    n_classes) after the arrays it makes; and what was."""
     scores = returned.value
     while isinstance(scores, ast.Call) and _called_name(scores) in _SCORED and scores.args:
         scores = scores.args[0]  # softmax(h @ readout), not softmax(h) @ readout
-    text = ast.get_source_segment(code, scores) or ast.unparse(scores)
-    atomic = isinstance(scores, ast.Name | ast.Call | ast.Subscript | ast.Attribute)
-    read = f'{text if atomic else f"({text})"} @ self.params["{READOUT}"]'
     making = [  # the statements of __init__'s own body that make arrays of self.params
         s
         for s in init.body
         if isinstance(s, ast.Assign) and any(_literal_keys(t, s.value) for t in s.targets)
     ]
     last = max(making, key=lambda s: s.end_lineno or s.lineno, default=None)
-    if last is None:
+    if last is None or scores is None:
         return code, []
+    text = ast.get_source_segment(code, scores) or ast.unparse(scores)
+    atomic = isinstance(scores, ast.Name | ast.Call | ast.Subscript | ast.Attribute)
+    read = f'{text if atomic else f"({text})"} @ self.params["{READOUT}"]'
     classes = init.args.args[3].arg if len(init.args.args) > 3 else str(N_CLASSES)
     row = (last.end_lineno or last.lineno) + 1
     indent = " " * last.col_offset

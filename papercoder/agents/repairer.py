@@ -20,11 +20,12 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercoder import prompts
+from papercoder.agents import contract
 from papercoder.agents.planner import system_message
 from papercoder.llm.client import ChatModel, ChatReply, ChatRequest, Message, ResponseFormatRejected
 from papercoder.llm.structured import extract_json
 from papercoder.repair import guards
-from papercoder.repair.autofix import autofix
+from papercoder.repair.autofix import Fix, autofix
 from papercoder.repair.digest import (
     build_digest,
     build_file_digest,
@@ -225,7 +226,7 @@ def repair(
 
 
 def _autofix(request: RepairRequest, is_link: Callable[[str], bool]) -> RepairOutcome | None:
-    fixes = autofix(request.report, request.files)
+    fixes = autofix(request.report, request.files) + readout_fixes(request.report, request.files)
     result = apply_edits(request.files, [f.edit for f in fixes], is_link)
     if not result.applied:
         return None
@@ -234,6 +235,29 @@ def _autofix(request: RepairRequest, is_link: Callable[[str], bool]) -> RepairOu
     return RepairOutcome(
         prompt="(fixed without the model)", replies=[record], formats=["autofix"], result=result
     )
+
+
+# the small profile's test of the scores (contract's tests/test_model.py): their width
+_SCORES = re.compile(
+    r"Model\.loss takes cross_entropy of scores of shape \(\d+, (?P<width>\d+)\) for labels"
+)
+
+
+def readout_fixes(report: VerifyReport, files: dict[str, str]) -> list[Fix]:
+    """For the small profile's model.py whose predict gave scores of another width than one
+    per class, where the tool's shapes could not tell it before the run (seq2seq's loop over
+    samples, papers-56: 16 wide): predict's output read out to one score per class by an
+    array `__init__` makes (contract.readout_for, as readout_added at the code stage). Told
+    so, the 1.5B model sent the loss back as it was, and then predict with a NameError."""
+    if contract.MODEL not in files:
+        return []
+    for diag in failing_diagnostics(report):
+        if (found := _SCORES.search(diag.message)) is not None:
+            code, what = contract.readout_for(files[contract.MODEL], int(found["width"]))
+            edit = Edit(path=contract.MODEL, search="", replace=code)
+            reason = f"the scores the loss takes are not one per class: {', '.join(what)}"
+            return [Fix(edit=edit, reason=reason)] if what else []
+    return []
 
 
 def _report(request: RepairRequest) -> VerifyReport:

@@ -1963,3 +1963,50 @@ def test_the_depth_no_method_reads_stacks_predicts_hidden_layer(
     unknown = model.replace("size=(n_features, 16)", "size=(n_features, self.width)")
     assert depth_added(unknown, ["num_layers"], DEPTH_CONFIG) == (unknown, [])
     assert depth_added(model, [], DEPTH_CONFIG) == (model, [])
+
+
+LOOP_MODEL = DEPTH_MODEL.replace(
+    '        hidden = relu(inputs @ self.params["w1"])\n'
+    '        return softmax(hidden @ self.params["w2"])\n',
+    "        rows = []\n"
+    "        for i in range(len(inputs)):  # one sample at a time\n"
+    '            rows.append(inputs[i] @ self.params["w1"])\n'
+    "        return np.array(rows)\n",
+).replace(
+    '            "w2": np.random.default_rng(1).normal(0.0, 0.5, size=(16, n_classes)),\n', ""
+)
+
+
+def test_scores_of_another_width_seen_by_the_tests_are_read_out_without_the_model(
+    tmp_path: Path,
+) -> None:
+    """seq2seq (papers-56): predict looped over the samples, so the tool could not follow
+    its shapes and made no readout; the tests saw scores 16 wide, and the 1.5B model, shown
+    the loss, sent it back as it was. The width the test names is enough for the tool."""
+    from papercoder.agents.repairer import RepairRequest, repair
+    from papercoder.verify.diagnostics import parse_junit
+    from papercoder.verify.report import CheckResult, VerifyReport
+    from tests.repair.test_formats import Queue
+
+    assert contract.readout_added(LOOP_MODEL, DEPTH_CONFIG) == (LOOP_MODEL, [])
+    _tool_files(tmp_path, DEPTH_CONFIG)
+    (tmp_path / "model.py").write_text(LOOP_MODEL, "utf-8")
+    junit = tmp_path / "junit.xml"
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}")
+    assert "(32, 16) for labels of 3 classes" in tests.stdout
+    diagnostics = parse_junit(junit.read_text("utf-8"), tmp_path)
+    report = VerifyReport(
+        repo=str(tmp_path),
+        checks=[CheckResult(name="tests", status="fail", diagnostics=diagnostics)],
+    )
+    files = {p: (tmp_path / p).read_text("utf-8") for p in (*contract.FILES, "config.yaml")}
+    outcome = repair(Queue(), RepairRequest(report=report, files=files), lambda _: False)
+    assert outcome.formats == ["autofix"]  # no model asked
+    fixed = outcome.result.files["model.py"]
+    assert '        return np.array(rows) @ self.params["readout"]\n' in fixed
+    (tmp_path / "model.py").write_text(fixed, "utf-8")
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+    # where the loss scores something else than predict's output, nothing
+    own = LOOP_MODEL.replace("cross_entropy(self.predict(inputs)", "cross_entropy(inputs")
+    assert contract.readout_for(own, 16) == (own, [])
