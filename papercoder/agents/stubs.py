@@ -12,8 +12,10 @@ the checks and the repair loop to judge.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import textwrap
+import tokenize
 from collections.abc import Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -378,18 +380,54 @@ def _ask(model: ChatModel, request: ChatRequest, name: str) -> str:
 
 def _closed_before_loop(reply: str, name: str) -> str:
     """What can be kept of a reply that looped, when its function `name` ended before the
-    loop began (a line at the margin follows it); "" when the loop began inside it (what
-    parses of it then is a half-written body)."""
+    loop began (a line at the margin follows it), or the loop began inside a literal it was
+    listing (_literal_closed); "" when the loop began between its statements (what parses
+    of it then is a half-written body)."""
     kept = salvage(reply)
     try:
         tree = parse(kept)
     except SyntaxError:
-        return ""
+        return _literal_closed(reply, name)
     node = next((n for n in tree.body if isinstance(n, _Function) and n.name == name), None)
     if node is None or node.end_lineno is None:
-        return ""
+        return _literal_closed(reply, name)
     after = source_lines(before_loop(unfenced(reply)))[node.end_lineno :]
-    return kept if any(row.strip() and not row[0].isspace() for row in after) else ""
+    if any(row.strip() and not row[0].isspace() for row in after):
+        return kept
+    return _literal_closed(reply, name)
+
+
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _literal_closed(reply: str, name: str) -> str:
+    """A reply that looped while listing the entries of a literal inside its function
+    `name`: its whole lines before the loop, the brackets left open closed, when that makes
+    the function whole (and its last statement the literal's); "" otherwise. resnet's
+    `__init__` (papers-58) listed "w1", "w2", ... for 34 layers in `self.params = {...}`
+    and was cut off repeating at "w9", three times: `__init__` stayed empty."""
+    text = before_loop(unfenced(reply))
+    head = "".join(source_lines(text)[:-1]) if not text.endswith("\n") else text
+    opened: list[tuple[str, int]] = []  # the brackets open: (the closing one, its row)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(head).readline):
+            if token.type == tokenize.OP and token.string in _CLOSING:
+                opened.append((_CLOSING[token.string], token.start[0]))
+            elif token.type == tokenize.OP and token.string in _CLOSING.values() and opened:
+                opened.pop()
+    except (tokenize.TokenError, SyntaxError):  # the end of the text inside the brackets
+        pass
+    if not opened:
+        return ""  # the loop began between statements: a half-written body
+    row = source_lines(head)[opened[0][1] - 1]
+    indent = row[: len(row) - len(row.lstrip())]
+    closed = head.rstrip() + "\n" + indent + "".join(c for c, _ in reversed(opened)) + "\n"
+    try:
+        tree = parse(textwrap.dedent(closed))
+    except SyntaxError:
+        return ""
+    node = next((n for n in tree.body if isinstance(n, _Function) and n.name == name), None)
+    return textwrap.dedent(closed) if node is not None and not is_stub(node) else ""
 
 
 def with_function(code: str, stub: Stub, reply: str, module: str = "") -> str | None:

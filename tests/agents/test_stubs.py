@@ -293,6 +293,35 @@ def test_a_function_the_reply_looped_inside_of_is_not_taken_half_written() -> No
     assert filled == [] and "def load_data():\n    # Implement" in code
 
 
+def test_a_function_the_reply_looped_in_a_literal_of_is_taken_with_the_literal_closed() -> None:
+    """resnet (papers-58): `__init__` listed an array per layer of 34 in `self.params = {`
+    and was cut off repeating, three times; it stayed empty. The entries before the loop
+    are the function's, the dict closed."""
+    from papercoder.llm.gateway import TruncatedReply
+
+    entry = '        "w{}": np.random.default_rng(0).normal(0.0, 1.0, size=(16, 16)),\n'
+    listing = (
+        "```python\ndef load_data():\n    x = {\n"
+        + entry.format(1)
+        + "".join(entry.format(9) for _ in range(30))
+    )
+
+    def reply(request: ChatRequest) -> str:
+        if "`load_data` does nothing yet" in request.messages[-1].content:
+            raise TruncatedReply("cut off, repeating itself", content=listing[:-20])
+        raise TruncatedReply("cut off, repeating itself", content="def preprocess_data(d" * 30)
+
+    code, filled = fill_stubs(FunctionModel(reply), [], "data.py", CODE, "", 64, 1)
+    assert filled == ["load_data"]
+    assert (
+        "def load_data():\n    x = {\n"
+        + entry.format(1)
+        + entry.format(9)
+        + "    }\n\n\ndef preprocess_data"
+    ) in code
+    ast.parse(code)
+
+
 def test_a_method_answered_at_its_classs_indentation_is_taken() -> None:
     """Asked for one method, a model answers it as it stands in the class: indented."""
     code = "class Model:\n    def loss(self, x):\n        pass\n"
