@@ -2108,7 +2108,10 @@ def _hidden_layer(
         else:
             return None
         taken = {n.id for n in ast.walk(predict) if isinstance(n, ast.Name)}
-        name = next(n for n in (HIDDEN, "deep", "deep_hidden", "_hidden") if n not in taken)
+        free = [n for n in (HIDDEN, "deep", "deep_hidden") if n not in taken]
+        if not free:
+            return None
+        name = free[0]
         shape = follow.of(left) if follow.follow(predict.body[:-1]) else None
         inner, first = " " * returned.col_offset, 2
         text = (

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
 
 from papercoder.repair.testchecks import dotted, empty, module_rebinds, tests_of
+from papercoder.verify.checks import pinned_in
 
 WHOLE_FILE_MAX_LINES = 200
 
@@ -148,13 +149,7 @@ def pinned_paths(files: Mapping[str, str]) -> frozenset[str]:
     profile's tests and tool files): they judge the code, and the checks fail when they
     change (verify.checks.changed_pins), so no edit may touch them. VGG (papers-55): a
     failure raised in gradients.py was answered by an edit of gradients.py's size check."""
-    try:
-        tool = tomllib.loads(files.get("pyproject.toml", "")).get("tool")
-    except tomllib.TOMLDecodeError:
-        return frozenset()
-    own = tool.get("papercoder") if isinstance(tool, dict) else None
-    pins = own.get("pinned") if isinstance(own, dict) else None
-    return frozenset(pins) if isinstance(pins, dict) else frozenset()
+    return pinned_in(files.get("pyproject.toml", ""))
 
 
 def _plugins(text: str) -> set[str]:

@@ -67,10 +67,22 @@ def pinned(files: dict[str, str]) -> str:
 def pinned_files(repo: Path) -> frozenset[str]:
     """The files ``[tool.papercoder.pinned]`` pins: a failure raised in one of them is
     located at the code that called it (diagnostics.deepest)."""
+    pyproject = repo / "pyproject.toml"
     try:
-        pins = _declared(repo).get("pinned", {})
-    except InputError:
+        return pinned_in(pyproject.read_text("utf-8") if pyproject.is_file() else "")
+    except UnicodeDecodeError:
         return frozenset()  # changed_pins says what is wrong with the table
+
+
+def pinned_in(pyproject: str) -> frozenset[str]:
+    """The files the ``[tool.papercoder.pinned]`` table of `pyproject` (pyproject.toml's
+    text) pins; none where it does not parse."""
+    try:
+        tool = tomllib.loads(pyproject).get("tool")
+    except tomllib.TOMLDecodeError:
+        return frozenset()
+    own = tool.get("papercoder") if isinstance(tool, dict) else None
+    pins = own.get("pinned") if isinstance(own, dict) else None
     return frozenset(pins) if isinstance(pins, dict) else frozenset()
 
 
