@@ -194,7 +194,8 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
         ]:
             add(name, text, where, where, also)
     kept = []
-    for candidate in sorted(found, key=_rank):  # the same value under the same name: once
+    # the same value under the same name: once, as a setting rather than a bound if both
+    for candidate in sorted(found, key=lambda c: (_rank(c), bool(bound(c)))):
         key = (canonical(candidate.name), candidate.value)
         if key not in seen:
             seen.add(key)
@@ -408,9 +409,16 @@ def ground(
         if any(str(value).lower() in body.lower() for _, body in places):
             return Grounding(**base, status="verified", source=places[0][0])
         return Grounding(**base, status="assumption", source="assumption", note=_why(cited))
+    named = [c for c in candidates if same(c.value, float(number)) and c.named(key)]
+    if named and all(bound(c) for c in named):  # "deeper models with up to 10 layers"
+        note = (
+            f"{named[0].where} states {named[0].text} for {named[0].name} only as a bound"
+            f" ({bound(named[0])!r}), not as the setting"
+        )
+        return Grounding(**base, status="assumption", source="assumption", note=note)
     for where, body in places:
         here = [c for c in candidates if c.where.split(" (")[0] == where and same(c.value, number)]
-        if any(c.named(key) for c in here):
+        if any(c.named(key) and not bound(c) for c in here):
             return Grounding(**base, status="verified", source=where)
         if here:  # the place states the number, for another parameter
             note = f"{where} states {here[0].text} for {here[0].name}, not for {key}"
@@ -422,7 +430,7 @@ def ground(
             note = f"{small} but nowhere as {key.split('.')[-1]}: too common to count alone"
             return Grounding(**base, status="assumption", source="assumption", note=note)
     for candidate in candidates:
-        if same(candidate.value, float(number)) and candidate.named(key):
+        if candidate in named and not bound(candidate):
             note = f"cited {cited!r}; the paper states it in {candidate.where}"
             return Grounding(**base, status="re-cited", source=candidate.where, note=note)
     return Grounding(**base, status="assumption", source="assumption", note=_why(cited, assumption))
@@ -514,7 +522,7 @@ def _a_setting(candidate: Candidate) -> bool:
         return any(head.lower() in _GENERIC for head in candidate.also)
     if candidate.where == "Abstract" or _CLAIMS.search(candidate.heading):
         return False  # claims, ranges and others' work: "with over 100 layers" (ResNet, §1)
-    if re.search(rf"\bup to\s+{re.escape(candidate.text)}", candidate.quote, re.I):
+    if bound(candidate):
         return False
     after = candidate.quote.find(candidate.text)
     gap = (
@@ -529,6 +537,18 @@ def _a_setting(candidate: Candidate) -> bool:
     ):
         return False
     return _group(candidate.name) is not None or bool(_GREEK.match(candidate.name.strip()))
+
+
+_BOUND = r"\b(?:up to|at most|as many as|more than|fewer than|less than|no more than)"
+
+
+def bound(candidate: Candidate) -> str:
+    """The words that make a stated value a bound rather than a setting ("deeper models with
+    up to 10 layers", GCN §5.2, which trains two), or "" when it is not one."""
+    found = re.search(
+        rf"{_BOUND}\s+{re.escape(candidate.text)}(?![\d.])(?:\s+\w+)?", candidate.quote, re.I
+    )
+    return found.group(0) if found else ""
 
 
 def carry_stated(

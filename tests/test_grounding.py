@@ -21,6 +21,9 @@ from papercoder.grounding import (
     ground_config,
     parse_number,
 )
+from papercoder.grounding import (
+    bound as grounding_bound,
+)
 from papercoder.paper import load_paper
 from papercoder.paper.model import Paper, Section, Table
 from tests.conftest import PAPERS
@@ -405,3 +408,32 @@ def test_a_later_statement_of_a_value_the_plan_has_is_not_carried() -> None:
     )
     candidates = [candidate("α", 0.001, "Algorithm 1"), candidate("α", 0.002, "Algorithm 2")]
     assert carry_stated(config, candidates)[1] == []
+
+
+@needs_papers
+@pytest.mark.papers
+def test_a_value_the_paper_states_only_as_a_bound_is_not_a_verified_setting() -> None:
+    """GCN §5.2 trains a two-layer GCN and mentions "deeper models with up to 10 layers" in
+    the appendix; the 1.5B model's plan kept `layers: 10` (papers-49, 61), verified, so the
+    green was judged hollow for a depth the paper never trains at. The learning rate beside
+    it, stated as a setting, still verifies."""
+    gcn = paper("gcn")
+    found = extract(gcn)
+    layers = ground(gcn, "training.layers", 10, "Values the paper states", False, found)
+    assert layers.status == "assumption"
+    assert layers.note == (
+        "Section 5.2 states 10 for layers only as a bound ('up to 10 layers'), not as the setting"
+    )
+    rate = ground(gcn, "training.learning_rate", 0.01, "Values the paper states", False, found)
+    assert rate.status == "re-cited" and rate.source == "Section 5.2"
+
+
+def test_a_bound_gives_way_to_the_same_value_stated_as_a_setting() -> None:
+    bounded = candidate("layers", 10, "Section 2", quote="deeper models with up to 10 layers")
+    plain = candidate("layers", 10, "Section 4", quote="we train 10 layers with dropout")
+    assert bounded.text == "10" and grounding_bound(bounded) == "up to 10 layers"
+    assert grounding_bound(plain) == ""
+    both = ground(
+        Paper(title="t", sections=[]), "model.layers", 10, "assumption", False, [bounded, plain]
+    )
+    assert both.status == "re-cited" and both.source == "Section 4"
