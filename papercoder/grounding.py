@@ -52,6 +52,36 @@ _VALUE_NAMED = re.compile(
 _PHRASE_AFTER = re.compile(
     rf"(?P<value>{_NUMBER})(?:-dimensional|-layer| )\s*(?:\w+\s)?(?P<name>{_WORDS})\b", re.I
 )
+# how a paper states its weights' initialisation, under the name it is carried by: seq2seq's
+# "uniform distribution between -0.08 and 0.08", VGG's "normal distribution with the zero mean
+# and 10−2 variance"
+_INIT = (
+    (
+        re.compile(
+            rf"uniform(?:ly)?(?:\s+distribution)?\s+(?:between|in|on|over|from)\s*[\[(]?\s*"
+            rf"[{_MINUS}]\s*(?P<value>\d+(?:\.\d+)?)\s*(?:and|to|,)\s*\+?(?P=value)(?![\d.])",
+            re.I,
+        ),
+        "init range",
+    ),
+    (
+        re.compile(
+            rf"(?:normal|gaussian)(?:\s+distribution)?\s+with\s+(?:a\s+|the\s+)?(?:zero|0)\s+"
+            rf"mean\s+and\s+(?:a\s+)?(?P<value>{_NUMBER})\s+variance",
+            re.I,
+        ),
+        "init variance",
+    ),
+    (
+        re.compile(
+            rf"(?:normal|gaussian)(?:\s+distribution)?\s+with\s+(?:a\s+|the\s+)?(?:(?:zero|0)"
+            rf"\s+mean\s+and\s+(?:a\s+)?)?standard\s+deviation\s+(?:of\s+)?(?P<value>{_NUMBER})",
+            re.I,
+        ),
+        "init std",
+    ),
+)
+_OF_WEIGHTS = re.compile(r"initiali[sz]|weights|parameters", re.I)
 _ALIASES = {
     "α": "alpha",
     "ϵ": "epsilon",
@@ -182,12 +212,8 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
             continue
         flat = " ".join(text.split())
         heading = text.split("\n", 1)[0] if where.startswith("Section") else ""
-        for pattern in (_STATEMENT, _VALUE_NAMED, _PHRASE_BEFORE, _PHRASE_AFTER):
-            for match in pattern.finditer(flat):
-                if pattern is _STATEMENT and not _plausible_symbol(match["name"]):
-                    continue
-                quote = _quote(flat, match.start(), match.end())
-                add(match["name"], match["value"], where, quote, heading=heading)
+        for name, match in _statements(flat):
+            add(name, match["value"], where, _quote(flat, match.start(), match.end()), "", heading)
     for table in paper.tables:
         for name, text, where, also in _table_values(table.number or "?", table.rows)[
             :TABLE_VALUES
@@ -201,6 +227,21 @@ def extract(paper: Paper, limit: int = 60) -> list[Candidate]:
             seen.add(key)
             kept.append(candidate)
     return kept[:limit]
+
+
+def _statements(flat: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """The values `flat` states, each with its name and its match (whose `value` it is):
+    a symbol's (`β1 = 0.9`) or a setting's named in words; then how the weights are drawn
+    (_INIT), under the name each is carried by, in a sentence of the weights' or
+    parameters' initialisation, not of a data set's."""
+    for pattern in (_STATEMENT, _VALUE_NAMED, _PHRASE_BEFORE, _PHRASE_AFTER):
+        for match in pattern.finditer(flat):
+            if pattern is not _STATEMENT or _plausible_symbol(match["name"]):
+                yield match["name"], match
+    for pattern, name in _INIT:
+        for match in pattern.finditer(flat):
+            if _OF_WEIGHTS.search(flat[: match.start()].rsplit(". ", 1)[-1]):
+                yield name, match
 
 
 def _rank(candidate: Candidate) -> int:
@@ -357,6 +398,9 @@ _SYNONYMS = (
     {"temperature"},
     {"label smoothing"},
     {"beam size", "beam", "beam width"},
+    {"init range", "initial range", "init scale", "initialization range", "uniform range"},
+    {"init variance", "initial variance", "initialization variance", "weight variance"},
+    {"init std", "initial std", "init stddev", "initialization std", "weight std"},
 )
 
 
@@ -478,7 +522,7 @@ def ground_config(
 _PREFERRED = (
     "learning_rate", "epsilon", "dropout", "weight_decay", "hidden_units", "d_model", "heads",
     "d_ff", "num_layers", "warmup_steps", "epochs", "batch_size", "momentum", "temperature",
-    "label_smoothing", "beam_size",
+    "label_smoothing", "beam_size", "init_range", "init_variance", "init_std",
 )  # fmt: skip
 CARRIED = "paper"  # the config section of the stated values the plan left out
 _GREEK = re.compile(r"^[α-ωΑ-Ωϵϑϕϱ]")

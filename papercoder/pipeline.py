@@ -588,11 +588,13 @@ class Builder:
         adds: bool = False,
     ) -> list[tuple[Callable[[str], tuple[str, list[str]]], str, str]]:
         """mend_model's mends, in order, each with what it fixed and why; where it `adds`,
-        with the settings of config.yaml the tool adds (penalty, momentum, depth, dropout)."""
+        with the settings of config.yaml the tool adds (penalty, momentum, initialisation,
+        depth, dropout)."""
         penalties = contract.penalty_settings(config_yaml) if adds else []
         momentums = contract.momentum_settings(config_yaml) if adds else []
         dropouts = contract.dropout_settings(config_yaml) if adds else []
         depths = contract.depth_settings(config_yaml) if adds else []
+        inits = contract.init_settings(config_yaml) if adds else []
         return [
             (
                 partial(contract.settings_from_names, names=names),
@@ -610,6 +612,12 @@ class Builder:
                 "steps with the paper's momentum, {}, in a velocity kept by array",
                 "the setting of gradient descent's momentum that no method read: asked again,"
                 " the update came back as plain gradient descent",
+            ),
+            (
+                partial(contract.init_added, names=inits),
+                "draws the weights as the paper initialises them, by {}",
+                "the setting of the weights' initialisation that no code read: weights drawn"
+                " wider than the paper's grow the loss at its learning rate",
             ),
             (
                 partial(contract.dropout_added, names=dropouts),

@@ -437,3 +437,30 @@ def test_a_bound_gives_way_to_the_same_value_stated_as_a_setting() -> None:
         Paper(title="t", sections=[]), "model.layers", 10, "assumption", False, [bounded, plain]
     )
     assert both.status == "re-cited" and both.source == "Section 4"
+
+
+@needs_papers
+@pytest.mark.papers
+@pytest.mark.parametrize(
+    ("name", "right"),
+    [  # "the uniform distribution between -0.08 and 0.08"; "zero mean and 10^-2 variance"
+        ("seq2seq", "paper.init_range = 0.08 (Section 3.4)"),
+        ("vgg", "paper.init_variance = 10−2 (Section 3.1)"),
+    ],
+)
+def test_the_weights_initialisation_the_paper_states_is_carried(name: str, right: str) -> None:
+    config = ConfigPlan(entries=[ConfigEntry(key="seed", value=0, source="assumption")])
+    _, added = carry_stated(config, extract(paper(name), limit=25))
+    assert right in added, added
+
+
+def test_an_initialisation_is_the_weights_not_a_data_sets() -> None:
+    section = Section(
+        number="4",
+        title="Data",
+        text="Inputs are drawn from a uniform distribution between -0.5 and 0.5. We"
+        " initialised the weights from a normal distribution with zero mean and standard"
+        " deviation 0.02.",
+    )
+    found = extract(Paper(title="t", sections=[section]))
+    assert [(c.name, c.value) for c in found if c.name.startswith("init")] == [("init std", 0.02)]

@@ -1922,6 +1922,108 @@ class _NotPlain(Exception):
     """An update by the gradients momentum_added does not rewrite, as the message shows."""
 
 
+# a setting of the weights' initialisation (grounding carries it): seq2seq's uniform range
+# (`init_range: 0.08`), VGG's normal variance (`init_variance: 0.01`), a standard deviation
+_INIT = re.compile(
+    r"(^|[\W_])init(ial(i[sz]ation)?)?_(?P<kind>range|scale|variance|var|std|stddev|sigma)$", re.I
+)
+_DRAWS = {"normal", "randn", "standard_normal", "uniform", "rand", "random", "random_sample"}
+
+
+def init_settings(config_yaml: str) -> list[str]:
+    """The settings of config.yaml that are the weights' initialisation (_INIT) the paper
+    states (not an assumption's): a number between 0 and 1."""
+    return [k for k in _stated_fractions(config_yaml) if _INIT.search(k)]
+
+
+def init_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
+    """`code` with the paper's initialisation of the weights where a setting of config.yaml
+    (`names`: init_settings) is one and no code of Model reads it: each array `__init__`
+    draws at random (`rng.normal(0.0, 1.0, size=(8, 16))`, `np.random.randn(8, 16) * 0.1`)
+    is drawn as the paper says, of the same shape from the same generator, uniform in ±the
+    range, or normal of that variance or standard deviation, the setting kept on self
+    first in `__init__`; and the settings so used. The 1.5B model drew seq2seq's weights
+    from a normal of 1.0 and its loss grew without bound at the paper's learning rate of
+    0.7 (papers-60); drawn as Section 3.4 says, uniform in ±0.08, training lowers it. The
+    code as it is when it does not parse, has no such setting, or draws nothing of a shape
+    it can tell in `__init__`."""
+    try:
+        _, model, methods = _model_class(code)
+    except SyntaxError:
+        return code, []
+    init = methods.get("__init__")
+    if not names or model is None or init is None or len(init.args.args) < 2:
+        return code, []
+    if any(plain(n) in _read_by([model]) for n in names):
+        return code, []
+    setting = next(iter(names))
+    found = _INIT.search(setting)
+    start = _body_start(init, source_lines(code))
+    if found is None or start is None:
+        return code, []
+    kind, attribute = found["kind"].lower(), _attribute(setting)
+    parents = {id(c): n for n in ast.walk(init) for c in ast.iter_child_nodes(n)}
+    edits = []
+    for call in (n for n in ast.walk(init) if isinstance(n, ast.Call)):
+        shape = _drawn_shape(call, code)
+        if shape is None or not isinstance(call.func, ast.Attribute):
+            continue
+        source = ast.get_source_segment(code, call.func.value)
+        if kind in ("range", "scale"):
+            drawn = f"{source}.uniform(-self.{attribute}, self.{attribute}, size={shape})"
+        else:
+            spread = f"np.sqrt(self.{attribute})" if kind.startswith("var") else f"self.{attribute}"
+            drawn = f"{source}.normal(0.0, {spread}, size={shape})"
+        parent = parents.get(id(call))
+        if _scales(parent, call):  # `np.random.randn(8, 16) * 0.1`: the draw's, replaced too
+            assert isinstance(parent, ast.BinOp)
+            edits.append(_span(parent, drawn))
+        else:
+            edits.append(_span(call, drawn))
+    if not edits:
+        return code, []
+    row, indent = start
+    config = init.args.args[1].arg
+    edits.append(
+        (row, 0, row, 0, f'{indent}self.{attribute} = {config}["{setting}"]  # the paper\'s\n')
+    )
+    return _edited(code, edits), [setting]
+
+
+def _scales(parent: ast.AST | None, draw: ast.Call) -> bool:
+    """Whether `parent` scales what `draw` draws: times or divided by a number
+    (`randn(8, 16) * 0.1`, `normal(size=s) / np.sqrt(8)`), no array."""
+    if not isinstance(parent, ast.BinOp) or not isinstance(parent.op, ast.Mult | ast.Div):
+        return False
+    if parent.left is not draw and not (parent.right is draw and isinstance(parent.op, ast.Mult)):
+        return False
+    other = parent.right if parent.left is draw else parent.left
+    return not any(
+        (isinstance(n, ast.Call) and _called_name(n) != "sqrt") or isinstance(n, ast.Subscript)
+        for n in ast.walk(other)
+    )
+
+
+def _drawn_shape(call: ast.Call, code: str) -> str | None:
+    """The shape of the array `call` draws at random, as code (`size=`, or the arguments
+    that give it), where it is a draw of numpy's (of np.random or a generator) that names
+    one; None otherwise (a number drawn, a call of something else)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _DRAWS:
+        return None
+    if not re.search(r"random|rng|generator", ast.unparse(func.value), re.I):
+        return None
+    size = next((k.value for k in call.keywords if k.arg in ("size", "shape")), None)
+    if size is None and func.attr in ("randn", "rand") and call.args:
+        parts = [ast.get_source_segment(code, a) or ast.unparse(a) for a in call.args]
+        return parts[0] if len(parts) == 1 else f"({', '.join(parts)})"
+    if size is None and func.attr in ("normal", "uniform") and len(call.args) == 3:
+        size = call.args[2]
+    if size is None and func.attr in ("standard_normal", "random", "random_sample") and call.args:
+        size = call.args[0]
+    return None if size is None else ast.get_source_segment(code, size) or ast.unparse(size)
+
+
 # a setting of dropout's rate: gcn's `dropout_rate: 0.5`, the Transformer's `P_drop: 0.1`
 _DROPOUT = re.compile(r"dropout|drop_?rate|p_?drop", re.I)
 _ACTIVATIONS = {"relu", "sigmoid", "tanh"}  # a hidden layer's output, dropped out after
