@@ -546,7 +546,8 @@ class Builder:
         as anything but a dict (contract.state_by_array), a variable named as the function it calls
         (contract.unshadowed), given the paper's `sizes`, the arrays sized by them
         (contract.capped_sizes), a product in predict whose arrays' shapes meet only the
-        other way round swapped (contract.swapped_products), a readout to one score per class
+        other way round swapped (contract.swapped_products), a sum of a matrix that fits as a
+        product taken so (contract.sums_as_products), a readout to one score per class
         where no array makes them (contract.readout_added) and, where it `adds` (once the
         model was asked for them), the settings of config.yaml no method reads whose meaning
         is fixed: an L2 penalty added to the loss (contract.penalty_added), a momentum to a
@@ -620,6 +621,12 @@ class Builder:
                 " wider than the paper's grow the loss at its learning rate",
             ),
             (
+                contract.wide_draws_narrowed,
+                "draws at He's scale the arrays __init__ drew wider than 1: {}",
+                "the contract asks small weights; drawn wider than 1, the paper's learning"
+                " rate grows the loss",
+            ),
+            (
                 partial(contract.dropout_added, names=dropouts),
                 "applies the paper's dropout after predict's hidden activations, at {}",
                 "the setting of a dropout rate no method read: ops.dropout draws a mask at each"
@@ -677,6 +684,12 @@ class Builder:
                 "swapped in predict {}",
                 "the arrays' shapes meet that way round alone (the paper's W·x of a column is"
                 " x @ W of a row per sample): the other is a ValueError",
+            ),
+            (
+                partial(contract.sums_as_products, config_yaml=config_yaml),
+                "took in predict {}",
+                "a value of a row per sample and a matrix of self.params that meets its width"
+                " are a layer: added or multiplied elementwise, a ValueError",
             ),
             (
                 partial(contract.readout_added, config_yaml=config_yaml),
