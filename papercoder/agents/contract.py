@@ -1188,6 +1188,37 @@ class _Shapes:
             return shapes[0]
         if name in ("maximum", "minimum") and len(shapes) == 2:
             return _broadcast(node, shapes[0], shapes[1])
+        if name in ("eye", "identity") and len(node.args) == 1 and not node.keywords:
+            size = self.size(node.args[0])
+            return None if size is None else (size, size)  # gcn's Â of np.eye(len(x))
+        if name in ("ones_like", "zeros_like") and shapes:
+            return shapes[0]
+        if name in ("ones", "zeros") and len(node.args) == 1 and not node.keywords:
+            dims = node.args[0].elts if isinstance(node.args[0], ast.Tuple) else [node.args[0]]
+            sizes = [self.size(d) for d in dims]
+            return None if None in sizes else tuple(d for d in sizes if d is not None)
+        if name == "diag" and len(shapes) == 1 and shapes[0] is not None and len(shapes[0]) == 1:
+            return shapes[0] * 2
+        return None
+
+    def size(self, node: ast.expr) -> int | str | None:
+        """The size `node` gives: a whole number written out, or a dimension of a value
+        whose shape is known (`x.shape[0]`, `len(x)`: "n" of the inputs); None otherwise."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.Call) and _called_name(node) == "len" and len(node.args) == 1:
+            shape = self.of(node.args[0])
+            return shape[0] if shape else None
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "shape"
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, int)
+        ):
+            shape = self.of(node.value.value)
+            index = node.slice.value
+            return shape[index] if shape is not None and -len(shape) <= index < len(shape) else None
         return None
 
 

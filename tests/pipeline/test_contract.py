@@ -1480,6 +1480,23 @@ MISSHAPEN_INIT = (
         ("if inputs.ndim:\n            pass\n        return inputs @ self.params['w2']", ""),
         ("return inputs @ self.params['u']", ""),  # u: a shape not known
         ("return np.dot(inputs.reshape(-1), self.params['w2'])", ""),  # a call not read here
+        # papers-64's gcn: its adjacency, (n, n), times the weights (8, 16)
+        (
+            "x = inputs\n        A = np.eye(x.shape[0]) + np.diag(np.ones(len(x)))\n"
+            "        return np.dot(A, self.params['w1'])",
+            "np.dot(A, self.params['w1']): (n_samples, n_samples) by (8, 16)",
+        ),
+        (
+            "A = np.identity(inputs.shape[-2]) * np.ones_like(np.zeros((1, 1)))\n"
+            "        return A @ self.params['w1']",
+            "A @ self.params['w1']: (n_samples, n_samples) by (8, 16)",
+        ),
+        (
+            "A = np.eye(inputs.shape[0])\n        h = relu(A @ inputs @ self.params['w1'])\n"
+            "        return h @ self.params['w2']",
+            "",
+        ),
+        ("A = np.eye(inputs.shape[2])\n        return A @ self.params['w1']", ""),  # no 3rd dim
     ],
 )
 def test_predict_putting_together_arrays_whose_shapes_cannot_meet_is_asked_for_again(
