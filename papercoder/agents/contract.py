@@ -1213,13 +1213,20 @@ class _Shapes:
             isinstance(node, ast.Subscript)
             and isinstance(node.value, ast.Attribute)
             and node.value.attr == "shape"
-            and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, int)
         ):
-            shape = self.of(node.value.value)
-            index = node.slice.value
-            return shape[index] if shape is not None and -len(shape) <= index < len(shape) else None
+            shape, index = self.of(node.value.value), _whole(node.slice)
+            if shape is not None and index is not None and -len(shape) <= index < len(shape):
+                return shape[index]
         return None
+
+
+def _whole(node: ast.expr) -> int | None:
+    """The whole number `node` writes out (`2`, `-2`); None for anything else."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _broadcast(node: ast.expr, left: _Shape | None, right: _Shape | None) -> _Shape | None:
