@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from papercoder import prompts
 from papercoder.agents import contract
 from papercoder.agents.planner import system_message
+from papercoder.agents.stubs import emptied
+from papercoder.fidelity import CONFIG
 from papercoder.llm.client import ChatModel, ChatReply, ChatRequest, Message, ResponseFormatRejected
 from papercoder.llm.structured import extract_json
 from papercoder.repair import guards
@@ -51,7 +53,7 @@ from papercoder.repair.formats import (
     whole_file_problem,
 )
 from papercoder.repair.patch import Edit, PatchResult, Rejection, apply_edits, parse_edits
-from papercoder.repair.scope import Scope, find_scope, replace_scope, strip_marks
+from papercoder.repair.scope import Scope, Span, find_scope, replace_scope, strip_marks
 from papercoder.repo import interfaces, parse
 from papercoder.tokens import estimate_tokens
 from papercoder.verify.report import VerifyReport
@@ -211,7 +213,13 @@ def repair(
     if request.edit_format == "whole":
         # the function the first failure points into, then (no luck) the file it is in
         scope = find_scope(_report(request), request.files)
-        result = _function(session, request.files, is_link, scope) if scope else None
+        result = None
+        if scope is not None and (afresh := misshapen_afresh(request.files, scope)) is not None:
+            shown, shown_scope, why = afresh  # predict's misfit: its body asked for anew
+            result = _function(session, shown, is_link, shown_scope, why)
+        if scope is not None and (result is None or not result.applied):
+            again = _function(session, request.files, is_link, scope)
+            result = again if result is None else _merged(result, again)
         if result is None or not result.applied:
             target = scope.path if scope else _first_target(request)
             whole = _whole(session, request.files, is_link, target)
@@ -272,20 +280,84 @@ def _merged(first: PatchResult, second: PatchResult) -> PatchResult:
     )
 
 
+def misshapen_afresh(
+    files: dict[str, str], scope: Scope
+) -> tuple[dict[str, str], Scope, str] | None:
+    """For a failure in the small profile's predict whose shapes the tool finds cannot meet
+    (contract.misshapen): the files with predict's body cut to the arrays it reads, each
+    with its shape, and the chain of products they allow (as the code stage asks for it
+    again), the scope of that predict, and the misfit; None for any other failure. Shown
+    gcn's predict with its failing line marked, `np.dot(A, W0)` of (32, 32) and (8, 16),
+    the 1.5B model sent it back as it was, reply after reply (papers-64): what it is not
+    shown it cannot copy."""
+    if scope.path != contract.MODEL or scope.name != "predict":
+        return None
+    code = files[scope.path]
+    stub = next(
+        (
+            s
+            for s in contract.misshapen(code, files.get(CONFIG, ""))
+            if s.name == "predict" and s.shown
+        ),
+        None,
+    )
+    if stub is None:
+        return None
+    shown = emptied(code, stub)
+    try:
+        tree = parse(shown)
+    except SyntaxError:
+        return None
+    rows = shown.splitlines()
+    spans = []
+    for name in scope.names():
+        node = next(
+            (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name), None
+        )
+        if node is None:
+            return None
+        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        end = node.end_lineno or node.lineno
+        while end < len(rows) and rows[end].lstrip().startswith("#"):
+            end += 1  # the chain shown last, a comment, is the body's too
+        spans.append(Span(name=name, start=start, end=end))
+    failure = f"{stub.why.split(':', 1)[0]}: shapes that do not fit"
+    return (
+        {**files, scope.path: shown},
+        Scope(path=scope.path, spans=spans, failure=failure),
+        stub.why,
+    )
+
+
 def _function(
-    session: _Session, files: dict[str, str], is_link: Callable[[str], bool], scope: Scope
+    session: _Session,
+    files: dict[str, str],
+    is_link: Callable[[str], bool],
+    scope: Scope,
+    afresh: str = "",
 ) -> PatchResult:
-    """Ask for one function rewritten: the one the first failure points into."""
+    """Ask for one function rewritten: the one the first failure points into; `afresh`,
+    why its body is shown cut to what it starts by (misshapen_afresh), to write the rest."""
     request = session.request
+    failures = (  # the run's own, of a line no longer shown, would only mislead
+        f"- [shapes] {scope.path}: `{scope.name}` {afresh}"
+        if afresh
+        else _scope_failures(request, scope)
+    )
     prompt = prompts.render(
         "repair_scope",
-        failures=_scope_failures(request, scope),
+        failures=failures,
         function=scope.name,
         heading=f"`{scope.name}` in `{scope.path}`"
         + (", with its class's `__init__`" if "__init__" in scope.names()[1:] else ""),
         code=scope.marked(files),
         context=_scope_context(files, scope, request.digest_tokens),
-        task=_scope_task(scope),
+        task=(
+            f"Write the rest of `{scope.name}` after the lines shown, from those arrays:"
+            " the products their shapes allow, to the output."
+            if afresh
+            else _scope_task(scope)
+        ),
         note=_note(request),
     )
     messages = [Message(role="user", content=prompt)]
@@ -307,7 +379,7 @@ def _function(
                 content=prompts.render("repair_scope_retry", problem=problem, function=scope.name),
             ),
         ]
-    if problem in _ECHOED:
+    if problem in _ECHOED and not afresh:
         if scope.spans[0].line is not None:
             return _line(session, files, is_link, scope, problem)
         if (picked := _pick_line(session, files, scope)) is not None:

@@ -2238,3 +2238,110 @@ def test_resnets_code_from_papers_59_passes_the_tools_tests_reading_every_settin
     narrow = RESNET_MODEL.replace("normal(0.0, 2.0,", "normal(0.0, 1.0,")
     assert wide_draws_narrowed(narrow) == (narrow, [])
     assert wide_draws_narrowed("def (:\n") == ("def (:\n", [])
+
+
+GCN_CONFIG = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+training:
+  learning_rate: 0.1  # Section 5.2 (verified)
+  hidden_units: 16  # Section 6.1 (verified)
+"""
+GCN_MODEL = '''"""The method of "A paper"."""
+
+from typing import Any
+
+import numpy as np
+
+from gradients import gradients
+from ops import cross_entropy, relu
+
+
+class Model:
+    def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
+        self.learning_rate = config["learning_rate"]
+        width = min(config["hidden_units"], 16)
+        self.params = {
+            "w0": np.random.default_rng(0).normal(0.0, 0.5, size=(n_features, width)),
+            "w1": np.random.default_rng(1).normal(0.0, 0.5, size=(width, n_classes)),
+        }
+
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        x = inputs
+        A = np.eye(x.shape[0]) + np.diag(np.ones(x.shape[0]))
+        W0 = self.params["w0"]
+        W1 = self.params["w1"]
+        A_hat = np.dot(A, W0)
+        return np.dot(relu(A_hat), W1)
+
+    def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        return cross_entropy(self.predict(inputs), targets)
+
+    def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        grads = gradients(lambda: self.loss(inputs, targets), self.params)
+        for name in self.params:
+            self.params[name] -= self.learning_rate * grads[name]
+'''
+GCN_REPLY = """```python
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        w0 = self.params["w0"]  # (8, 16)
+        w1 = self.params["w1"]  # (16, 3)
+        A = np.eye(inputs.shape[0])
+        return A @ relu(A @ inputs @ w0) @ w1
+```
+"""
+
+
+def test_a_repair_of_predicts_misfit_asks_for_its_body_anew_from_its_arrays(
+    tmp_path: Path,
+) -> None:
+    """gcn (papers-64): predict took np.dot(A, W0) of its adjacency (32, 32) and W0 (8, 16);
+    shown the function with the failing line marked, the 1.5B model sent it back as it was,
+    reply after reply. Where the tool's shapes find the misfit, the repair shows predict cut
+    to the arrays it reads, each with its shape, and the chain they allow, and asks for the
+    rest: the broken lines are not there to copy."""
+    from papercoder.agents.repairer import RepairRequest, misshapen_afresh, repair
+    from papercoder.repair.scope import find_scope
+    from papercoder.verify.diagnostics import parse_junit
+    from papercoder.verify.report import CheckResult, VerifyReport
+    from tests.repair.test_formats import Queue
+
+    _tool_files(tmp_path, GCN_CONFIG)
+    (tmp_path / "model.py").write_text(GCN_MODEL, "utf-8")
+    junit = tmp_path / "junit.xml"
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}")
+    assert "6 failed" in tests.stdout, tests.stdout
+    report = VerifyReport(
+        repo=str(tmp_path),
+        checks=[
+            CheckResult(
+                name="tests",
+                status="fail",
+                diagnostics=parse_junit(junit.read_text("utf-8"), tmp_path),
+            )
+        ],
+    )
+    files = {p: (tmp_path / p).read_text("utf-8") for p in (*contract.FILES, "config.yaml")}
+    model = Queue(GCN_REPLY)
+    request = RepairRequest(report=report, files=files, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    asked = model.asked[0].messages[-1].content
+    assert "        A_hat = np.dot(A, W0)\n" not in asked  # the broken body is not shown
+    assert '        w0 = self.params["w0"]  # (8, 16)\n' in asked
+    assert "# inputs (n_samples, 8) @ w0 -> (n_samples, 16) @ w1 -> the scores" in asked
+    assert "- [shapes] model.py: `predict` computes np.dot(A, W0): (n_samples, n_samples) by" in (
+        asked
+    )
+    assert "dimensions swapped" not in asked  # the hint of the line no longer shown
+    assert "Write the rest of `predict` after the lines shown" in asked
+    fixed = outcome.result.files["model.py"]
+    assert "        return A @ relu(A @ inputs @ w0) @ w1\n" in fixed
+    assert "    def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:\n" in fixed
+    (tmp_path / "model.py").write_text(fixed, "utf-8")
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+    # a failure elsewhere, or a predict whose shapes fit, is asked as it was
+    scope = find_scope(report, files)
+    assert scope is not None and scope.name == "predict"
+    fitting = {**files, "model.py": fixed}
+    assert misshapen_afresh(fitting, scope) is None
+    assert misshapen_afresh(files, scope.model_copy(update={"path": "data.py"})) is None
