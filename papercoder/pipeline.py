@@ -596,6 +596,7 @@ class Builder:
         dropouts = contract.dropout_settings(config_yaml) if adds else []
         depths = contract.depth_settings(config_yaml) if adds else []
         inits = contract.init_settings(config_yaml) if adds else []
+        widths = contract.width_settings(config_yaml) if adds else []
         return [
             (
                 partial(contract.settings_from_names, names=names),
@@ -672,6 +673,12 @@ class Builder:
                 contract.unshadowed,
                 "renamed in {} the variables named as a function they call",
                 "the assignment made the name local, so the call failed (UnboundLocalError, F823)",
+            ),
+            (
+                partial(contract.width_from_paper, names=widths, config_yaml=config_yaml),
+                "sizes the hidden arrays by the paper's width, {}",
+                "the setting of the network's width that no code read, where __init__ sized"
+                " its arrays by a size of the paper's data the synthetic data does not have",
             ),
             (
                 partial(contract.capped_sizes, sizes=sizes or {}, config_yaml=config_yaml),

@@ -1007,10 +1007,15 @@ def _read_out(
     classes = init.args.args[3].arg if len(init.args.args) > 3 else str(N_CLASSES)
     row = (last.end_lineno or last.lineno) + 1
     indent = " " * last.col_offset
+    draw = "normal(0.0, 0.5"
+    drawn_as = _init_kept(init)  # as the paper draws its weights, where __init__ keeps how
+    if drawn_as is not None:
+        kind, attribute = drawn_as
+        draw = _drawn(kind, attribute).removesuffix(", size=")
     made_line = (
         f"{indent}# the scores, one per class: predict's output is {width} wide (a readout)\n"
-        f'{indent}self.params["{READOUT}"] = np.random.default_rng(1).normal('
-        f"0.0, 0.5, size=({width}, {classes}))\n"
+        f'{indent}self.params["{READOUT}"] = np.random.default_rng(1).{draw}, '
+        f"size=({width}, {classes}))\n"
     )
     edited = _edited(code, [_span(scores, read), (row, 0, row, 0, made_line)])
     return edited, [
@@ -2041,6 +2046,77 @@ class _NotPlain(Exception):
     """An update by the gradients momentum_added does not rewrite, as the message shows."""
 
 
+# a setting of the network's width: gcn's `hidden_units: 16`, seq2seq's `cells: 1000`
+_WIDTH = re.compile(
+    r"(^|_)(hidden(_units|_size|_dim)?|units|cells|width|d_?model|neurons|embedding_dim)$", re.I
+)
+
+
+def width_settings(config_yaml: str) -> list[str]:
+    """The settings of config.yaml that are the network's width (_WIDTH) the paper states
+    (not an assumption's): a whole number above 1."""
+    try:
+        loaded = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return []
+    cited = _cited(config_yaml)
+    return list(
+        dict.fromkeys(
+            key
+            for key, value in _leaves(loaded)
+            if key in cited
+            and _WIDTH.search(key)
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and value > 1
+        )
+    )
+
+
+def width_from_paper(
+    code: str, names: Collection[str], config_yaml: str = ""
+) -> tuple[str, list[str]]:
+    """`code` with the paper's width where a setting of config.yaml (`names`:
+    width_settings) is one and no code of Model reads it, and `__init__` sizes its arrays
+    by one other setting, a size of the paper's data (`vocabulary`, `image_size`: _SIZE,
+    not a width or a depth) that no other method reads: each of `__init__`'s reads of
+    that setting reads the width instead (`config["cells"]`, capped as it was); and the
+    width so read. seq2seq's 1.5B model made its hidden arrays as wide as the vocabulary
+    (80, capped at 16) and read the LSTM's 1000 cells nowhere (papers-56, papers-60): the
+    synthetic data has no vocabulary, and the hidden layer's width is the paper's cells.
+    The code as it is when it does not parse, or sizes by none or several such settings."""
+    try:
+        _, model, methods = _model_class(code)
+    except SyntaxError:
+        return code, []
+    init = methods.get("__init__")
+    if not names or model is None or init is None or len(init.args.args) < 2 or not config_yaml:
+        return code, []
+    if any(plain(n) in _read_by([model]) for n in names):
+        return code, []
+    known = _Sizes(init.args.args[1].arg, config_yaml)
+    reads = [
+        (n, str(n.slice.value))
+        for n in ast.walk(init)
+        if isinstance(n, ast.Subscript)
+        and isinstance(n.slice, ast.Constant)
+        and _integer(known.setting(n.value, n.slice, None))
+    ]
+    sized = {
+        key
+        for _, key in reads
+        if _SIZE.search(key) and not _WIDTH.search(key) and not _DEPTH.search(key)
+    }
+    outside = [m for m in model.body if m is not init]
+    if len(sized) != 1 or next(iter(sized)) in {plain(k) for k in _read_by(outside)}:
+        return code, []
+    data = next(iter(sized))
+    width = next(iter(names))
+    config = init.args.args[1].arg
+    edits = [_span(n, f'{config}["{width}"]') for n, key in reads if key == data]
+    return _edited(code, edits), [f"{width} (not {data})"]
+
+
 # a setting of the weights' initialisation (grounding carries it): seq2seq's uniform range
 # (`init_range: 0.08`), VGG's normal variance (`init_variance: 0.01`), a standard deviation
 _INIT = re.compile(
@@ -2087,12 +2163,7 @@ def init_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
         shape = _drawn_shape(call, code)
         if shape is None or not isinstance(call.func, ast.Attribute):
             continue
-        source = ast.get_source_segment(code, call.func.value)
-        if kind in ("range", "scale"):
-            drawn = f"{source}.uniform(-self.{attribute}, self.{attribute}, size={shape})"
-        else:
-            spread = f"np.sqrt(self.{attribute})" if kind.startswith("var") else f"self.{attribute}"
-            drawn = f"{source}.normal(0.0, {spread}, size={shape})"
+        drawn = f"{ast.get_source_segment(code, call.func.value)}.{_drawn(kind, attribute)}{shape})"
         parent = parents.get(id(call))
         if _scales(parent, call):  # `np.random.randn(8, 16) * 0.1`: the draw's, replaced too
             assert isinstance(parent, ast.BinOp)
@@ -2158,6 +2229,28 @@ def _scales(parent: ast.AST | None, draw: ast.Call) -> bool:
         (isinstance(n, ast.Call) and _called_name(n) != "sqrt") or isinstance(n, ast.Subscript)
         for n in ast.walk(other)
     )
+
+
+def _drawn(kind: str, attribute: str) -> str:
+    """The call of a generator's draw, up to its shape (`uniform(-self.init_range,
+    self.init_range, size=`), as the paper's initialisation of `kind` (_INIT's) kept on
+    self as `attribute` draws."""
+    if kind in ("range", "scale"):
+        return f"uniform(-self.{attribute}, self.{attribute}, size="
+    spread = f"np.sqrt(self.{attribute})" if kind.startswith("var") else f"self.{attribute}"
+    return f"normal(0.0, {spread}, size="
+
+
+def _init_kept(init: ast.FunctionDef) -> tuple[str, str] | None:
+    """How `__init__` keeps the paper's initialisation (`self.init_range = ...`, as
+    init_added sets it): its kind and the attribute; None where it keeps none."""
+    for node in ast.walk(init):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                name = _self_attribute(target)
+                if name is not None and (found := _INIT.search(name)) is not None:
+                    return found["kind"].lower(), name
+    return None
 
 
 def _drawn_shape(call: ast.Call, code: str) -> str | None:

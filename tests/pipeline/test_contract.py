@@ -2345,3 +2345,105 @@ def test_a_repair_of_predicts_misfit_asks_for_its_body_anew_from_its_arrays(
     fitting = {**files, "model.py": fixed}
     assert misshapen_afresh(fitting, scope) is None
     assert misshapen_afresh(files, scope.model_copy(update={"path": "data.py"})) is None
+
+
+SEQ2SEQ_CONFIG = """\
+# Hyperparameters of the paper; `assumption` marks values the paper leaves open.
+paper:
+  init_range: 0.08  # Section 3.4 (stated there; the plan left it out)
+smoke:
+  layers: 2  # Section 1 (verified)
+  vocabulary: 80  # Section 1 (verified)
+training:
+  cells: 1000  # Section 3.4 (verified)
+  learning_rate: 0.7  # Section 3.4 (verified)
+"""
+SEQ2SEQ_MODEL = '''"""The method of "A paper"."""
+
+from typing import Any
+
+import numpy as np
+
+from gradients import gradients
+from ops import cross_entropy
+
+
+class Model:
+    def __init__(self, config: dict[str, Any], n_features: int, n_classes: int) -> None:
+        """The arrays."""
+        self.learning_rate = config["learning_rate"]
+        self.params = {
+            "w1": np.random.default_rng(0).normal(
+                0.0, 1.0, size=(n_features, config["smoke"]["vocabulary"])
+            ),
+            "w2": np.random.default_rng(0).normal(
+                0.0, 1.0, size=(config["smoke"]["vocabulary"], config["smoke"]["layers"])
+            ),
+            "w3": np.random.default_rng(0).normal(
+                0.0, 1.0, size=(config["smoke"]["layers"], config["smoke"]["vocabulary"])
+            ),
+        }
+
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        rows = []
+        for i in range(len(inputs)):  # one sample at a time
+            hidden = np.dot(np.dot(inputs[i], self.params["w1"]), self.params["w2"])
+            rows.append(np.dot(hidden, self.params["w3"]))
+        return np.array(rows)
+
+    def loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        return cross_entropy(self.predict(inputs), targets)
+
+    def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        grads = gradients(lambda: self.loss(inputs, targets), self.params)
+        for name in self.params:
+            self.params[name] -= self.learning_rate * grads[name]
+'''
+
+
+def test_seq2seqs_code_reads_the_papers_cells_and_initialisation_and_passes(
+    tmp_path: Path,
+) -> None:
+    """seq2seq (papers-56, papers-60): the 1.5B model sized its hidden arrays by the
+    vocabulary (80), read the LSTM's 1000 cells nowhere, drew from a normal of 1.0, and
+    looped over the samples. The tool's mends size the arrays by the paper's cells and draw
+    them as Section 3.4 says; the repair's readout, made at run time, is drawn so too; the
+    tool's tests pass and every cited setting is read."""
+    from papercoder.agents.contract import width_from_paper, width_settings
+    from papercoder.fidelity import unread_settings
+    from papercoder.pipeline import Builder
+
+    assert width_settings(SEQ2SEQ_CONFIG) == ["cells"]
+    assert unread_settings(SEQ2SEQ_CONFIG, [SEQ2SEQ_MODEL]) == ["init_range", "cells"]
+    names, sizes = contract.setting_names(SEQ2SEQ_CONFIG), contract.paper_sizes(SEQ2SEQ_CONFIG)
+    code = SEQ2SEQ_MODEL
+    for adds in (False, True):
+        for mend, _, _ in Builder.mends(names, sizes, SEQ2SEQ_CONFIG, adds=adds):
+            code, _ = mend(code)
+    assert unread_settings(SEQ2SEQ_CONFIG, [code]) == []
+    assert 'size=(n_features, min(config["cells"], 16))' in code
+    assert 'size=(min(config["cells"], 16), config["smoke"]["layers"])' in code
+    code, what = contract.readout_for(code, 16)  # as the repair makes it, seeing 16 wide
+    assert what == ["predict's output, 16 wide, to 3 by a readout (16, 3)"]
+    assert (
+        'self.params["readout"] = np.random.default_rng(1).uniform(-self.init_range,'
+        " self.init_range, size=(16, n_classes))"
+    ) in code
+    _tool_files(tmp_path, SEQ2SEQ_CONFIG)
+    (tmp_path / "model.py").write_text(code, "utf-8")
+    tests = run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert tests.returncode == 0 and "6 passed" in tests.stdout, tests.stdout
+    # nothing where the width is read, no width is cited, or two sizes of data size it
+    read = SEQ2SEQ_MODEL.replace(
+        'config["learning_rate"]', 'config["learning_rate"] + config["cells"] * 0'
+    )
+    assert width_from_paper(read, ["cells"], SEQ2SEQ_CONFIG) == (read, [])
+    assert width_from_paper(SEQ2SEQ_MODEL, [], SEQ2SEQ_CONFIG) == (SEQ2SEQ_MODEL, [])
+    config = SEQ2SEQ_CONFIG.replace(
+        "smoke:\n", "smoke:\n  image_size: 32  # Section 2 (verified)\n"
+    )
+    two = SEQ2SEQ_MODEL.replace(
+        'size=(n_features, config["smoke"]["vocabulary"])',
+        'size=(n_features, config["image_size"])',
+    )
+    assert width_from_paper(two, ["cells"], config) == (two, [])
