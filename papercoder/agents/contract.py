@@ -2055,6 +2055,12 @@ _WIDTH = re.compile(
 def width_settings(config_yaml: str) -> list[str]:
     """The settings of config.yaml that are the network's width (_WIDTH) the paper states
     (not an assumption's): a whole number above 1."""
+    return _stated_counts(config_yaml, _WIDTH)
+
+
+def _stated_counts(config_yaml: str, named: re.Pattern[str]) -> list[str]:
+    """The settings config.yaml cites from the paper (not an assumption's) whose name
+    `named` finds and whose value is a whole number above 1, once each."""
     try:
         loaded = yaml.safe_load(config_yaml)
     except yaml.YAMLError:
@@ -2065,7 +2071,7 @@ def width_settings(config_yaml: str) -> list[str]:
             key
             for key, value in _leaves(loaded)
             if key in cited
-            and _WIDTH.search(key)
+            and named.search(key)
             and isinstance(value, int)
             and not isinstance(value, bool)
             and value > 1
@@ -2329,22 +2335,7 @@ _DEPTH = re.compile(r"^((num|n|number)_(of_)?)?(hidden_)?layers$|^depth$", re.I)
 def depth_settings(config_yaml: str) -> list[str]:
     """The settings of config.yaml that are the network's depth (_DEPTH: `num_layers`,
     `layers`, `depth`) the paper states (not an assumption): a whole number above 1."""
-    try:
-        loaded = yaml.safe_load(config_yaml)
-    except yaml.YAMLError:
-        return []
-    cited = _cited(config_yaml)
-    return list(
-        dict.fromkeys(
-            key
-            for key, value in _leaves(loaded)
-            if key in cited
-            and _DEPTH.search(key)
-            and isinstance(value, int)
-            and not isinstance(value, bool)
-            and value > 1
-        )
-    )
+    return _stated_counts(config_yaml, _DEPTH)
 
 
 HIDDEN = "hidden"  # the arrays of the layers depth_added makes: hidden1, hidden2, ...
