@@ -505,6 +505,7 @@ class Builder:
             contract.unmade_params,
             partial(contract.unread_params, config_yaml=yaml_text),
             partial(contract.misshapen, config_yaml=yaml_text),
+            partial(contract.calls_unmade, config_yaml=yaml_text),
             partial(
                 contract.unread_paper_settings,
                 config_yaml=yaml_text,

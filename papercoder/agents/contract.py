@@ -829,6 +829,42 @@ def misshapen(code: str, config_yaml: str = "") -> list[Stub]:
     return found
 
 
+def calls_unmade(code: str, config_yaml: str = "") -> list[Stub]:
+    """Each class's predict, when it calls a method of its own that the class does not
+    define (`self.F(x, self.params["w1"])`, Equation 1's F of resnet, papers-66): asked for
+    F alone, the 1.5B model answered `raise NotImplementedError`, and every check failed on
+    the AttributeError. Asked for afresh, shown the body misshapen shows: each array read
+    into a local with its shape, and the chain the shapes allow."""
+    found = []
+    for cls, methods in _classes(code):
+        predict, init = methods.get("predict"), methods.get("__init__")
+        if predict is None or init is None or len(predict.args.args) < 2:
+            continue
+        me = predict.args.args[0].arg
+        unmade = sorted(
+            {
+                n.func.attr
+                for n in _own_nodes(predict)
+                if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and isinstance(n.func.value, ast.Name)
+                and n.func.value.id == me
+                and n.func.attr not in methods
+            }
+        )
+        if not unmade or any(isinstance(b, ast.Name | ast.Attribute) for b in cls.bases):
+            continue
+        listed = ", ".join(f"self.{name}" for name in unmade)
+        why = (
+            f"calls {listed}, which no method of {cls.name} defines (an AttributeError at every"
+            " check): its body starts by reading each array __init__ makes, its shape beside"
+            " it; go on from there and compute the output from them, with numpy and ops.py"
+        )
+        shown = _reads_body(code, config_yaml, _made_names(init))
+        found.append(_afresh(cls, predict, why, len(unmade), shown))
+    return found
+
+
 def swapped_products(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
     """`code` with each product in predict whose shapes meet only the other way round
     swapped (`np.dot(w0, inputs)`, w0 (8, 16), as `np.dot(inputs, w0)`), and what was: the

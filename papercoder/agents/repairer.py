@@ -284,7 +284,8 @@ def misshapen_afresh(
     files: dict[str, str], scope: Scope
 ) -> tuple[dict[str, str], Scope, str] | None:
     """For a failure in the small profile's predict whose shapes the tool finds cannot meet
-    (contract.misshapen): the files with predict's body cut to the arrays it reads, each
+    (contract.misshapen), or that calls a method its class lacks (contract.calls_unmade,
+    resnet's `self.F`, papers-66): the files with predict's body cut to the arrays it reads, each
     with its shape, and the chain of products they allow (as the code stage asks for it
     again), the scope of that predict, and the misfit; None for any other failure. Shown
     gcn's predict with its failing line marked, `np.dot(A, W0)` of (32, 32) and (8, 16),
@@ -292,15 +293,9 @@ def misshapen_afresh(
     shown it cannot copy."""
     if scope.path != contract.MODEL or scope.name != "predict":
         return None
-    code = files[scope.path]
-    stub = next(
-        (
-            s
-            for s in contract.misshapen(code, files.get(CONFIG, ""))
-            if s.name == "predict" and s.shown
-        ),
-        None,
-    )
+    code, config_yaml = files[scope.path], files.get(CONFIG, "")
+    judged = contract.misshapen(code, config_yaml) + contract.calls_unmade(code, config_yaml)
+    stub = next((s for s in judged if s.name == "predict" and s.shown), None)
     if stub is None:
         return None
     shown = emptied(code, stub)
@@ -321,7 +316,7 @@ def misshapen_afresh(
         while end < len(rows) and rows[end].lstrip().startswith("#"):
             end += 1  # the chain shown last, a comment, is the body's too
         spans.append(Span(name=name, start=start, end=end))
-    failure = f"{stub.why.split(':', 1)[0]}: shapes that do not fit"
+    failure = stub.why.split(":", 1)[0]
     return (
         {**files, scope.path: shown},
         Scope(path=scope.path, spans=spans, failure=failure),
@@ -340,7 +335,7 @@ def _function(
     why its body is shown cut to what it starts by (misshapen_afresh), to write the rest."""
     request = session.request
     failures = (  # the run's own, of a line no longer shown, would only mislead
-        f"- [shapes] {scope.path}: `{scope.name}` {afresh}"
+        f"- [contract] {scope.path}: `{scope.name}` {afresh}"
         if afresh
         else _scope_failures(request, scope)
     )

@@ -2328,7 +2328,7 @@ def test_a_repair_of_predicts_misfit_asks_for_its_body_anew_from_its_arrays(
     assert "        A_hat = np.dot(A, W0)\n" not in asked  # the broken body is not shown
     assert '        w0 = self.params["w0"]  # (8, 16)\n' in asked
     assert "# inputs (n_samples, 8) @ w0 -> (n_samples, 16) @ w1 -> the scores" in asked
-    assert "- [shapes] model.py: `predict` computes np.dot(A, W0): (n_samples, n_samples) by" in (
+    assert "- [contract] model.py: `predict` computes np.dot(A, W0): (n_samples, n_samples) by" in (
         asked
     )
     assert "dimensions swapped" not in asked  # the hint of the line no longer shown
@@ -2447,3 +2447,50 @@ def test_seq2seqs_code_reads_the_papers_cells_and_initialisation_and_passes(
         'size=(n_features, config["image_size"])',
     )
     assert width_from_paper(two, ["cells"], config) == (two, [])
+
+
+def test_a_predict_calling_a_method_its_class_lacks_is_asked_for_afresh(tmp_path: Path) -> None:
+    """resnet (papers-66): predict computed Equation 1 as `self.F(x, self.params["w1"]) +
+    x`; asked for F alone, the 1.5B model answered `raise NotImplementedError`, and every
+    check failed on the AttributeError. predict is asked for afresh at the code stage, and
+    in the repair, from the arrays it reads and the chain their shapes allow."""
+    from papercoder.agents.contract import calls_unmade
+    from papercoder.agents.repairer import RepairRequest, repair
+    from papercoder.verify.diagnostics import parse_junit
+    from papercoder.verify.report import CheckResult, VerifyReport
+    from tests.repair.test_formats import Queue
+
+    body = '        return self.F(inputs, self.params["w0"]) @ self.params["w1"]\n'
+    code = GCN_MODEL.replace(
+        GCN_MODEL[GCN_MODEL.index("        x = inputs\n") : GCN_MODEL.index("\n    def loss")],
+        body.rstrip("\n"),
+    )
+    [stub] = calls_unmade(code, GCN_CONFIG)
+    assert stub.qualname == "Model.predict" and stub.afresh
+    assert stub.why.startswith("calls self.F, which no method of Model defines")
+    assert stub.shown.startswith('w0 = self.params["w0"]  # (8, 16)\n')
+    helper = code.replace(
+        "    def loss(", "    def F(self, x, w):\n        return x @ w\n\n    def loss("
+    )
+    assert calls_unmade(helper, GCN_CONFIG) == []
+    assert calls_unmade(code.replace("class Model:", "class Model(Base):"), GCN_CONFIG) == []
+    _tool_files(tmp_path, GCN_CONFIG)
+    (tmp_path / "model.py").write_text(code, "utf-8")
+    junit = tmp_path / "junit.xml"
+    run_in(tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}")
+    diagnostics = parse_junit(junit.read_text("utf-8"), tmp_path)
+    assert "no attribute 'F'" in diagnostics[0].message
+    report = VerifyReport(
+        repo=str(tmp_path),
+        checks=[CheckResult(name="tests", status="fail", diagnostics=diagnostics)],
+    )
+    files = {p: (tmp_path / p).read_text("utf-8") for p in (*contract.FILES, "config.yaml")}
+    model = Queue(GCN_REPLY)
+    request = RepairRequest(report=report, files=files, edit_format="whole")
+    outcome = repair(model, request, lambda _: False)
+    asked = model.asked[0].messages[-1].content
+    assert "self.F(" not in asked.split("## `predict`")[1].split("## Your reply")[0]
+    assert (
+        "- [contract] model.py: `predict` calls self.F, which no method of Model defines" in asked
+    )
+    assert "        return A @ relu(A @ inputs @ w0) @ w1\n" in outcome.result.files["model.py"]
