@@ -605,6 +605,9 @@ def carry_stated(
     entries = list(config.entries)
     added: list[str] = []
     used = {e.key for e in entries}
+    # a smoke run's own values are not the method's: resnet's plan kept `smoke.layers: 100`
+    # (the introduction's "over 100 layers", papers-66), and §3.3's 34 was not carried
+    planned = [e for e in entries if not _smoke(e.key)]
     for candidate in candidates:
         if len(added) >= limit:
             break
@@ -619,7 +622,7 @@ def carry_stated(
                 and candidate.named(e.key)
             )
             or carried_key(e.key.split(".")[-1]) == name
-            for e in entries
+            for e in planned
         ):
             if name is not None:  # and a later statement of it is another setting's
                 used.add(f"{CARRIED}.{name}")
@@ -638,6 +641,11 @@ def carry_stated(
         used.add(key)
         added.append(f"{key} = {candidate.text} ({candidate.where})")
     return config.model_copy(update={"entries": entries}), added
+
+
+def _smoke(key: str) -> bool:
+    """Whether a config key stands in a smoke section (`smoke.layers`, `training.smoke.x`)."""
+    return any(re.sub(r"\W", "", part.lower()) == "smoke" for part in key.split(".")[:-1])
 
 
 def config_comments(groundings: list[Grounding]) -> dict[str, str]:

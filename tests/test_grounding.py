@@ -464,3 +464,20 @@ def test_an_initialisation_is_the_weights_not_a_data_sets() -> None:
     )
     found = extract(Paper(title="t", sections=[section]))
     assert [(c.name, c.value) for c in found if c.name.startswith("init")] == [("init std", 0.02)]
+
+
+@needs_papers
+@pytest.mark.papers
+def test_a_smoke_runs_own_value_does_not_keep_the_methods_out() -> None:
+    """resnet (papers-66): the plan kept `smoke.layers: 100` (the introduction's "over 100
+    layers") and no depth of the method, so Section 3.3's 34 was not carried and nothing
+    of the paper's depth reached the code."""
+    config = ConfigPlan(
+        entries=[
+            ConfigEntry(key="smoke.layers", value=100, source="Section 1"),
+            ConfigEntry(key="training.learning_rate", value=0.1, source="Section 4.2"),
+        ]
+    )
+    _, added = carry_stated(config, extract(paper("resnet"), limit=25))
+    assert "paper.num_layers = 34 (Section 3.3)" in added, added
+    assert not [a for a in added if a.startswith("paper.learning_rate")]  # the plan has it
