@@ -59,7 +59,7 @@ _INIT = (
     (
         re.compile(
             rf"uniform(?:ly)?(?:\s+distribution)?\s+(?:between|in|on|over|from)\s*[\[(]?\s*"
-            rf"[{_MINUS}]\s*(?P<value>\d+(?:\.\d+)?)\s*(?:and|to|,)\s*\+?(?P=value)(?![\d.])",
+            rf"[{_MINUS}]\s*(?P<value>\d+(?:\.\d+)?)\s*(?:and|to|,)\s*\+?(?P=value)(?!\d|\.\d)",
             re.I,
         ),
         "init range",
@@ -81,7 +81,7 @@ _INIT = (
         "init std",
     ),
 )
-_OF_WEIGHTS = re.compile(r"initiali[sz]|weights|parameters", re.I)
+_OF_WEIGHTS = re.compile(r"initiali[sz]|weight|parameters", re.I)
 _ALIASES = {
     "α": "alpha",
     "ϵ": "epsilon",
@@ -590,7 +590,7 @@ def bound(candidate: Candidate) -> str:
     """The words that make a stated value a bound rather than a setting ("deeper models with
     up to 10 layers", GCN §5.2, which trains two), or "" when it is not one."""
     found = re.search(
-        rf"{_BOUND}\s+{re.escape(candidate.text)}(?![\d.])(?:\s+\w+)?", candidate.quote, re.I
+        rf"{_BOUND}\s+{re.escape(candidate.text)}(?!\d|\.\d)(?:\s+\w+)?", candidate.quote, re.I
     )
     return found.group(0) if found else ""
 

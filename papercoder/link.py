@@ -1075,7 +1075,7 @@ def _all_members(cls: str, own: dict[str, tuple[str, ast.ClassDef]]) -> set[str]
         node = own[name][1]
         if node.keywords or any(not isinstance(b, ast.Name) for b in node.bases):
             return None  # a metaclass, or a base from another module
-        body = _members_of(node)
+        body = members_of(node)
         if body & {"__getattr__", "__getattribute__"}:
             return None
         members |= body
@@ -1083,7 +1083,9 @@ def _all_members(cls: str, own: dict[str, tuple[str, ast.ClassDef]]) -> set[str]
     return members
 
 
-def _members_of(node: ast.ClassDef) -> set[str]:
+def members_of(node: ast.ClassDef) -> set[str]:
+    """What an instance of `node` has by name: its methods and class attributes, and each
+    attribute a method sets on it (`self.act = np.tanh`, which may hold a callable)."""
     names: set[str] = set()
     for item in node.body:
         if isinstance(item, _Definition):

@@ -552,9 +552,12 @@ class Builder:
         where no array makes them (contract.readout_added) and, where it `adds` (once the
         model was asked for them), the settings of config.yaml no method reads whose meaning
         is fixed: an L2 penalty added to the loss (contract.penalty_added), a momentum to a
-        plain gradient descent in step (contract.momentum_added), predict's hidden layer
-        stacked to the paper's depth (contract.depth_added), a dropout after predict's hidden
-        activations (contract.dropout_added)."""
+        plain gradient descent in step (contract.momentum_added), the weights drawn as the
+        paper initialises them (contract.init_added), the hidden arrays sized by the paper's
+        width (contract.width_from_paper), predict's hidden layer stacked to the paper's
+        depth (contract.depth_added), a dropout after predict's hidden activations
+        (contract.dropout_added); and arrays drawn wider than 1 drawn at He's scale
+        (contract.wide_draws_narrowed)."""
         code = (self.repo / contract.MODEL).read_text("utf-8")
         fixes = []
         for mend, fix, why in self.mends(names, sizes, self.config_yaml(), adds):

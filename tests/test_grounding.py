@@ -481,3 +481,9 @@ def test_a_smoke_runs_own_value_does_not_keep_the_methods_out() -> None:
     _, added = carry_stated(config, extract(paper("resnet"), limit=25))
     assert "paper.num_layers = 34 (Section 3.3)" in added, added
     assert not [a for a in added if a.startswith("paper.learning_rate")]  # the plan has it
+
+
+def test_an_initialisation_that_ends_a_sentence_is_found() -> None:
+    text = "We train for 10 epochs. We initialised the weights uniformly between -0.05 and 0.05."
+    found = extract(Paper(title="t", sections=[Section(number="4", title="Setup", text=text)]))
+    assert [(c.name, c.value) for c in found if c.name == "init range"] == [("init range", 0.05)]

@@ -43,7 +43,7 @@ from papercoder import prompts
 from papercoder.agents.plan import Architecture, ConfigPlan, FileLogic, FileSpec, LogicDesign
 from papercoder.agents.stubs import Stub, stubs
 from papercoder.fidelity import plain, unread_settings, unused_settings
-from papercoder.link import read_undefined, undefined_names
+from papercoder.link import members_of, read_undefined, undefined_names
 from papercoder.paper.model import Equation
 from papercoder.repo import interfaces, source_lines
 
@@ -849,7 +849,7 @@ def calls_unmade(code: str, config_yaml: str = "") -> list[Stub]:
                 and isinstance(n.func, ast.Attribute)
                 and isinstance(n.func.value, ast.Name)
                 and n.func.value.id == me
-                and n.func.attr not in methods
+                and n.func.attr not in members_of(cls)
             }
         )
         if not unmade or any(isinstance(b, ast.Name | ast.Attribute) for b in cls.bases):
@@ -1208,8 +1208,10 @@ class _Shapes:
             self.meant
             and not self.products
             and isinstance(node.op, ast.Add | ast.Mult)
-            and isinstance(node.right, ast.Subscript)
-            and _params_key(node.right) is not None
+            and (  # an array of self.params, or a local read from one (`w2 = self.params[..]`)
+                (isinstance(node.right, ast.Subscript) and _params_key(node.right) is not None)
+                or (isinstance(node.right, ast.Name) and right is not None and "n" not in right)
+            )
             and left is not None
             and right is not None
             and len(left) == 2
@@ -2084,7 +2086,7 @@ class _NotPlain(Exception):
 
 # a setting of the network's width: gcn's `hidden_units: 16`, seq2seq's `cells: 1000`
 _WIDTH = re.compile(
-    r"(^|_)(hidden(_units|_size|_dim)?|units|cells|width|d_?model|neurons|embedding_dim)$", re.I
+    r"(^|_)(hidden(_units|_size|_dim|_width)?|units|cells|d_?model|neurons|embedding_dim)$", re.I
 )
 
 
@@ -2137,9 +2139,11 @@ def width_from_paper(
     if any(plain(n) in _read_by([model]) for n in names):
         return code, []
     known = _Sizes(init.args.args[1].arg, config_yaml)
-    reads = [
+    dims = [d for call in ast.walk(init) if isinstance(call, ast.Call) for d in _dims(call)]
+    reads = [  # the settings read in the sizes of the arrays __init__ makes, capped or not
         (n, str(n.slice.value))
-        for n in ast.walk(init)
+        for dim in dims
+        for n in ast.walk(dim)
         if isinstance(n, ast.Subscript)
         and isinstance(n.slice, ast.Constant)
         and _integer(known.setting(n.value, n.slice, None))
@@ -2150,7 +2154,7 @@ def width_from_paper(
         if _SIZE.search(key) and not _WIDTH.search(key) and not _DEPTH.search(key)
     }
     outside = [m for m in model.body if m is not init]
-    if len(sized) != 1 or next(iter(sized)) in {plain(k) for k in _read_by(outside)}:
+    if len(sized) != 1 or plain(next(iter(sized))) in _read_by(outside):
         return code, []
     data = next(iter(sized))
     width = next(iter(names))
@@ -2238,9 +2242,12 @@ def wide_draws_narrowed(code: str) -> tuple[str, list[str]]:
     if model is None or init is None:
         return code, []
     edits, done = [], []
+    parents = {id(c): n for n in ast.walk(init) for c in ast.iter_child_nodes(n)}
     for call in (n for n in ast.walk(init) if isinstance(n, ast.Call)):
         if _drawn_shape(call, code) is None or _called_name(call) != "normal":
             continue
+        if _scales(parents.get(id(call)), call):
+            continue  # `normal(0.0, 2.0, s) * 0.01`: its spread is the product's
         scale = call.args[1] if len(call.args) > 1 else None
         scale = next((k.value for k in call.keywords if k.arg == "scale"), scale)
         size = call.args[2] if len(call.args) > 2 else None

@@ -304,10 +304,20 @@ def misshapen_afresh(
     except SyntaxError:
         return None
     rows = shown.splitlines()
+    owner = next(  # the class whose predict was judged: its own functions, not another's
+        (
+            n
+            for n in tree.body
+            if isinstance(n, ast.ClassDef) and n.name == stub.qualname.split(".")[0]
+        ),
+        None,
+    )
+    if owner is None:
+        return None
     spans = []
     for name in scope.names():
         node = next(
-            (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name), None
+            (n for n in owner.body if isinstance(n, ast.FunctionDef) and n.name == name), None
         )
         if node is None:
             return None
@@ -316,7 +326,7 @@ def misshapen_afresh(
         while end < len(rows) and rows[end].lstrip().startswith("#"):
             end += 1  # the chain shown last, a comment, is the body's too
         spans.append(Span(name=name, start=start, end=end))
-    failure = stub.why.split(":", 1)[0]
+    failure = f"`{stub.qualname}` as the tool judges it"  # (no line is marked: see `why`)
     return (
         {**files, scope.path: shown},
         Scope(path=scope.path, spans=spans, failure=failure),

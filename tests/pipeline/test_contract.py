@@ -2494,3 +2494,46 @@ def test_a_predict_calling_a_method_its_class_lacks_is_asked_for_afresh(tmp_path
         "- [contract] model.py: `predict` calls self.F, which no method of Model defines" in asked
     )
     assert "        return A @ relu(A @ inputs @ w0) @ w1\n" in outcome.result.files["model.py"]
+
+
+def test_the_mends_leave_alone_what_only_looks_like_their_fault() -> None:
+    """What review found: a callable kept on self is a member; a batch size read in
+    __init__, or a data size another method reads, is no array's width; a draw already
+    scaled down is not wide; a local read from self.params is a matrix a sum can mean."""
+    from papercoder.agents.contract import (
+        calls_unmade,
+        sums_as_products,
+        wide_draws_narrowed,
+        width_from_paper,
+    )
+
+    kept = GCN_MODEL.replace(
+        "        self.params = {", "        self.act = np.tanh\n        self.params = {"
+    ).replace("        return np.dot(relu(A_hat), W1)", "        return self.act(A_hat) @ W1")
+    assert calls_unmade(kept, GCN_CONFIG) == []
+    batch = SEQ2SEQ_MODEL.replace(
+        '        self.learning_rate = config["learning_rate"]\n',
+        '        self.learning_rate = config["learning_rate"]\n'
+        '        self.batch_size = config["batch_size"]\n',
+    )
+    config = SEQ2SEQ_CONFIG.replace("training:\n", "training:\n  batch_size: 128  # S (verified)\n")
+    mended, what = width_from_paper(batch, ["cells"], config)
+    assert what == ["cells (not vocabulary)"]
+    assert 'self.batch_size = config["batch_size"]' in mended
+    underscored = SEQ2SEQ_MODEL.replace('"vocabulary"', '"vocab_size"') + (
+        "\n    def size(self) -> int:\n        return self.vocab_size\n"
+    )
+    config = SEQ2SEQ_CONFIG.replace("vocabulary: 80", "vocab_size: 80")
+    assert width_from_paper(underscored, ["cells"], config) == (underscored, [])
+    scaled = RESNET_MODEL.replace(
+        "normal(0.0, 2.0, size=(n_features, width))",
+        "normal(0.0, 2.0, size=(n_features, width)) * 0.01",
+    )
+    assert "normal(0.0, 2.0, size=(n_features, width)) * 0.01" in wide_draws_narrowed(scaled)[0]
+    square = MISSHAPEN_INIT.replace("'b1': np.zeros(h)", "'w3': np.zeros((h, h))")
+    local = (
+        f"{square}        w3 = self.params['w3']\n        return inputs @ self.params['w1'] + w3\n"
+    )
+    assert sums_as_products(local, "model:\n  hidden_units: 1000\n")[0].endswith(
+        "        return inputs @ self.params['w1'] @ w3\n"
+    )
