@@ -36,6 +36,7 @@ import keyword
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 import yaml
 
@@ -873,25 +874,64 @@ def swapped_products(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
     `np.dot(w0, inputs) @ w1` for gcn. Of two arrays whose product cannot be taken one way,
     the other is the only one there is. The shapes are followed as misshapen follows them;
     the code as it is when it does not parse."""
+
+    def swapped(code: str, node: ast.BinOp | ast.Call) -> tuple[str, str]:
+        if isinstance(node, ast.BinOp):
+            turned: ast.expr = ast.BinOp(left=node.right, op=node.op, right=node.left)
+        else:
+            turned = ast.Call(func=node.func, args=node.args[::-1], keywords=[])
+        return ast.unparse(node), ast.unparse(turned)
+
+    return _rewritten_in_predict(code, config_yaml, "swapped", swapped)
+
+
+MOST_SWAPS = 4
+
+
+def _rewritten_in_predict(
+    code: str,
+    config_yaml: str,
+    noted: Literal["swapped", "products"],
+    rewrite: Callable[[str, Any], tuple[str, str]],
+) -> tuple[str, list[str]]:
+    """`code` with what following predict's shapes notes (`noted`: a _Shapes list) rewritten
+    one at a time, up to MOST_SWAPS, each as `rewrite` gives it (the text it was, the text it
+    becomes), and `was as becomes` for each; the code as it is when it does not parse."""
     done: list[str] = []
     for _ in range(MOST_SWAPS):
         try:
             classes = _classes(code)
         except SyntaxError:
             break
-        node = next((n for _, m in classes if (n := _first_swap(code, m, config_yaml))), None)
+        node = next(
+            (n for _, m in classes if (n := _first_noted(code, m, config_yaml, noted))), None
+        )
         if node is None:
             break
-        if isinstance(node, ast.BinOp):
-            swapped: ast.expr = ast.BinOp(left=node.right, op=node.op, right=node.left)
-        else:
-            swapped = ast.Call(func=node.func, args=node.args[::-1], keywords=[])
-        done.append(f"{ast.unparse(node)} as {ast.unparse(swapped)}")
-        code = _edited(code, [_span(node, ast.unparse(swapped))])
+        was, becomes = rewrite(code, node)
+        done.append(f"{was} as {becomes}")
+        code = _edited(code, [_span(node, becomes)])
     return code, done
 
 
-MOST_SWAPS = 4
+def _first_noted(
+    code: str,
+    methods: dict[str, ast.FunctionDef],
+    config_yaml: str,
+    noted: Literal["swapped", "products"],
+) -> ast.BinOp | ast.Call | None:
+    """The first node of `methods`' predict that following its shapes notes in `noted`: a
+    product that meets only the other way round, or a sum that fits as `@` alone."""
+    predict = methods.get("predict")
+    if predict is None or len(predict.args.args) < 2:
+        return None
+    shapes = _known_shapes(code, config_yaml)
+    follow = _Shapes(
+        predict.args.args[1].arg, shapes, swap=noted == "swapped", meant=noted == "products"
+    )
+    follow.body(predict.body)
+    found: list[ast.BinOp | ast.Call] = [*getattr(follow, noted)]
+    return found[0] if found else None
 
 
 def sums_as_products(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
@@ -904,22 +944,15 @@ def sums_as_products(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
     meets the values' width is a layer's weights, not a bias (which the model makes of
     one row). The shapes are followed as misshapen follows them; the code as it is when it
     does not parse."""
-    done: list[str] = []
-    for _ in range(MOST_SWAPS):
-        try:
-            classes = _classes(code)
-        except SyntaxError:
-            break
-        node = next((n for _, m in classes if (n := _first_sum(code, m, config_yaml))), None)
-        if node is None:
-            break
+
+    def product(code: str, node: ast.BinOp) -> tuple[str, str]:
         left = ast.get_source_segment(code, node.left) or ast.unparse(node.left)
         if _looser(node.left):
             left = f"({left})"  # `(x @ w - b) @ w3`: the sum was taken first
-        product = f"{left} @ {ast.get_source_segment(code, node.right) or ast.unparse(node.right)}"
-        done.append(f"{ast.get_source_segment(code, node) or ast.unparse(node)} as {product}")
-        code = _edited(code, [_span(node, product)])
-    return code, done
+        right = ast.get_source_segment(code, node.right) or ast.unparse(node.right)
+        return ast.get_source_segment(code, node) or ast.unparse(node), f"{left} @ {right}"
+
+    return _rewritten_in_predict(code, config_yaml, "products", product)
 
 
 def _looser(node: ast.expr) -> bool:
@@ -929,18 +962,6 @@ def _looser(node: ast.expr) -> bool:
             node.op, ast.MatMult | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod | ast.Pow
         )
     return isinstance(node, ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda)
-
-
-def _first_sum(
-    code: str, methods: dict[str, ast.FunctionDef], config_yaml: str
-) -> ast.BinOp | None:
-    """The first sum or elementwise product of `methods`' predict that fits as `@` alone."""
-    predict = methods.get("predict")
-    if predict is None or len(predict.args.args) < 2:
-        return None
-    follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml), meant=True)
-    follow.body(predict.body)
-    return follow.products[0] if follow.products else None
 
 
 def readout_added(code: str, config_yaml: str = "") -> tuple[str, list[str]]:
@@ -1067,18 +1088,6 @@ def _called_name(call: ast.Call) -> str:
     """The name a call calls: `relu` of relu(x) and of ops.relu(x)."""
     func = call.func
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-
-
-def _first_swap(
-    code: str, methods: dict[str, ast.FunctionDef], config_yaml: str
-) -> ast.BinOp | ast.Call | None:
-    """The first product of `methods`' predict that meets only the other way round."""
-    predict = methods.get("predict")
-    if predict is None or len(predict.args.args) < 2:
-        return None
-    follow = _Shapes(predict.args.args[1].arg, _known_shapes(code, config_yaml), swap=True)
-    follow.body(predict.body)
-    return follow.swapped[0] if follow.swapped else None
 
 
 def _known_shapes(code: str, config_yaml: str) -> dict[str, tuple[int, ...]]:
@@ -2203,7 +2212,7 @@ def init_added(code: str, names: Collection[str]) -> tuple[str, list[str]]:
     if found is None or start is None:
         return code, []
     kind, attribute = found["kind"].lower(), _attribute(setting)
-    parents = {id(c): n for n in ast.walk(init) for c in ast.iter_child_nodes(n)}
+    parents = _parents(init)
     edits = []
     for call in (n for n in ast.walk(init) if isinstance(n, ast.Call)):
         shape = _drawn_shape(call, code)
@@ -2242,7 +2251,7 @@ def wide_draws_narrowed(code: str) -> tuple[str, list[str]]:
     if model is None or init is None:
         return code, []
     edits, done = [], []
-    parents = {id(c): n for n in ast.walk(init) for c in ast.iter_child_nodes(n)}
+    parents = _parents(init)
     for call in (n for n in ast.walk(init) if isinstance(n, ast.Call)):
         if _drawn_shape(call, code) is None or _called_name(call) != "normal":
             continue
@@ -2264,6 +2273,11 @@ def wide_draws_narrowed(code: str) -> tuple[str, list[str]]:
         edits.append(_span(scale, f"np.sqrt(2.0 / {fan_in})"))
         done.append(f"{scale.value:g} as np.sqrt(2.0 / {fan_in})")
     return (_edited(code, edits), done) if edits else (code, [])
+
+
+def _parents(node: ast.AST) -> dict[int, ast.AST]:
+    """Each node under `node`'s parent, by the child's id."""
+    return {id(c): n for n in ast.walk(node) for c in ast.iter_child_nodes(n)}
 
 
 def _scales(parent: ast.AST | None, draw: ast.Call) -> bool:
